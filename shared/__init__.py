@@ -1,0 +1,1 @@
+"""Code shared by every Vigie service: contracts, settings, Kafka plumbing, metrics, logs."""

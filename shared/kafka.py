@@ -1,0 +1,140 @@
+"""Kafka plumbing shared by the services: clients configured from ``KafkaSettings``.
+
+Producers are idempotent with ``acks='all'`` and retry for as long as ``delivery_timeout_ms``
+allows, so a broker outage delays messages instead of losing them.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Iterable
+
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka.admin import NewTopic
+from kafka.errors import KafkaError, NoBrokersAvailable, TopicAlreadyExistsError
+
+from .config import KafkaSettings
+
+log = logging.getLogger(__name__)
+
+MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+
+
+def client_options(settings: KafkaSettings) -> dict:
+    """Connection and security options common to every kafka-python client."""
+    options: dict = {
+        "bootstrap_servers": settings.kafka_bootstrap.split(","),
+        "security_protocol": settings.kafka_security_protocol,
+    }
+    if settings.kafka_security_protocol.startswith("SASL"):
+        options |= {
+            "sasl_mechanism": settings.kafka_sasl_mechanism or "SCRAM-SHA-512",
+            "sasl_plain_username": settings.kafka_sasl_username,
+            "sasl_plain_password": settings.kafka_sasl_password,
+        }
+    if settings.kafka_security_protocol.endswith("SSL"):
+        options |= {
+            "ssl_cafile": settings.kafka_ssl_cafile or None,
+            "ssl_certfile": settings.kafka_ssl_certfile or None,
+            "ssl_keyfile": settings.kafka_ssl_keyfile or None,
+        }
+    return options
+
+
+def faust_options(settings: KafkaSettings) -> dict:
+    """``faust.App`` keyword arguments for the same broker and security settings."""
+    import ssl
+
+    import faust
+
+    hosts = ";".join(f"kafka://{host}" for host in settings.kafka_bootstrap.split(","))
+    options: dict = {"broker": hosts}
+    protocol = settings.kafka_security_protocol
+    context = None
+    if protocol.endswith("SSL"):
+        context = ssl.create_default_context(cafile=settings.kafka_ssl_cafile or None)
+        if settings.kafka_ssl_certfile:
+            context.load_cert_chain(settings.kafka_ssl_certfile, settings.kafka_ssl_keyfile or None)
+    if protocol.startswith("SASL"):
+        options["broker_credentials"] = faust.SASLCredentials(
+            username=settings.kafka_sasl_username,
+            password=settings.kafka_sasl_password,
+            mechanism=settings.kafka_sasl_mechanism or "SCRAM-SHA-512",
+            ssl_context=context,
+        )
+    elif context is not None:
+        options["broker_credentials"] = faust.SSLCredentials(context)
+    return options
+
+
+def make_producer(settings: KafkaSettings, **overrides) -> KafkaProducer:
+    options = client_options(settings) | {
+        "acks": "all",
+        "enable_idempotence": True,
+        "linger_ms": 20,
+        "batch_size": 262144,
+        "max_request_size": MAX_MESSAGE_BYTES,
+        "delivery_timeout_ms": 10 * 60 * 1000,
+        "request_timeout_ms": 30000,
+        "retry_backoff_ms": 200,
+        "reconnect_backoff_max_ms": 5000,
+    }
+    return KafkaProducer(**(options | overrides))
+
+
+def make_consumer(settings: KafkaSettings, *topics: str, **overrides) -> KafkaConsumer:
+    options = client_options(settings) | {
+        "fetch_max_bytes": 64 * 1024 * 1024,
+        "max_partition_fetch_bytes": MAX_MESSAGE_BYTES * 2,
+    }
+    return KafkaConsumer(*topics, **(options | overrides))
+
+
+def contract_topics(settings: KafkaSettings) -> dict[str, int]:
+    """The topics of the contracts, with their partition counts."""
+    partitions = settings.topic_partitions
+    return {
+        settings.topic_raw: partitions,
+        settings.topic_enriched: partitions,
+        settings.topic_alerts: 1,
+        settings.topic_dlq: 1,
+    }
+
+
+def ensure_topics(
+    settings: KafkaSettings, topics: dict[str, int] | None = None, *, wait: float = 60.0,
+    compacted: Iterable[str] = (),
+) -> None:
+    """Create the topics that do not exist yet; retries while the broker is starting."""
+    topics = contract_topics(settings) if topics is None else topics
+    compacted = set(compacted)
+    admin = _admin(settings, wait)
+    try:
+        existing = set(admin.list_topics())
+        new = [
+            NewTopic(
+                name, partitions, 1,
+                topic_configs={"cleanup.policy": "compact"} if name in compacted else {},
+            )
+            for name, partitions in topics.items() if name not in existing
+        ]
+        if new:
+            try:
+                admin.create_topics(new)
+            except TopicAlreadyExistsError:
+                pass
+            log.info("created topics", extra={"topics": [t.name for t in new]})
+    finally:
+        admin.close()
+
+
+def _admin(settings: KafkaSettings, wait: float) -> KafkaAdminClient:
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return KafkaAdminClient(**client_options(settings))
+        except (NoBrokersAvailable, KafkaError):
+            if time.monotonic() > deadline:
+                raise
+            time.sleep(1.0)

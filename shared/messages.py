@@ -1,0 +1,191 @@
+"""The message contracts: one definition of each type that crosses a topic.
+
+Field names are fixed by the contract (README, "Topics and messages"): consumers in other
+languages read the JSON Schema generated from these classes (``vigie schema``). Add fields only
+with defaults; a breaking change is a new ``schema_version``.
+
+Offsets (``start``/``end``) are Python ``str`` indices into the article ``text`` (Unicode code
+points, end exclusive), so ``text[start:end]`` is always the mention's text.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+from typing import Literal
+
+import msgspec
+
+SCHEMA_VERSION = 1
+
+Severity = Literal["info", "warning", "critical"]
+EntityLabel = Literal["PER", "LOC", "ORG", "MISC"]
+
+
+class Message(msgspec.Struct, kw_only=True, omit_defaults=False):
+    """Base of every message: JSON object with a ``schema_version``."""
+
+    schema_version: int = SCHEMA_VERSION
+
+
+class Source(msgspec.Struct, kw_only=True):
+    kind: Literal["file", "feed"]
+    name: str | None = None
+    url: str | None = None
+    path: str | None = None
+
+
+class RawArticle(Message, kw_only=True):
+    id: str
+    revision: str
+    source: Source
+    url: str | None = None
+    title: str | None = None
+    summary: str | None = None
+    text: str
+    published: str | None = None
+    language: str | None = None
+    fetched_at: str
+    ingested_at: str
+
+
+class Mention(msgspec.Struct, kw_only=True):
+    text: str
+    start: int
+    end: int
+
+
+class Entity(msgspec.Struct, kw_only=True):
+    name: str
+    label: EntityLabel
+    count: int
+    mentions: list[Mention]
+
+
+class DateMention(msgspec.Struct, kw_only=True):
+    text: str
+    start: int
+    end: int
+    value: str
+    relative: bool = False
+    anchor: str | None = None
+
+
+class Hashes(msgspec.Struct, kw_only=True):
+    exact: str
+    near: str
+
+
+class EnrichedArticle(RawArticle, kw_only=True):
+    language: str = "und"
+    entities: list[Entity] = []
+    dates: list[DateMention] = []
+    hashes: Hashes
+    duplicate_of: str | None = None
+    near_duplicate_of: str | None = None
+    enriched_at: str
+
+
+class RuleRef(msgspec.Struct, kw_only=True):
+    id: str
+    severity: Severity
+    description: str = ""
+
+
+class ArticleRef(msgspec.Struct, kw_only=True):
+    id: str
+    title: str | None = None
+    url: str | None = None
+    published: str | None = None
+    source: Source
+
+
+class Match(msgspec.Struct, kw_only=True):
+    phrase: str
+    text: str
+    start: int
+    end: int
+
+
+class Alert(Message, kw_only=True):
+    id: str
+    rule: RuleRef
+    article: ArticleRef
+    story_id: str
+    matches: list[Match]
+    snippet: str
+    entities: list[Entity] = []
+    dates: list[DateMention] = []
+    detected_at: str
+    latency_ms: float
+
+
+class DeadLetter(Message, kw_only=True):
+    service: str
+    topic: str
+    partition: int | None = None
+    offset: int | None = None
+    key: str | None = None
+    value_b64: str
+    error: str
+    failed_at: str
+
+    @property
+    def value(self) -> bytes:
+        return base64.b64decode(self.value_b64)
+
+
+CONTRACTS: tuple[type[Message], ...] = (RawArticle, EnrichedArticle, Alert, DeadLetter)
+
+_encoder = msgspec.json.Encoder()
+_decoders = {cls: msgspec.json.Decoder(cls) for cls in CONTRACTS}
+
+
+class InvalidMessage(ValueError):
+    """Bytes that are not a valid message of the expected type."""
+
+
+def encode(message: msgspec.Struct) -> bytes:
+    return _encoder.encode(message)
+
+
+def decode(data: bytes, cls: type[Message]) -> Message:
+    try:
+        return _decoders[cls].decode(data)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise InvalidMessage(f"not a {cls.__name__}: {exc}") from None
+
+
+def to_dict(message: msgspec.Struct) -> dict:
+    return msgspec.to_builtins(message)
+
+
+def utc_now() -> str:
+    """The current time as RFC 3339 UTC with milliseconds (``2025-08-22T14:03:07.123Z``)."""
+    return format_time(dt.datetime.now(dt.timezone.utc))
+
+
+def format_time(moment: dt.datetime) -> str:
+    return moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace(
+        "+00:00", "Z"
+    )
+
+
+def parse_time(text: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+def dead_letter(
+    *, service: str, topic: str, value: bytes, error: BaseException | str,
+    partition: int | None = None, offset: int | None = None, key: bytes | str | None = None,
+) -> DeadLetter:
+    """A dead letter that keeps the original bytes, so nothing is lost and it can be replayed."""
+    if isinstance(key, bytes):
+        key = key.decode("utf-8", "replace")
+    if isinstance(error, BaseException):
+        error = f"{type(error).__name__}: {error}"
+    return DeadLetter(
+        service=service, topic=topic, partition=partition, offset=offset, key=key,
+        value_b64=base64.b64encode(value or b"").decode("ascii"), error=error[:2000],
+        failed_at=utc_now(),
+    )

@@ -1,0 +1,71 @@
+"""Serving ``/metrics`` and ``/healthz`` (and any small JSON route) from a service.
+
+Each service declares its metrics in its own ``metrics.py`` through a factory that takes a
+``CollectorRegistry``, so tests use a fresh registry; names follow ``vigie_<service>_<what>_<unit>``.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+
+# A route returns (status, JSON-able body).
+Route = Callable[[], tuple[int, object]]
+
+DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+
+
+class MetricsServer:
+    """A small threaded HTTP server: ``/metrics`` for Prometheus plus JSON routes."""
+
+    def __init__(self, registry: CollectorRegistry, port: int, host: str = "0.0.0.0",
+                 routes: dict[str, Route] | None = None) -> None:
+        self.registry = registry
+        self.routes: dict[str, Route] = {"/healthz": lambda: (200, {"status": "ok"})}
+        self.routes.update(routes or {})
+        self._server = ThreadingHTTPServer((host, port), self._handler())
+        self._server.daemon_threads = True
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    def start(self) -> MetricsServer:
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+
+    def _handler(self) -> type[BaseHTTPRequestHandler]:
+        server = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_GET(self) -> None:
+                path = self.path.split("?", 1)[0]
+                if path == "/metrics":
+                    self._send(200, generate_latest(server.registry), CONTENT_TYPE_LATEST)
+                elif path in server.routes:
+                    status, body = server.routes[path]()
+                    self._send(status, json.dumps(body, ensure_ascii=False).encode(),
+                               "application/json")
+                else:
+                    self._send(404, b"not found\n", "text/plain")
+
+            def _send(self, status: int, body: bytes, content_type: str) -> None:
+                self.send_response(status)
+                self.send_header("Content-Type", content_type)
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+            def log_message(self, *args) -> None:  # scrapes every few seconds: not worth a log
+                pass
+
+        return Handler
