@@ -1,0 +1,31 @@
+"""Ingest settings (environment variables ``VIGIE_*``, defaults documented here)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from vigie.shared.config import KafkaSettings, setting
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class IngestSettings(KafkaSettings):
+    service = "ingest"
+
+    ingest_metrics_port: int = setting(9101, "port of ingest's /metrics and /healthz")
+    ingest_max_file_bytes: int = setting(2_000_000, "larger files are skipped and counted")
+    ingest_watch_interval_s: float = setting(1.0, "how often --watch scans its folders")
+    ingest_delivery_timeout_s: int = setting(
+        600, "how long an article is retried while the broker is unreachable"
+    )
+    feeds_file: str = setting("deploy/feeds.yaml", "the feed list that `vigie ingest feeds` polls")
+    feeds_state_topic: str = setting(
+        "vigie.ingest.feed-state", "compacted topic of per-feed HTTP cache and seen entries"
+    )
+    feeds_concurrency: int = setting(8, "feed fetches in flight at once")
+    feeds_per_host_delay_s: float = setting(1.0, "minimum time between two requests to one host")
+    feeds_default_interval_s: float = setting(300.0, "poll interval of a feed that sets none")
+    feeds_timeout_s: float = setting(20.0, "connect and read timeout of one fetch")
+    feeds_max_bytes: int = setting(10_000_000, "responses larger than this are cut off")
+    feeds_max_backoff_s: float = setting(6 * 3600.0, "longest wait after repeated failures")
+    feeds_user_agent: str = setting("Vigie/0.1 (+https://github.com/vigie-news/vigie)",
+                                    "User-Agent sent with every fetch")
