@@ -1,0 +1,31 @@
+"""Alerts for people: two short lines for a terminal (``vigie subscribe``)."""
+
+from __future__ import annotations
+
+from vigie.shared.messages import Alert, parse_time
+
+SEVERITY_COLOURS = {"info": "36", "warning": "33", "critical": "1;31"}  # ANSI: cyan, yellow, red
+
+
+def _when(alert: Alert) -> str:
+    try:
+        return parse_time(alert.detected_at).strftime("%Y-%m-%d %H:%M:%S UTC")
+    except ValueError:
+        return alert.detected_at
+
+
+def _source(alert: Alert) -> str:
+    source = alert.article.source
+    name = source.name or source.path or source.url or source.kind
+    published = f", {alert.article.published}" if alert.article.published else ""
+    return f"{name}{published}"
+
+
+def human(alert: Alert, colour: bool = False) -> str:
+    """``SEVERITY rule — title (source, published) time`` then the snippet, indented."""
+    severity = alert.rule.severity.upper()
+    if colour:
+        severity = f"\x1b[{SEVERITY_COLOURS.get(alert.rule.severity, '0')}m{severity}\x1b[0m"
+    title = alert.article.title or alert.article.url or alert.article.id
+    head = f"{severity} {alert.rule.id} — {title} ({_source(alert)}) {_when(alert)}"
+    return f"{head}\n    {alert.snippet}" if alert.snippet else head

@@ -1,0 +1,130 @@
+"""One pass over an article's text finds every phrase of every rule.
+
+Every phrase, exclusion and proximity term of every rule is reduced to its token key
+(``vigie.alert.tokens``) and added to a single Aho-Corasick automaton (pyahocorasick). An
+article is tokenised once, the automaton runs once over its token stream, and each hit is
+routed to the rules that own that key. The cost per article is one scan of its text plus the
+work on actual hits, whatever the number of rules.
+
+Per rule, a phrase hit then
+- is dropped if one of the rule's ``exclude`` hits overlaps it (shares a word);
+- needs, when the rule has ``near`` terms, one of them at most ``within`` words away
+  (words strictly between the two; overlapping counts as 0);
+- is dropped if another hit of the same rule covers it ("sirènes des raids aériens" keeps
+  the long match, not also "raid aérien" inside it).
+
+Offsets map back to the original text: ``text[match.start:match.end] == match.text``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from typing import Literal
+
+import ahocorasick
+from vigie.shared.messages import Match
+
+from .rules import Rule
+from .tokens import TokenStream, phrase_key, tokenize
+
+Role = Literal["phrase", "exclude", "near"]
+
+
+@dataclass(frozen=True)
+class Hit:
+    """A key found in the text: token range [first, last] and the owner's phrase."""
+
+    rule: int
+    role: Role
+    phrase: str
+    first: int
+    last: int
+
+    def overlaps(self, other: Hit) -> bool:
+        return self.first <= other.last and other.first <= self.last
+
+    def covers(self, other: Hit) -> bool:
+        return self.first <= other.first and other.last <= self.last and self != other
+
+    def gap(self, other: Hit) -> int:
+        """Words strictly between two hits (0 when they touch or overlap)."""
+        return max(0, other.first - self.last - 1, self.first - other.last - 1)
+
+
+@dataclass(frozen=True)
+class RuleMatches:
+    rule: Rule
+    matches: list[Match]
+
+
+class Matcher:
+    """Compiled rules; ``find(text)`` gives the rules that match and their matches."""
+
+    def __init__(self, rules: tuple[Rule, ...] | list[Rule]):
+        self.rules = tuple(rules)
+        # key → (number of words, owners); an owner is (rule index, role, phrase as written).
+        self._owners: dict[str, list[tuple[int, Role, str]]] = defaultdict(list)
+        self._words: dict[str, int] = {}
+        for index, rule in enumerate(self.rules):
+            for role, phrases in (("phrase", rule.phrases), ("exclude", rule.exclude),
+                                  ("near", rule.near)):
+                for phrase in phrases:
+                    self._own(phrase, index, role)
+        self._automaton = ahocorasick.Automaton()
+        for key in self._owners:
+            self._automaton.add_word(key, key)
+        if self._owners:
+            self._automaton.make_automaton()
+
+    def _own(self, phrase: str, rule: int, role: Role) -> None:
+        key, words = phrase_key(phrase)
+        owners = self._owners[key]
+        # Singular and plural spellings of one phrase share a key: keep the first as written.
+        if not any(o[0] == rule and o[1] == role for o in owners):
+            owners.append((rule, role, phrase))
+        self._words[key] = words
+
+    def _hits(self, tokens: TokenStream) -> dict[int, list[Hit]]:
+        by_rule: dict[int, list[Hit]] = defaultdict(list)
+        if not self._owners:
+            return by_rule
+        for end, key in self._automaton.iter(tokens.stream):
+            first = tokens.token_at(end - len(key) + 2)  # skip the key's leading space
+            last = first + self._words[key] - 1
+            for rule, role, phrase in self._owners[key]:
+                by_rule[rule].append(Hit(rule, role, phrase, first, last))
+        return by_rule
+
+    def find(self, text: str) -> list[RuleMatches]:
+        """Rules whose phrases occur in ``text`` (in rule-file order), with their matches."""
+        tokens = tokenize(text)
+        found = []
+        for index, hits in sorted(self._hits(tokens).items()):
+            kept = _kept_phrases(self.rules[index], hits)
+            if kept:
+                matches = [_to_match(text, tokens, hit) for hit in kept]
+                found.append(RuleMatches(self.rules[index], matches))
+        return found
+
+
+def _kept_phrases(rule: Rule, hits: list[Hit]) -> list[Hit]:
+    phrases = [h for h in hits if h.role == "phrase"]
+    excludes = [h for h in hits if h.role == "exclude"]
+    nears = [h for h in hits if h.role == "near"]
+    kept = [
+        hit for hit in phrases
+        if not any(hit.overlaps(veto) for veto in excludes)
+        and (not rule.near or any(hit.gap(term) <= rule.within for term in nears))
+    ]
+    unique = {(hit.first, hit.last): hit for hit in reversed(kept)}.values()
+    return sorted(
+        (hit for hit in unique if not any(other.covers(hit) for other in unique)),
+        key=lambda hit: hit.first,
+    )
+
+
+def _to_match(text: str, tokens: TokenStream, hit: Hit) -> Match:
+    start = tokens.spans[hit.first][0]
+    end = tokens.spans[hit.last][1]
+    return Match(phrase=hit.phrase, text=text[start:end], start=start, end=end)
