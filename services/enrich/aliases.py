@@ -1,0 +1,97 @@
+"""Alias tables: surface forms → canonical entity names (and, where known, their label).
+
+Two tables ship in ``data/``: ``aliases.tsv`` (people, organisations) and ``places.tsv``
+(French exonyms → English: Kiev → Kyiv, Bruxelles → Brussels, Russie → Russia). A user file
+extends or overrides them, in the same TSV format or as YAML::
+
+    Kyiv: {label: LOC, aliases: [Kiev, Kyïv]}
+
+TSV lines are ``canonical <TAB> label <TAB> alias|alias|…`` (label ``-`` when unknown).
+Lookups ignore case, accents, apostrophe style and hyphens ("Etats Unis" = "États-Unis").
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+
+import yaml
+from vigie.shared.text import fold_text
+
+LABELS = ("PER", "LOC", "ORG", "MISC")
+BUILTIN_FILES = ("aliases.tsv", "places.tsv")
+
+
+def alias_key(text: str) -> str:
+    """The comparison key of a name: folded, hyphens as spaces, single-spaced."""
+    return " ".join(fold_text(text).replace("-", " ").split())
+
+
+@dataclass(frozen=True)
+class Canonical:
+    name: str
+    label: str | None
+
+
+@dataclass
+class AliasTable:
+    """Maps the key of every known form to its canonical entity."""
+
+    entries: dict[str, Canonical] = field(default_factory=dict)
+    forms: set[str] = field(default_factory=set)
+
+    def add(self, canonical: str, label: str | None, aliases: list[str]) -> None:
+        label = label if label in LABELS else None
+        entity = Canonical(canonical.strip(), label)
+        for form in [canonical, *aliases]:
+            form = form.strip()
+            if form:
+                self.entries[alias_key(form)] = entity
+                self.forms.add(form)
+
+    def lookup(self, surface: str) -> Canonical | None:
+        return self.entries.get(alias_key(surface))
+
+    def __contains__(self, surface: str) -> bool:
+        return alias_key(surface) in self.entries
+
+
+def _tsv_rows(text: str):
+    for line in text.splitlines():
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        columns = line.rstrip("\n").split("\t") + ["", ""]
+        yield columns[0], columns[1].strip(), [a for a in columns[2].split("|") if a.strip()]
+
+
+def _yaml_rows(text: str):
+    for canonical, spec in (yaml.safe_load(text) or {}).items():
+        spec = spec or {}
+        yield str(canonical), spec.get("label"), [str(a) for a in spec.get("aliases", [])]
+
+
+def _read_into(table: AliasTable, text: str, is_yaml: bool) -> None:
+    for canonical, label, aliases in (_yaml_rows if is_yaml else _tsv_rows)(text):
+        table.add(canonical, label, aliases)
+
+
+def load_aliases(user_path: str | Path | None = None) -> AliasTable:
+    """The built-in tables, then the user's file (its entries win)."""
+    table = AliasTable()
+    data = resources.files("vigie.enrich") / "data"
+    for name in BUILTIN_FILES:
+        _read_into(table, (data / name).read_text(encoding="utf-8"), is_yaml=False)
+    if user_path:
+        path = Path(user_path)
+        _read_into(table, path.read_text(encoding="utf-8"), path.suffix in (".yaml", ".yml"))
+    return table
+
+
+def load_junk() -> dict[str, set[str]]:
+    """Junk spans: key → labels under which the span is junk (``*`` = any)."""
+    junk: dict[str, set[str]] = {}
+    text = (resources.files("vigie.enrich") / "data" / "junk.tsv").read_text(encoding="utf-8")
+    for surface, label, _ in _tsv_rows(text):
+        junk.setdefault(alias_key(surface), set()).add(label or "*")
+    return junk

@@ -1,0 +1,120 @@
+"""Named entities of French news: spaCy NER, cleaned, folded to canonical names.
+
+``EntityExtractor(model, aliases_path).extract_many(texts)`` runs one ``nlp.pipe`` over all
+texts with only the components NER needs (tok2vec, ner: the tagger, parser and lemmatizer
+are excluded, 9 → 14 articles/s on the seeds with fr_core_news_sm, same entities).
+
+Per text:
+- typographic apostrophes become ' before NER, one character for one, so offsets still point
+  into the original text (this alone removes most "s’"/"L’" fragments);
+- a gazetteer of the alias tables' capitalised forms (case-sensitive) adds the known names
+  the model missed, and replaces model spans that swallowed them with ordinary words
+  ("Soumy le dimanche des Rameaux" → "Soumy");
+- spans are trimmed and junk dropped (``mentions``), then grouped under canonical names with
+  one label each (``canonical``).
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import spacy
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+from spacy.util import filter_spans
+from vigie.shared.messages import Entity
+from vigie.shared.text import normalize_apostrophes
+
+from .aliases import AliasTable, load_aliases, load_junk
+from .canonical import group_mentions
+from .mentions import MentionFilter, Span
+
+DEFAULT_MODEL = "fr_core_news_sm"
+# NER needs only tok2vec and ner; the rest costs a third of the time for nothing here.
+NOT_NEEDED = ["morphologizer", "parser", "attribute_ruler", "lemmatizer", "senter", "tagger"]
+NAME_PARTICLES = {"de", "du", "des", "la", "le", "d'", "von", "van", "der", "al", "ben", "bin"}
+LOWER_WORD = re.compile(r"(?<![\w'])([a-zà-ÿ][\w'-]*)")
+
+
+def load_pipeline(model: str = DEFAULT_MODEL) -> spacy.language.Language:
+    return spacy.load(model, exclude=NOT_NEEDED)
+
+
+def _overlaps(a: Span, b: Span) -> bool:
+    return a.start < b.end and b.start < a.end
+
+
+def _swallowed_words(text: str, outer: Span, inner: list[Span]) -> bool:
+    """Does ``outer`` hold, besides the known names ``inner``, ordinary lower-case words?"""
+    rest = text[outer.start:outer.end]
+    for span in sorted(inner, reverse=True):
+        a, b = span.start - outer.start, span.end - outer.start
+        rest = rest[:a] + " " + rest[b:]
+    return any(w not in NAME_PARTICLES for w in LOWER_WORD.findall(rest))
+
+
+def merge_gazetteer(text: str, model_spans: list[Span], known: list[Span]) -> list[Span]:
+    """Model spans plus the known names they missed or swallowed."""
+    merged: list[Span] = []
+    used: set[Span] = set()
+    for span in model_spans:
+        inside = [k for k in known if span.start <= k.start and k.end <= span.end]
+        if inside and len(inside) == len([k for k in known if _overlaps(k, span)]) and (
+            _swallowed_words(text, span, inside)
+        ):
+            merged.extend(inside)
+            used.update(inside)
+        else:
+            merged.append(span)
+            used.update(k for k in known if _overlaps(k, span))
+    merged.extend(k for k in known if k not in used)
+    return sorted(merged)
+
+
+class EntityExtractor:
+    """Loads the model once; ``extract_many`` is safe to call for every batch of articles."""
+
+    def __init__(self, model: str = DEFAULT_MODEL, aliases_path: str | Path | None = None):
+        self.model = model
+        self.nlp = load_pipeline(model)
+        self.aliases: AliasTable = load_aliases(aliases_path)
+        self.filter = MentionFilter(self.aliases, load_junk())
+        self.gazetteer = self._build_gazetteer()
+
+    def _build_gazetteer(self) -> PhraseMatcher:
+        matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
+        forms = [f for f in self.aliases.forms if f[0].isupper() or " " in f]
+        patterns = [self.nlp.make_doc(normalize_apostrophes(f)) for f in forms]
+        matcher.add("KNOWN", patterns)
+        return matcher
+
+    def _known_spans(self, doc: Doc) -> list[Span]:
+        found = filter_spans([doc[a:b] for _, a, b in self.gazetteer(doc)])
+        spans = []
+        for found_span in found:
+            entry = self.aliases.lookup(found_span.text)
+            spans.append(Span(found_span.start_char, found_span.end_char, entry.label or "MISC"))
+        return spans
+
+    def raw_spans(self, doc: Doc) -> list[Span]:
+        """What the model tagged, untouched (for evaluation of the raw model)."""
+        return [Span(e.start_char, e.end_char, e.label_) for e in doc.ents]
+
+    def entities_of(self, text: str, doc: Doc) -> list[Entity]:
+        spans, junk = self.filter.clean(text, self.raw_spans(doc))
+        known = [k for k in self._known_spans(doc) if not any(_overlaps(k, j) for j in junk)]
+        spans = merge_gazetteer(text, spans, known)
+        return group_mentions(text, spans, self.aliases)
+
+    def docs(self, texts: list[str], batch_size: int = 16):
+        """``nlp.pipe`` over the texts with apostrophes normalised (offsets unchanged)."""
+        return self.nlp.pipe((normalize_apostrophes(t) for t in texts), batch_size=batch_size)
+
+    def extract_many(self, texts: list[str], batch_size: int = 16) -> list[list[Entity]]:
+        """Canonical entities of each text, in order; one ``nlp.pipe`` pass over all of them."""
+        docs = self.docs(texts, batch_size)
+        return [self.entities_of(text, doc) for text, doc in zip(texts, docs, strict=True)]
+
+    def extract(self, text: str) -> list[Entity]:
+        return self.extract_many([text])[0]

@@ -1,0 +1,120 @@
+"""Cleaning of raw NER spans into mentions, keeping ``text[start:end] == mention`` exact.
+
+The French models tag elision fragments ("s’", "L’"), photo credits ("Photo AFP"), role
+phrases ("Premier ministre") and sentence-initial common words ("Discussions") as entities,
+and glue leading elisions and titles to names ("l’OTAN", "M. Rutte", "Défense Lloyd Austin").
+Each span is trimmed (never extended), then dropped if what remains is junk.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import NamedTuple
+
+from .aliases import AliasTable, alias_key
+
+ELISION = re.compile(r"(?:[lLdDjJmMnNsStTcC]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu)['’]")
+EDGE_PUNCTUATION = " \t\n\"'«»“”‘’()[]{}–—-,;:!?*•|/"
+HONORIFICS = {"m.", "mm.", "mme", "mmes", "mlle", "me", "dr", "dr.", "mgr", "pr", "pr."}
+TITLE_WORDS = {
+    "president", "presidente", "premier", "premiere", "ministre", "secretaire", "general",
+    "generale", "defense", "chancelier", "chanceliere", "gouverneur", "maire", "senateur",
+    "depute", "deputee", "roi", "reine", "pape", "prince", "princesse", "colonel",
+    "commandant", "capitaine", "lieutenant", "sergent", "porte-parole", "ambassadeur",
+}
+WORD = re.compile(r"\S+")
+# "Ukrainiens", "Américaines", "Européens": peoples, tagged LOC by the models.
+DEMONYM_PLURAL = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:iens|iennes|éens|éennes|ains|aines|aises|oises)")
+
+
+class Span(NamedTuple):
+    start: int
+    end: int
+    label: str
+
+
+def _strip_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    while start < end and text[start] in EDGE_PUNCTUATION:
+        start += 1
+    while end > start and text[end - 1] in EDGE_PUNCTUATION:
+        end -= 1
+    return start, end
+
+
+def _strip_elision(text: str, start: int, end: int) -> tuple[int, int]:
+    match = ELISION.match(text, start, end)
+    return (match.end(), end) if match else (start, end)
+
+
+def _words(text: str, start: int, end: int) -> list[re.Match]:
+    return list(WORD.finditer(text, start, end))
+
+
+def _strip_titles(text: str, start: int, end: int) -> tuple[int, int]:
+    """Drop honorifics always; role words only when at least two words remain after them."""
+    words = _words(text, start, end)
+    while words and words[0].group().lower() in HONORIFICS:
+        words.pop(0)
+    skipped = 0
+    while skipped < len(words) and alias_key(words[skipped].group()) in TITLE_WORDS:
+        skipped += 1
+    if len(words) - skipped >= 2:
+        words = words[skipped:]
+    return (words[0].start(), words[-1].end()) if words else (end, end)
+
+
+def trim(text: str, span: Span) -> Span:
+    start, end = _strip_edges(text, span.start, span.end)
+    start, end = _strip_elision(text, start, end)
+    start, end = _strip_edges(text, start, end)
+    start, end = _strip_titles(text, start, end)
+    return Span(start, end, span.label)
+
+
+def _is_name_like(surface: str) -> bool:
+    """Some word starts with a capital that is not a role word ("Premier ministre" is not)."""
+    return any(
+        word[0].isupper() and alias_key(word) not in TITLE_WORDS for word in surface.split()
+    )
+
+
+def _common_word(text: str, surface: str) -> bool:
+    """One capitalised word also written in lower case in the article: "Discussions"."""
+    if " " in surface or surface.isupper():
+        return False
+    return re.search(rf"(?<!\w){re.escape(surface.lower())}(?!\w)", text) is not None
+
+
+class MentionFilter:
+    """Trims spans and drops junk; known aliases are never junk."""
+
+    def __init__(self, aliases: AliasTable, junk: dict[str, set[str]]):
+        self.aliases = aliases
+        self.junk = junk
+
+    def is_junk(self, text: str, span: Span) -> bool:
+        surface = text[span.start:span.end]
+        if sum(char.isalpha() for char in surface) < 2 or "@" in surface or "://" in surface:
+            return True
+        junk_labels = self.junk.get(alias_key(surface), set())
+        if "*" in junk_labels or span.label in junk_labels:
+            return True
+        if surface in self.aliases:
+            return False
+        return (
+            not _is_name_like(surface)
+            or _common_word(text, surface)
+            or DEMONYM_PLURAL.fullmatch(surface) is not None
+        )
+
+    def clean(self, text: str, spans: list[Span]) -> tuple[list[Span], list[Span]]:
+        """The trimmed spans worth keeping, and the junk ones (known names inside junk such
+        as "Photo AFP" must not come back through the gazetteer)."""
+        kept, junk = [], []
+        for span in spans:
+            trimmed = trim(text, span)
+            if trimmed.end > trimmed.start and not self.is_junk(text, trimmed):
+                kept.append(trimmed)
+            else:
+                junk.append(span)
+        return kept, junk
