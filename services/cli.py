@@ -1,2 +1,206 @@
-def main():
-    print("hi")
+"""The ``vigie`` command: one entry point for the broker, the services and the tools.
+
+Every command reads its settings from ``VIGIE_*`` environment variables (``vigie config`` lists
+them with their defaults); flags only name what to work on.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+
+def _kafka_settings():
+    from vigie.shared.config import KafkaSettings
+
+    return KafkaSettings.from_env()
+
+
+def _local_broker():
+    from vigie.shared.broker import LocalBroker
+
+    home = Path(os.environ.get("VIGIE_BROKER_HOME", ".vigie/broker"))
+    port = int(_kafka_settings().kafka_bootstrap.split(",")[0].rsplit(":", 1)[1])
+    return LocalBroker(home.resolve(), port=port)
+
+
+def cmd_broker(args) -> int:
+    from vigie.shared.kafka import ensure_topics
+
+    broker = _local_broker()
+    if args.action == "start":
+        broker.start(fresh=args.fresh)
+        ensure_topics(_kafka_settings())
+        print(f"broker ready on {broker.bootstrap} (log: {broker.log_file})")
+    elif args.action == "stop":
+        print("broker stopped" if broker.stop() else "no broker was running")
+    else:
+        pid = broker.pid()
+        print(f"running on {broker.bootstrap}, pid {pid}" if pid else "not running")
+        return 0 if pid else 1
+    return 0
+
+
+def cmd_ingest(args) -> int:
+    from vigie.ingest import service
+    from vigie.ingest.settings import IngestSettings
+
+    settings = IngestSettings.from_env()
+    if args.source == "files":
+        return service.run_files(settings, args.paths, watch=args.watch)
+    if args.source == "feeds":
+        return service.run_feeds(settings, args.feeds or settings.feeds_file, once=args.once)
+    return service.serve(settings)
+
+
+def cmd_feeds(args) -> int:
+    from vigie.ingest.feeds import opml_to_yaml
+
+    text = opml_to_yaml(args.opml)
+    if args.output:
+        Path(args.output).write_text(text, encoding="utf-8")
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+def cmd_enrich(args) -> int:
+    from vigie.enrich.app import main
+
+    return main()
+
+
+def cmd_alert(args) -> int:
+    if args.action == "replay":
+        from vigie.alert.app import replay
+
+        return replay(args.rules, topic=args.topic, from_beginning=args.from_beginning)
+    from vigie.alert.app import main
+
+    return main()
+
+
+def cmd_subscribe(args) -> int:
+    from vigie.alert.subscribe import Filters, parse_since, subscribe
+
+    filters = Filters(
+        rules=tuple(args.rule or ()), severities=tuple(args.severity or ()),
+        since=parse_since(args.since) if args.since else None,
+    )
+    try:
+        subscribe(_kafka_settings(), args.topic, from_beginning=args.from_beginning,
+                  max_messages=args.max, timeout=args.timeout, group=args.group,
+                  filters=filters, fmt=args.format)
+    except KeyboardInterrupt:
+        pass
+    return 0
+
+
+def cmd_run(args) -> int:
+    from vigie.local import run_pipeline
+
+    return run_pipeline()
+
+
+def cmd_schema(args) -> int:
+    from vigie.shared import schema
+
+    if args.write:
+        for path in schema.write():
+            print(path)
+        return 0
+    stale = [n for n, t in schema.rendered().items()
+             if not (schema.SCHEMA_DIR / n).exists()
+             or (schema.SCHEMA_DIR / n).read_text(encoding="utf-8") != t]
+    for name in stale:
+        print(f"out of date: {name} (run: vigie schema --write)")
+    return 1 if stale else 0
+
+
+def cmd_config(args) -> int:
+    from vigie.settings_index import all_settings
+
+    for name, default, doc, secret in all_settings():
+        shown = ",".join(default) if isinstance(default, tuple) else default
+        print(f"{name}={'' if secret else shown}\n    {doc}")
+    return 0
+
+
+def parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(prog="vigie", description=__doc__.splitlines()[0])
+    sub = top.add_subparsers(dest="command", required=True)
+
+    broker = sub.add_parser("broker", help="the local single-node Kafka (KRaft)")
+    broker.add_argument("action", choices=["start", "stop", "status"])
+    broker.add_argument("--fresh", action="store_true", help="wipe the broker's data first")
+    broker.set_defaults(func=cmd_broker)
+
+    ingest = sub.add_parser("ingest", help="publish files and feeds to the raw topic")
+    source = ingest.add_subparsers(dest="source", required=True)
+    files = source.add_parser("files", help="publish news files (folders or files)")
+    files.add_argument("paths", nargs="+")
+    files.add_argument("--watch", action="store_true", help="keep publishing new files")
+    feeds = source.add_parser("feeds", help="poll RSS/Atom feeds")
+    feeds.add_argument("feeds", nargs="?", help="feed list (YAML); default VIGIE_FEEDS_FILE")
+    feeds.add_argument("--once", action="store_true", help="fetch every feed once and exit")
+    source.add_parser("serve", help="watch VIGIE_INGEST_WATCH_DIRS and poll VIGIE_FEEDS_FILE")
+    ingest.set_defaults(func=cmd_ingest)
+
+    feeds_cmd = sub.add_parser("feeds", help="feed list tools")
+    feeds_sub = feeds_cmd.add_subparsers(dest="action", required=True)
+    opml = feeds_sub.add_parser("import", help="convert an OPML export to a feed list")
+    opml.add_argument("opml")
+    opml.add_argument("-o", "--output", help="write here instead of standard output")
+    feeds_cmd.set_defaults(func=cmd_feeds)
+
+    sub.add_parser("enrich", help="run an enrich worker").set_defaults(func=cmd_enrich)
+
+    alert = sub.add_parser("alert", help="run an alert worker, or replay rules over history")
+    alert.add_argument("action", nargs="?", choices=["run", "replay"], default="run")
+    alert.add_argument("--rules", help="rules file for replay")
+    alert.add_argument("--topic", default="news.alerts.replay", help="replay output topic")
+    alert.add_argument("--from-beginning", action="store_true")
+    alert.set_defaults(func=cmd_alert)
+
+    subscribe = sub.add_parser("subscribe", help="print a topic's messages")
+    subscribe.add_argument("topic")
+    subscribe.add_argument("--from-beginning", action="store_true")
+    subscribe.add_argument("--max", type=int, help="stop after N messages")
+    subscribe.add_argument("--timeout", type=float, help="stop after S seconds with no message")
+    subscribe.add_argument("--group", help="consumer group: members share the partitions")
+    subscribe.add_argument("--rule", action="append", help="only this rule id (repeatable)")
+    subscribe.add_argument("--severity", action="append",
+                           choices=["info", "warning", "critical"])
+    subscribe.add_argument("--since", help="only newer: 30m, 2h, 1d or an ISO time")
+    subscribe.add_argument("--format", choices=["auto", "human", "json"], default="auto")
+    subscribe.set_defaults(func=cmd_subscribe)
+
+    sub.add_parser("run", help="the whole pipeline locally, until Ctrl-C").set_defaults(
+        func=cmd_run)
+
+    schema = sub.add_parser("schema", help="check (or --write) the JSON Schema files")
+    schema.add_argument("--write", action="store_true")
+    schema.set_defaults(func=cmd_schema)
+
+    sub.add_parser("config", help="list every VIGIE_* variable").set_defaults(func=cmd_config)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except Exception as exc:  # one clear line for operational errors; --debug shows more
+        from vigie.shared.broker import BrokerError
+        from vigie.shared.config import ConfigError
+
+        if isinstance(exc, (BrokerError, ConfigError)):
+            print(f"vigie: {exc}", file=sys.stderr)
+            return 2
+        raise
+
+
+if __name__ == "__main__":
+    sys.exit(main())

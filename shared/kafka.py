@@ -12,13 +12,14 @@ from collections.abc import Iterable
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
 from kafka.admin import NewTopic
-from kafka.errors import KafkaError, NoBrokersAvailable, TopicAlreadyExistsError
+from kafka.errors import KafkaError, TopicAlreadyExistsError
 
 from .config import KafkaSettings
 
 log = logging.getLogger(__name__)
 
-MAX_MESSAGE_BYTES = 16 * 1024 * 1024
+# Large enough that a dead letter can carry (base64) the largest article the broker accepts.
+MAX_MESSAGE_BYTES = 48 * 1024 * 1024
 
 
 def client_options(settings: KafkaSettings) -> dict:
@@ -134,7 +135,7 @@ def _admin(settings: KafkaSettings, wait: float) -> KafkaAdminClient:
     while True:
         try:
             return KafkaAdminClient(**client_options(settings))
-        except (NoBrokersAvailable, KafkaError):
+        except KafkaError:
             if time.monotonic() > deadline:
                 raise
             time.sleep(1.0)

@@ -11,7 +11,7 @@ import pytest
 
 from vigie.shared.broker import LocalBroker, free_port
 from vigie.shared.config import KafkaSettings
-from vigie.shared.kafka import ensure_topics, contract_topics
+from vigie.shared.kafka import contract_topics, ensure_topics
 
 ROOT = Path(__file__).resolve().parent.parent
 SEEDS = ROOT / "seeds"

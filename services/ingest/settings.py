@@ -11,6 +11,9 @@ from vigie.shared.config import KafkaSettings, setting
 class IngestSettings(KafkaSettings):
     service = "ingest"
 
+    ingest_watch_dirs: tuple = setting(
+        ("seeds",), "folders `vigie ingest serve` watches, comma-separated", kind=tuple
+    )
     ingest_metrics_port: int = setting(9101, "port of ingest's /metrics and /healthz")
     ingest_max_file_bytes: int = setting(2_000_000, "larger files are skipped and counted")
     ingest_watch_interval_s: float = setting(1.0, "how often --watch scans its folders")
@@ -25,6 +28,11 @@ class IngestSettings(KafkaSettings):
     feeds_per_host_delay_s: float = setting(1.0, "minimum time between two requests to one host")
     feeds_default_interval_s: float = setting(300.0, "poll interval of a feed that sets none")
     feeds_timeout_s: float = setting(20.0, "connect and read timeout of one fetch")
+    feeds_deadline_s: float = setting(
+        60.0, "total time allowed for one fetch, however slowly the server sends"
+    )
+    feeds_min_interval_s: float = setting(60.0, "feed list intervals shorter than this are refused")
+    feeds_seen_max: int = setting(5000, "entries remembered per feed so a restart skips them")
     feeds_max_bytes: int = setting(10_000_000, "responses larger than this are cut off")
     feeds_max_backoff_s: float = setting(6 * 3600.0, "longest wait after repeated failures")
     feeds_user_agent: str = setting("Vigie/0.1 (+https://github.com/vigie-news/vigie)",

@@ -89,7 +89,7 @@ def server_properties(port: int, controller_port: int, data: Path) -> str:
         "transaction.state.log.min.isr=1",
         "group.initial.rebalance.delay.ms=0",
         "log.cleaner.dedupe.buffer.size=16777216",
-        "message.max.bytes=33554432",
+        "message.max.bytes=67108864",
         "auto.create.topics.enable=true",
         "",
     ])
@@ -139,7 +139,7 @@ class LocalBroker:
         classpath = f"{libs}/*"
         self._format(classpath, config)
         command = [
-            "java", f"-Xms256m", f"-Xmx{self.heap}", "-XX:+UseG1GC",
+            "java", "-Xms256m", f"-Xmx{self.heap}", "-XX:+UseG1GC",
             f"-Dlog4j2.configurationFile={LOG4J}", "-cp", classpath, "kafka.Kafka", str(config),
         ]
         with self.log_file.open("ab") as log:

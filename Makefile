@@ -1,0 +1,46 @@
+# Vigie: `make run` runs the pipeline locally, `make test` proves it. `make help` lists targets.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+PYTEST_ARGS ?=
+
+.DEFAULT_GOAL := help
+.PHONY: help install system-deps run test test-unit lint bench schema clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
+
+system-deps: ## Java 17 and Maven for the local broker, promtool for the rule tests (Debian)
+	bash deploy/install-system-deps.sh
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+	$(BIN)/pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: system-deps $(STAMP) ## create .venv and install Vigie with its pinned dependencies
+
+run: install ## run broker, ingest (seeds/), enrich and alert locally until Ctrl-C
+	$(BIN)/vigie run
+
+test: install ## unit, integration and fault tests against a real local Kafka
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-unit: $(STAMP) ## the unit tests only (no broker)
+	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+lint: $(STAMP) ## ruff, and the JSON Schema files up to date
+	$(BIN)/ruff check services shared tests
+	$(BIN)/vigie schema
+
+bench: install ## throughput and latency figures, as ratios against baselines of the same run
+	$(BIN)/python -m tests.bench.run
+
+schema: $(STAMP) ## regenerate the JSON Schema files from the message definitions
+	$(BIN)/vigie schema --write
+
+clean: ## stop the local broker and remove the venv and local state
+	-$(BIN)/vigie broker stop 2>/dev/null
+	rm -rf $(VENV) .vigie .pytest_cache .ruff_cache *.egg-info bench-results

@@ -1,0 +1,168 @@
+"""The alert worker: ``news.enriched`` → rules → ``news.alerts`` (and per-rule topics).
+
+Two agents, so "once per story" holds across partitions and workers:
+
+* ``evaluate`` consumes the enriched topic (partitions shared by every worker) and runs every
+  rule over each article in one pass; each alert it finds goes to the internal
+  ``<app id>.candidates`` topic **keyed by alert id**, so every candidate of one alert id lands
+  in the same partition, whoever found it.
+* ``publish`` consumes the candidates with a changelog-backed table of the alert ids already
+  published (co-partitioned: same key, same partition), publishes the first, suppresses the
+  rest. The alert is sent before its id is recorded: a crash in between repeats an alert under
+  the same id (never loses one), and subscribers that key on ``id`` see it once.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import time
+
+import msgspec
+from prometheus_client import CollectorRegistry
+
+from vigie.shared.messages import (
+    Alert,
+    EnrichedArticle,
+    InvalidMessage,
+    decode,
+    encode,
+    parse_time,
+    to_dict,
+    utc_now,
+)
+from vigie.shared.service import start_service
+from vigie.shared.streams import make_app, run_worker, send_dead_letter
+
+from .evaluate import Evaluator
+from .metrics import AlertMetrics
+from .rules import RuleBook
+from .settings import AlertSettings
+
+log = logging.getLogger(__name__)
+SERVICE = "alert"
+
+
+def load_rulebook(settings: AlertSettings, metrics: AlertMetrics) -> RuleBook:
+    """The rules, validated: an invalid file at start is fatal (RuleError names rule and field)."""
+    rulebook = RuleBook(settings.alert_rules_file)
+    metrics.rules_loaded.set(len(rulebook.rules))
+    return rulebook
+
+
+def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
+          latest: collections.deque | None = None):
+    """The faust app and its agents. ``latest`` receives every published alert (newest last)."""
+    app = make_app(settings, settings.alert_app_id)
+    evaluator = Evaluator(rulebook)
+    enriched_topic = app.topic(settings.topic_enriched)
+    candidates = app.topic(f"{settings.alert_app_id}.candidates")
+    alerts_topic = app.topic(settings.topic_alerts)
+    dlq = app.topic(settings.topic_dlq)
+    published = app.Table("published", key_serializer="json", value_serializer="json")
+    route_topics: dict[str, object] = {}
+
+    def route(name: str):
+        if name not in route_topics:
+            route_topics[name] = app.topic(name)
+        return route_topics[name]
+
+    @app.agent(enriched_topic)
+    async def evaluate(stream):
+        async for event in stream.events():
+            try:
+                article = decode(event.value, EnrichedArticle)
+                started = time.perf_counter()
+                found = evaluator.evaluate(article)
+                metrics.evaluation_duration.observe(time.perf_counter() - started)
+            except Exception as exc:  # noqa: BLE001 - dead-letter, never stop the stream
+                metrics.failed.labels("invalid" if isinstance(exc, InvalidMessage)
+                                      else "error").inc()
+                await send_dead_letter(dlq, SERVICE, event, exc)
+                continue
+            metrics.evaluated.inc()
+            for alert, topic in found:
+                envelope = {"alert": to_dict(alert), "topic": topic}
+                await candidates.send(key=alert.id.encode(), value=encode_envelope(envelope))
+
+    @app.agent(candidates)
+    async def publish(stream):
+        async for event in stream.events():
+            envelope = decode_envelope(event.value)
+            alert = envelope["alert"]
+            if published.get(alert.id):
+                metrics.suppressed.inc()
+                continue
+            stamp_latency(alert)
+            value = encode(alert)
+            await alerts_topic.send(key=alert.id.encode(), value=value)
+            if envelope["topic"]:
+                await route(envelope["topic"]).send(key=alert.id.encode(), value=value)
+            published[alert.id] = alert.detected_at
+            metrics.alerts.labels(alert.rule.id, alert.rule.severity).inc()
+            metrics.latency.observe(alert.latency_ms / 1000)
+            if latest is not None:
+                latest.append(to_dict(alert))
+            log.info("alert published", extra={"rule": alert.rule.id, "alert_id": alert.id,
+                                               "article_id": alert.article.id})
+
+    @app.timer(settings.alert_rules_reload_s)
+    async def reload_rules():
+        try:
+            if rulebook.reload_if_changed():
+                metrics.rule_reloads.labels("ok").inc()
+                metrics.rules_loaded.set(len(rulebook.rules))
+        except Exception:  # noqa: BLE001 - a bad edit keeps the previous rules in force
+            metrics.rule_reloads.labels("error").inc()
+            log.exception("rules not reloaded; the previous rules stay in force")
+
+    @app.timer(5.0)
+    async def report_lag():
+        metrics.lag.update(app)
+
+    if settings.alert_webhook_url:
+        from .webhook import attach_webhook
+
+        attach_webhook(app, settings, metrics, alerts_topic, dlq)
+    return app
+
+
+def encode_envelope(envelope: dict) -> bytes:
+    return json.dumps(envelope, ensure_ascii=False).encode()
+
+
+def decode_envelope(value: bytes) -> dict:
+    """The alert found by ``evaluate`` and the rule's own topic (or None)."""
+    envelope = json.loads(value)
+    envelope["alert"] = msgspec.convert(envelope["alert"], Alert)
+    return envelope
+
+
+def stamp_latency(alert: Alert) -> None:
+    """Move ``detected_at`` to publication time; the latency since ingest grows by the wait."""
+    now = utc_now()
+    waited = parse_time(now) - parse_time(alert.detected_at)
+    alert.latency_ms = round(alert.latency_ms + waited.total_seconds() * 1000, 3)
+    alert.detected_at = now
+
+
+def main() -> int:
+    settings = AlertSettings.from_env()
+    metrics = AlertMetrics(CollectorRegistry())
+    latest: collections.deque = collections.deque(maxlen=settings.alert_latest_size)
+    routes = {"/alerts/latest": lambda: (200, list(reversed(latest)))}
+    server = start_service(settings, metrics.registry, settings.alert_metrics_port, routes)
+    try:
+        return run_worker(build(settings, metrics, load_rulebook(settings, metrics), latest))
+    finally:
+        server.stop()
+
+
+def replay(rules_path: str, *, topic: str, from_beginning: bool = True) -> int:
+    """Run rules over the enriched history and publish the alerts to ``topic``, then exit."""
+    from .replay import replay_history
+
+    return replay_history(AlertSettings.from_env(), rules_path, topic=topic,
+                          from_beginning=from_beginning)
+

@@ -1,0 +1,22 @@
+"""Alert settings (environment variables ``VIGIE_*``, defaults documented here)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from vigie.shared.config import setting
+from vigie.shared.streams import StreamSettings
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class AlertSettings(StreamSettings):
+    service = "alert"
+
+    alert_app_id: str = setting("vigie-alert", "consumer group and state prefix of alert")
+    alert_metrics_port: int = setting(9103, "port of alert's /metrics, /healthz, /alerts/latest")
+    alert_rules_file: str = setting("deploy/rules.yaml", "the alert rules (YAML)")
+    alert_rules_reload_s: float = setting(2.0, "how often the rules file is checked for changes")
+    alert_latest_size: int = setting(200, "alerts kept for the /alerts/latest JSON endpoint")
+    alert_webhook_url: str = setting("", "if set, every alert is also POSTed here as JSON",
+                                     secret=True)
+    alert_webhook_retries: int = setting(5, "attempts before a webhook delivery is dead-lettered")

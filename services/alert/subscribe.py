@@ -1,0 +1,128 @@
+"""``vigie subscribe``: read a topic as JSON lines or readable alerts, with filters.
+
+Without ``--group`` a subscriber reads every partition on its own (everyone sees everything);
+with ``--group NAME`` subscribers of the same group share the partitions and resume where the
+group stopped. ``--timeout S`` ends the command after S seconds without a new message.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from vigie.shared.config import KafkaSettings
+from vigie.shared.kafka import make_consumer
+from vigie.shared.messages import parse_time
+
+DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+@dataclass(frozen=True)
+class Filters:
+    rules: tuple[str, ...] = ()
+    severities: tuple[str, ...] = ()
+    since: dt.datetime | None = None
+
+    def accept(self, message: dict) -> bool:
+        rule = message.get("rule") if isinstance(message.get("rule"), dict) else {}
+        if self.rules and rule.get("id") not in self.rules:
+            return False
+        if self.severities and rule.get("severity") not in self.severities:
+            return False
+        if self.since:
+            stamp = message.get("detected_at") or message.get("ingested_at")
+            if not stamp or parse_time(stamp) < self.since:
+                return False
+        return True
+
+
+def parse_since(value: str, now: dt.datetime | None = None) -> dt.datetime:
+    """``30m``, ``2h``, ``1d`` (ago) or an ISO time such as ``2025-08-22T10:00:00Z``."""
+    now = now or dt.datetime.now(dt.timezone.utc)
+    match = DURATION.match(value.strip())
+    if match:
+        return now - dt.timedelta(seconds=float(match.group(1)) * UNITS[match.group(2)])
+    moment = parse_time(value)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def render(message: dict, fmt: str) -> str:
+    if fmt == "json":
+        return json.dumps(message, ensure_ascii=False)
+    if "rule" in message and "snippet" in message:
+        from .format import human
+
+        return human(message)
+    return json.dumps(message, ensure_ascii=False, indent=2)
+
+
+def subscribe(settings: KafkaSettings, topic: str, *, from_beginning: bool = False,
+              max_messages: int | None = None, timeout: float | None = None,
+              group: str | None = None, filters: Filters = Filters(), fmt: str = "auto",
+              write: Callable[[str], None] | None = None) -> int:
+    """Print the topic's messages; returns how many were printed."""
+    write = write or (lambda line: print(line, flush=True))
+    if fmt == "auto":
+        fmt = "human" if sys.stdout.isatty() else "json"
+    consumer = _consumer(settings, topic, group, from_beginning)
+    printed, last_message = 0, time.monotonic()
+    try:
+        while max_messages is None or printed < max_messages:
+            batch = consumer.poll(timeout_ms=500)
+            records = [record for records in batch.values() for record in records]
+            if records:
+                last_message = time.monotonic()
+            elif timeout is not None and time.monotonic() - last_message > timeout:
+                break
+            for record in records:
+                message = _decode(record.value)
+                if filters.accept(message):
+                    write(render(message, fmt))
+                    printed += 1
+                    if max_messages is not None and printed >= max_messages:
+                        break
+    finally:
+        consumer.close()
+    return printed
+
+
+def _decode(value: bytes) -> dict:
+    try:
+        decoded = json.loads(value)
+        return decoded if isinstance(decoded, dict) else {"value": decoded}
+    except (ValueError, UnicodeDecodeError):
+        return {"undecodable": value[:200].decode("utf-8", "replace")}
+
+
+def _consumer(settings, topic, group, from_beginning):
+    reset = "earliest" if from_beginning else "latest"
+    if group:
+        return make_consumer(settings, topic, group_id=group, auto_offset_reset=reset)
+    from kafka import TopicPartition
+
+    consumer = make_consumer(settings, group_id=None, auto_offset_reset=reset,
+                             enable_auto_commit=False)
+    partitions = _wait_partitions(consumer, topic)
+    consumer.assign([TopicPartition(topic, p) for p in partitions])
+    if from_beginning:
+        consumer.seek_to_beginning()
+    else:
+        consumer.seek_to_end()
+    return consumer
+
+
+def _wait_partitions(consumer, topic: str, wait: float = 30.0) -> set[int]:
+    deadline = time.monotonic() + wait
+    while True:
+        partitions = consumer.partitions_for_topic(topic)
+        if partitions:
+            return partitions
+        if time.monotonic() > deadline:
+            raise SystemExit(f"topic {topic!r} does not exist")
+        time.sleep(0.5)

@@ -1,0 +1,140 @@
+"""The enrich worker: ``news.raw`` → language, entities, dates, hashes → dedup → ``news.enriched``.
+
+Two agents, so NER scales out and deduplication stays correct:
+
+* ``analyse`` consumes the raw topic (its partitions shared by every worker), batches articles
+  through spaCy's ``nlp.pipe`` in a thread (the event loop keeps heartbeating), and sends each
+  analysed article to the internal ``<app id>.dedup`` topic.
+* ``deduplicate`` consumes that topic, which has **one partition**, so exactly one worker owns
+  the dedup table at a time: every article is checked against every earlier one, whatever raw
+  partition it came from. The table is changelog-backed (state survives restarts and moves with
+  the partition). Dedup costs microseconds per article, so one partition carries thousands of
+  articles a second, far above what NER produces.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+
+from prometheus_client import CollectorRegistry
+
+from vigie.shared.messages import (
+    EnrichedArticle,
+    InvalidMessage,
+    RawArticle,
+    decode,
+    encode,
+    utc_now,
+)
+from vigie.shared.service import start_service
+from vigie.shared.streams import make_app, run_worker, send_dead_letter
+
+from .metrics import EnrichMetrics
+from .settings import EnrichSettings
+
+log = logging.getLogger(__name__)
+SERVICE = "enrich"
+
+
+class TextTooLarge(ValueError):
+    pass
+
+
+def to_enriched(raw: RawArticle, analysis) -> EnrichedArticle:
+    """An EnrichedArticle with every raw field, the analysis, and no dedup verdict yet."""
+    fields = {name: getattr(raw, name) for name in raw.__struct_fields__}
+    fields.update(language=analysis.language, entities=analysis.entities, dates=analysis.dates,
+                  hashes=analysis.hashes, enriched_at=utc_now())
+    return EnrichedArticle(**fields)
+
+
+def decode_raw(value: bytes, max_chars: int) -> RawArticle:
+    article = decode(value, RawArticle)
+    if len(article.text) > max_chars:
+        raise TextTooLarge(f"text of {len(article.text)} characters, over {max_chars}")
+    return article
+
+
+def build(settings: EnrichSettings, metrics: EnrichMetrics, enricher=None):
+    """The faust app and its agents; ``enricher`` defaults to the configured spaCy model."""
+    from .core import Enricher
+    from .dedup import DedupIndex
+
+    enricher = enricher or Enricher(model=settings.enrich_model,
+                                    aliases_path=settings.enrich_aliases_file or None)
+    app = make_app(settings, settings.enrich_app_id)
+    raw_topic = app.topic(settings.topic_raw)
+    dedup_topic = app.topic(f"{settings.enrich_app_id}.dedup", partitions=1)
+    enriched_topic = app.topic(settings.topic_enriched)
+    dlq = app.topic(settings.topic_dlq)
+    table = app.Table("dedup", partitions=1, key_serializer="json", value_serializer="json")
+
+    async def reject(event, error: BaseException, reason: str) -> None:
+        metrics.failed.labels(reason).inc()
+        await send_dead_letter(dlq, SERVICE, event, error)
+
+    @app.agent(raw_topic)
+    async def analyse(stream):
+        loop = asyncio.get_running_loop()
+        async for events in stream.take_events(settings.faust_batch_size,
+                                               within=settings.faust_batch_within_s):
+            batch = []
+            for event in events:
+                try:
+                    batch.append((event, decode_raw(event.value, settings.enrich_max_text_chars)))
+                except (InvalidMessage, TextTooLarge) as exc:
+                    await reject(event, exc, "too_large" if isinstance(exc, TextTooLarge)
+                                 else "invalid")
+            if not batch:
+                continue
+            started = time.perf_counter()
+            try:
+                analyses = await loop.run_in_executor(
+                    None, enricher.enrich, [article for _, article in batch])
+            except Exception as exc:  # noqa: BLE001 - one bad batch must not stop the worker
+                log.exception("batch analysis failed; dead-lettering its articles")
+                for event, _ in batch:
+                    await reject(event, exc, "error")
+                continue
+            metrics.ner_duration.observe(time.perf_counter() - started)
+            metrics.batch_size.observe(len(batch))
+            for (_, article), analysis in zip(batch, analyses, strict=True):
+                enriched = to_enriched(article, analysis)
+                await dedup_topic.send(key=article.id.encode(), value=encode(enriched))
+
+    @app.agent(dedup_topic)
+    async def deduplicate(stream):
+        index = DedupIndex(table)
+        async for event in stream.events():
+            try:
+                article = decode(event.value, EnrichedArticle)
+            except InvalidMessage as exc:
+                await reject(event, exc, "invalid")
+                continue
+            article.duplicate_of, article.near_duplicate_of = index.check(
+                article.id, article.hashes)
+            if article.duplicate_of:
+                metrics.duplicates.labels("exact").inc()
+            elif article.near_duplicate_of:
+                metrics.duplicates.labels("near").inc()
+            metrics.count_language(article.language)
+            metrics.processed.inc()
+            await enriched_topic.send(key=article.id.encode(), value=encode(article))
+
+    @app.timer(5.0)
+    async def report_lag():
+        metrics.lag.update(app)
+
+    return app
+
+
+def main() -> int:
+    settings = EnrichSettings.from_env()
+    metrics = EnrichMetrics(CollectorRegistry())
+    server = start_service(settings, metrics.registry, settings.enrich_metrics_port)
+    try:
+        return run_worker(build(settings, metrics))
+    finally:
+        server.stop()

@@ -1,0 +1,89 @@
+"""The ingest service: folders and feeds in, RawArticle to the raw topic.
+
+``serve`` is the long-running service (watched folders and feeds in one process, one metrics
+endpoint); ``files`` and ``feeds`` are the one-shot or single-source variants of the CLI.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+from prometheus_client import CollectorRegistry
+
+from vigie.shared.kafka import ensure_topics
+from vigie.shared.service import start_service, stop_on_signals
+
+from .metrics import IngestMetrics
+from .publish import Publisher
+from .settings import IngestSettings
+from .watch import FolderIngest
+
+log = logging.getLogger(__name__)
+
+
+@contextmanager
+def _running(settings: IngestSettings):
+    """Metrics endpoint, signal handling and the topics, for the life of the command."""
+    metrics = IngestMetrics(CollectorRegistry())
+    server = start_service(settings, metrics.registry, settings.ingest_metrics_port)
+    ensure_topics(settings)
+    try:
+        yield metrics, stop_on_signals()
+    finally:
+        server.stop()
+
+
+def _folder_ingest(settings, paths, metrics) -> FolderIngest:
+    publisher = Publisher(settings, metrics,
+                          delivery_timeout_ms=settings.ingest_delivery_timeout_s * 1000)
+    return FolderIngest([Path(p) for p in paths], publisher, metrics,
+                        settings.ingest_max_file_bytes)
+
+
+def run_files(settings: IngestSettings, paths: list[str], *, watch: bool) -> int:
+    """Publish every file under ``paths``; with ``watch``, keep publishing new or changed files."""
+    with _running(settings) as (metrics, stop):
+        ingest = _folder_ingest(settings, paths, metrics)
+        try:
+            if watch:
+                ingest.watch(settings.ingest_watch_interval_s, stop)
+            else:
+                log.info("published %d article(s)", ingest.scan())
+        finally:
+            ingest.publisher.close()
+    return 0
+
+
+def run_feeds(settings: IngestSettings, feeds_path: str, *, once: bool) -> int:
+    """Poll the feeds listed in ``feeds_path`` (see ``vigie.ingest.feeds``)."""
+    from . import feeds
+
+    with _running(settings) as (metrics, stop):
+        feeds.run(settings, feeds_path, once=once, metrics=metrics, stop_event=stop)
+    return 0
+
+
+def serve(settings: IngestSettings) -> int:
+    """Watch ``VIGIE_INGEST_WATCH_DIRS`` and poll ``VIGIE_FEEDS_FILE`` until stopped."""
+    from . import feeds
+
+    with _running(settings) as (metrics, stop):
+        ingest = _folder_ingest(settings, [d for d in settings.ingest_watch_dirs
+                                           if Path(d).exists()], metrics)
+        watcher = threading.Thread(
+            target=ingest.watch, args=(settings.ingest_watch_interval_s, stop), daemon=True
+        )
+        watcher.start()
+        try:
+            if settings.feeds_file and Path(settings.feeds_file).exists():
+                feeds.run(settings, settings.feeds_file, once=False, metrics=metrics,
+                          stop_event=stop)
+            stop.wait()
+        finally:
+            stop.set()
+            watcher.join()
+            ingest.publisher.close()
+    return 0

@@ -1,0 +1,100 @@
+"""``vigie run`` (``make run``): the whole pipeline on this machine, until Ctrl-C.
+
+Starts the local broker unless one already answers at ``VIGIE_KAFKA_BOOTSTRAP``, then one
+enrich worker, one alert worker and ingest (watching ``VIGIE_INGEST_WATCH_DIRS``, ``seeds`` by
+default), each as its own process with its own metrics port, and stops everything it started.
+Feeds are polled only when ``VIGIE_FEEDS_FILE`` is set, so a first run touches no network.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+from kafka import KafkaAdminClient
+from kafka.errors import KafkaError
+
+from vigie.shared.config import KafkaSettings
+from vigie.shared.kafka import client_options, ensure_topics
+
+SERVICES = (("enrich", ["enrich"]), ("alert", ["alert"]), ("ingest", ["ingest", "serve"]))
+
+
+def broker_answers(settings: KafkaSettings) -> bool:
+    try:
+        KafkaAdminClient(**client_options(settings), request_timeout_ms=3000).close()
+        return True
+    except (KafkaError, OSError, ValueError):
+        return False
+
+
+def run_pipeline() -> int:
+    from vigie.cli import _local_broker
+
+    settings = KafkaSettings.from_env()
+    broker = None
+    if not broker_answers(settings):
+        broker = _local_broker()
+        print(f"starting the local Kafka broker on {broker.bootstrap} …", flush=True)
+        broker.start(fresh=True)
+        # A fresh broker has no changelogs: stale local table state would confuse recovery.
+        shutil.rmtree(os.environ.get("VIGIE_FAUST_DATA_DIR", ".vigie/faust"), ignore_errors=True)
+    ensure_topics(settings)
+    env = dict(os.environ)
+    env.setdefault("VIGIE_FEEDS_FILE", "")
+    env.setdefault("VIGIE_LOG_FORMAT", "text")
+    processes = {name: subprocess.Popen([sys.executable, "-m", "vigie.cli", *args], env=env)
+                 for name, args in SERVICES}
+    print(_banner(settings), flush=True)
+    try:
+        _wait(processes)
+    finally:
+        _stop(processes)
+        if broker is not None:
+            broker.stop()
+            print("broker stopped", flush=True)
+    return 0
+
+
+def _banner(settings: KafkaSettings) -> str:
+    return f"""
+Vigie is running (Ctrl-C stops everything).
+  alerts:   vigie subscribe {settings.topic_alerts} --from-beginning
+  articles: vigie subscribe {settings.topic_enriched} --from-beginning --format json
+  metrics:  curl 127.0.0.1:9101/metrics (ingest), :9102 (enrich), :9103 (alert)
+  latest alerts as JSON: curl 127.0.0.1:9103/alerts/latest
+"""
+
+
+def _wait(processes: dict[str, subprocess.Popen]) -> None:
+    stopping = []
+    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    try:
+        while not stopping:
+            for name, process in processes.items():
+                if process.poll() is not None:
+                    print(f"{name} exited with status {process.returncode}", flush=True)
+                    return
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+
+
+def _stop(processes: dict[str, subprocess.Popen]) -> None:
+    for process in processes.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 30
+    for process in processes.values():
+        try:
+            process.wait(max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+if __name__ == "__main__":
+    sys.exit(run_pipeline())

@@ -1,0 +1,20 @@
+"""Every setting of every service, once: for ``vigie config``, the README and the compose check."""
+
+from __future__ import annotations
+
+
+def settings_classes() -> dict:
+    from vigie.alert.settings import AlertSettings
+    from vigie.enrich.settings import EnrichSettings
+    from vigie.ingest.settings import IngestSettings
+
+    return {"ingest": IngestSettings, "enrich": EnrichSettings, "alert": AlertSettings}
+
+
+def all_settings() -> list[tuple[str, object, str, bool]]:
+    """(env name, default, doc, secret), each variable once, common ones first."""
+    seen: dict[str, tuple] = {}
+    for cls in settings_classes().values():
+        for entry in cls.documented():
+            seen.setdefault(entry[0], entry)
+    return list(seen.values())

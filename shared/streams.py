@@ -1,0 +1,104 @@
+"""faust-streaming plumbing shared by the stream services (enrich, alert).
+
+Agents stay thin: consume a batch, call pure functions, produce. What they cannot process goes
+to the dead-letter topic with its original bytes (an agent that raised would still ack the
+event, so errors are caught and dead-lettered here, never raised).
+
+Delivery is at-least-once: faust flushes the producer before it commits offsets, so a crash
+replays the last uncommitted batch, and the deterministic ids downstream absorb the repeats.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from pathlib import Path
+
+import faust
+from prometheus_client import CollectorRegistry, Gauge
+
+from .config import KafkaSettings, setting
+from .kafka import MAX_MESSAGE_BYTES, faust_options
+from .messages import dead_letter, encode
+
+log = logging.getLogger(__name__)
+
+
+@dataclasses.dataclass(frozen=True, repr=False)
+class StreamSettings(KafkaSettings):
+    """Settings of every faust worker."""
+
+    faust_data_dir: str = setting(".vigie/faust", "where workers keep table state (per app id)")
+    faust_session_timeout_s: float = setting(
+        15.0, "how long the group waits for a silent worker before moving its partitions"
+    )
+    faust_batch_size: int = setting(32, "articles taken per batch")
+    faust_batch_within_s: float = setting(0.2, "longest wait to fill a batch")
+
+
+def make_app(settings: StreamSettings, app_id: str) -> faust.App:
+    """A faust app that reads and writes raw bytes (the JSON contracts are ours to decode)."""
+    datadir = Path(settings.faust_data_dir) / app_id
+    return faust.App(
+        app_id,
+        **faust_options(settings),
+        datadir=str(datadir),
+        store="memory://",
+        value_serializer="raw",
+        key_serializer="raw",
+        web_enabled=False,
+        topic_partitions=settings.topic_partitions,
+        topic_allow_declare=True,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.faust_session_timeout_s,
+        broker_heartbeat_interval=max(1.0, settings.faust_session_timeout_s / 5),
+        broker_commit_interval=1.0,
+        producer_acks=-1,
+        producer_max_request_size=MAX_MESSAGE_BYTES,
+        consumer_max_fetch_size=MAX_MESSAGE_BYTES * 2,
+        stream_wait_empty=False,
+    )
+
+
+def event_origin(event) -> dict:
+    """Topic, partition, offset and key of a consumed event, for dead letters and logs."""
+    message = event.message
+    return {"topic": message.topic, "partition": message.partition, "offset": message.offset,
+            "key": message.key}
+
+
+async def send_dead_letter(topic: faust.TopicT, service: str, event, error: BaseException,
+                           ) -> None:
+    origin = event_origin(event)
+    letter = dead_letter(service=service, value=event.message.value, error=error, **origin)
+    log.warning("dead-lettered: %s", letter.error, extra={k: v for k, v in origin.items()
+                                                          if k != "key"})
+    key = origin["key"] if isinstance(origin["key"], bytes) else None
+    await topic.send(key=key, value=encode(letter))
+
+
+class LagGauge:
+    """Consumer lag (high watermark minus next offset to read) per topic and partition."""
+
+    def __init__(self, registry: CollectorRegistry, service: str) -> None:
+        self.gauge = Gauge(
+            f"vigie_{service}_consumer_lag_messages", "Messages not yet consumed",
+            ["topic", "partition"], registry=registry,
+        )
+
+    def update(self, app: faust.App) -> None:
+        consumer = app.consumer
+        for tp in consumer.assignment():
+            highwater = consumer.highwater(tp)
+            position = consumer._read_offset.get(tp)  # last offset read, None if none yet
+            if highwater is None:
+                continue
+            lag = highwater - (position + 1 if position is not None else 0)
+            self.gauge.labels(tp.topic, str(tp.partition)).set(max(lag, 0))
+
+
+def run_worker(app: faust.App, loglevel: str = "WARNING") -> int:
+    """Run the app's agents until SIGTERM/SIGINT (graceful: the last batch is committed)."""
+    worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False, override_logging=False)
+    worker.execute_from_commandline()
+    return 0
