@@ -1,0 +1,147 @@
+"""Parsing a fetched feed with feedparser and mapping its entries to RawArticle.
+
+feedparser reads RSS 0.9x/1.0/2.0, Atom 0.3/1.0 and RDF, honours the encoding declared in the
+Content-Type header or the document, and guesses undeclared ones. A document it flags as
+malformed ("bozo") still yields the entries it could read; only a document with neither a
+feed version nor entries is a parse error.
+
+Two guards run before feedparser sees the bytes: documents declaring XML entities are refused
+(entity expansion, "billion laughs", and external entities have no place in a news feed), and
+the body is handed over as a stream, because feedparser treats ``bytes`` that look like a file
+name as a path to open.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import re
+from dataclasses import dataclass
+
+import feedparser
+
+from vigie.shared.ids import article_id, revision
+from vigie.shared.messages import RawArticle, Source, format_time
+from vigie.shared.text import digest
+
+from .errors import ParseError
+from .feedlist import FeedConfig
+from .html_text import html_to_text, plain
+
+ENTITY_DECLARATIONS = tuple(
+    "<!ENTITY".encode(codec) for codec in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le",
+                                           "utf-32-be")
+)
+PASSED_HEADERS = ("content-type", "content-language", "content-location")
+PRIMARY_LANGUAGE = re.compile(r"^([a-zA-Z]{2})(?:[-_].*)?$")
+
+
+@dataclass(frozen=True)
+class FeedEntry:
+    """One entry as an article, with ``key``: its identity in the feed's seen state."""
+
+    key: str
+    article: RawArticle
+
+
+@dataclass(frozen=True)
+class ParsedFeed:
+    entries: list[FeedEntry]
+    version: str
+    problem: str | None = None  # why feedparser flagged the document as malformed
+
+
+def parse_feed(body: bytes, headers: dict[str, str], feed: FeedConfig, *,
+               url: str, fetched_at: str) -> ParsedFeed:
+    """Entries of a fetched document; raise ParseError if it is refused or not a feed."""
+    refuse_entity_declarations(body)
+    result = feedparser.parse(io.BytesIO(body), response_headers=_parser_headers(headers, url))
+    problem = _bozo_reason(result)
+    if problem and not result.entries and not result.get("version"):
+        raise ParseError(f"not a feed: {problem}")
+    feed_language = normalize_language(result.feed.get("language"))
+    entries = [
+        mapped for raw in result.entries
+        if (mapped := entry_to_article(raw, feed, fetched_at, feed_language)) is not None
+    ]
+    return ParsedFeed(entries=entries, version=result.get("version") or "", problem=problem)
+
+
+def refuse_entity_declarations(body: bytes) -> None:
+    if any(marker in body for marker in ENTITY_DECLARATIONS):
+        raise ParseError("refused: the document declares XML entities (<!ENTITY)")
+
+
+def _parser_headers(headers: dict[str, str], url: str) -> dict[str, str]:
+    passed = {name: headers[name] for name in PASSED_HEADERS if name in headers}
+    passed.setdefault("content-location", url)  # relative links resolve against the feed
+    return passed
+
+
+def _bozo_reason(result) -> str | None:
+    if not result.get("bozo"):
+        return None
+    exception = result.get("bozo_exception")
+    return f"{type(exception).__name__}: {exception}" if exception else "malformed"
+
+
+def entry_to_article(entry, feed: FeedConfig, fetched_at: str,
+                     feed_language: str | None = None) -> FeedEntry | None:
+    """Map one feedparser entry; None when it has nothing to identify it by."""
+    title = plain(entry.get("title"))
+    summary = html_to_text(entry.get("summary"))
+    text = html_to_text(_content(entry)) or summary or title
+    link = (entry.get("link") or "").strip()
+    identity = (entry.get("id") or "").strip() or link or (
+        f"{title}\x1f{text}" if title or text else "")
+    if not identity:
+        return None
+    article = RawArticle(
+        id=article_id("feed", feed.url, identity),
+        revision=revision(title, text),
+        source=Source(kind="feed", name=feed.name, url=feed.url),
+        url=link or None,
+        title=title or None,
+        summary=summary if summary and summary != text else None,
+        text=text,
+        published=entry_time(entry),
+        language=_entry_language(entry) or feed_language or normalize_language(feed.language),
+        fetched_at=fetched_at,
+        ingested_at=fetched_at,
+    )
+    return FeedEntry(key=digest("seen", identity, length=20), article=article)
+
+
+def _content(entry) -> str:
+    """The longest content block (feeds may carry a teaser and the full text)."""
+    values = [block.get("value") or "" for block in entry.get("content") or []]
+    return max(values, key=len, default="")
+
+
+def entry_time(entry) -> str | None:
+    """Published (else updated) time as RFC 3339 UTC; feedparser already converted it to UTC."""
+    for field in ("published_parsed", "updated_parsed", "created_parsed"):
+        parsed = entry.get(field)
+        if parsed:
+            try:
+                return format_time(dt.datetime(*parsed[:6], tzinfo=dt.timezone.utc))
+            except (TypeError, ValueError):
+                continue
+    return None
+
+
+def _entry_language(entry) -> str | None:
+    """dc:language, else the xml:lang in force on the entry's content, summary or title."""
+    candidates = [entry.get("language")]
+    candidates += [block.get("language") for block in entry.get("content") or []]
+    candidates += [(entry.get(name) or {}).get("language")
+                   for name in ("summary_detail", "title_detail")]
+    return next((lang for c in candidates if (lang := normalize_language(c))), None)
+
+
+def normalize_language(value: str | None) -> str | None:
+    """``fr-FR``, ``FR``, ``fr_BE`` → ``fr``; anything else (``und``, ``français``) → None."""
+    if not isinstance(value, str):
+        return None
+    match = PRIMARY_LANGUAGE.match(value.strip())
+    return match.group(1).lower() if match else None

@@ -1,0 +1,61 @@
+"""One poll of one feed: fetch, then parse. Runs on a worker thread and touches no shared
+state: it gets the request (URL and cache validators) and returns an outcome, errors included,
+which the poller applies on its own thread."""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+
+from vigie.shared.messages import utc_now
+
+from .errors import FetchError, ParseError
+from .feedlist import FeedConfig
+from .fetch import FetchLimits, FetchRequest, FetchResponse, fetch
+from .parse import ParsedFeed, parse_feed
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class PollOutcome:
+    feed: FeedConfig
+    result: str  # a label of IngestMetrics' FETCH_RESULTS
+    duration_s: float
+    response: FetchResponse | None = None
+    parsed: ParsedFeed | None = None
+    error: str | None = None
+    retry_after_s: float | None = None
+
+    @property
+    def succeeded(self) -> bool:
+        return self.result in ("ok", "not_modified")
+
+
+def poll_feed(feed: FeedConfig, request: FetchRequest, limits: FetchLimits) -> PollOutcome:
+    """Fetch and parse one feed; never raises for a feed's own faults."""
+    started = time.monotonic()
+    fetched_at = utc_now()
+    try:
+        response = fetch(request, limits)
+        if response.not_modified:
+            return PollOutcome(feed, "not_modified", _since(started), response)
+        parsed = parse_feed(response.body, response.headers, feed, url=response.url,
+                            fetched_at=fetched_at)
+        if parsed.problem:
+            log.warning("malformed feed, %d entries read: %s", len(parsed.entries),
+                        parsed.problem, extra={"feed": feed.name})
+        return PollOutcome(feed, "ok", _since(started), response, parsed)
+    except FetchError as exc:
+        return PollOutcome(feed, exc.result, _since(started), error=str(exc),
+                           retry_after_s=exc.retry_after)
+    except ParseError as exc:
+        return PollOutcome(feed, "parse_error", _since(started), error=str(exc))
+    except Exception as exc:  # noqa: BLE001 - one feed's surprise must not stop the others
+        log.exception("unexpected failure polling feed", extra={"feed": feed.name})
+        return PollOutcome(feed, "error", _since(started), error=f"{type(exc).__name__}: {exc}")
+
+
+def _since(started: float) -> float:
+    return time.monotonic() - started
