@@ -1,0 +1,83 @@
+"""French and English calendar words and the anchor (publication date) that relative dates need."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import NamedTuple
+
+MONTHS = {
+    "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
+    "juillet": 7, "aout": 8, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11,
+    "decembre": 12, "décembre": 12,
+    "january": 1, "february": 2, "march": 3, "april": 4, "may": 5, "june": 6, "july": 7,
+    "august": 8, "september": 9, "october": 10, "november": 11, "december": 12,
+}
+WEEKDAYS = {
+    "lundi": 0, "mardi": 1, "mercredi": 2, "jeudi": 3, "vendredi": 4, "samedi": 5,
+    "dimanche": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
+    "saturday": 5, "sunday": 6,
+}
+ENGLISH_MONTHS = {
+    "january", "february", "march", "april", "may", "june", "july", "august", "september",
+    "october", "november", "december",
+}
+ISO_LENGTH = {"day": 10, "month": 7, "year": 4}
+PARTIAL = re.compile(r"^(\d{4})(?:-(\d{2}))?(?:-(\d{2}))?")
+
+
+class Anchor(NamedTuple):
+    """The publication date and how much of it is known ("day", "month" or "year")."""
+
+    day: dt.date
+    precision: str
+
+    def iso(self) -> str:
+        """The anchor as written at its precision: ``2025-08-22``, ``2023-10``, ``2023``."""
+        return self.day.isoformat()[: ISO_LENGTH[self.precision]]
+
+
+def published_date(published: str | None) -> Anchor | None:
+    """``"2025-08-22"`` / ``"2025-08-22T14:00:00Z"`` / ``"2023-10"`` / ``"2023"`` → Anchor.
+
+    Returns None for a missing or unreadable date. Times are ignored: the date as written is
+    the newsroom's date, which is what "hier" and "vendredi" refer to.
+    """
+    match = PARTIAL.match((published or "").strip())
+    if not match:
+        return None
+    year, month, day = match.group(1), match.group(2), match.group(3)
+    try:
+        date = dt.date(int(year), int(month or 1), int(day or 1))
+    except ValueError:
+        return None
+    return Anchor(date, "day" if day else "month" if month else "year")
+
+
+def month_number(word: str) -> int:
+    return MONTHS[word.lower()]
+
+
+def weekday_number(word: str) -> int:
+    return WEEKDAYS[word.lower()]
+
+
+def alternation(words) -> str:
+    """A regex alternation, longest words first so "mars" never shadows a longer name."""
+    return "|".join(sorted((re.escape(w) for w in words), key=len, reverse=True))
+
+
+def last_weekday(anchor: dt.date, weekday: int) -> dt.date:
+    """The most recent such weekday on or before the anchor (a Friday article's "vendredi"
+    is that same Friday)."""
+    return anchor - dt.timedelta(days=(anchor.weekday() - weekday) % 7)
+
+
+def iso_week(day: dt.date) -> str:
+    year, week, _ = day.isocalendar()
+    return f"{year}-W{week:02d}"
+
+
+def shift_month(day: dt.date, months: int) -> str:
+    index = day.year * 12 + day.month - 1 + months
+    return f"{index // 12:04d}-{index % 12 + 1:02d}"
