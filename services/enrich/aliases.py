@@ -17,6 +17,7 @@ from importlib import resources
 from pathlib import Path
 
 import yaml
+
 from vigie.shared.text import fold_text
 
 LABELS = ("PER", "LOC", "ORG", "MISC")

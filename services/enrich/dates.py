@@ -55,7 +55,7 @@ COUNT_NOUNS = (
 )
 STANDALONE_YEAR = (
     rf"(?<![\w.,/:-])(?<!\d\s)(?<!\d\u00a0)(?<!\d\u202f)(?<!années )(?<!annees ){YEAR}"
-    rf"(?![\w%€$]|[.,]\d|[\s\u00a0\u202f]\d{{3}}\b|\s*(?:%|{COUNT_NOUNS})\b)"
+    rf"(?![\w%€$]|[.,]\d|-\d(?!\d{{3}}\b)|[\s\u00a0\u202f]\d{{3}}\b|\s*(?:%|{COUNT_NOUNS})\b)"
 )
 DAY_DELTAS = {
     "aujourd'hui": 0, "today": 0, "ce matin": 0, "ce soir": 0, "cet après-midi": 0,

@@ -23,6 +23,7 @@ import spacy
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import filter_spans
+
 from vigie.shared.messages import Entity
 from vigie.shared.text import normalize_apostrophes
 
