@@ -43,6 +43,16 @@ def cmd_broker(args) -> int:
     return 0
 
 
+def cmd_topics(args) -> int:
+    from vigie.shared.kafka import contract_topics, ensure_topics
+
+    settings = _kafka_settings()
+    ensure_topics(settings)
+    for name, partitions in contract_topics(settings).items():
+        print(f"{name}: {partitions} partition(s)")
+    return 0
+
+
 def cmd_ingest(args) -> int:
     from vigie.ingest import service
     from vigie.ingest.settings import IngestSettings
@@ -136,6 +146,10 @@ def parser() -> argparse.ArgumentParser:
     broker.add_argument("action", choices=["start", "stop", "status"])
     broker.add_argument("--fresh", action="store_true", help="wipe the broker's data first")
     broker.set_defaults(func=cmd_broker)
+
+    topics = sub.add_parser("topics", help="create the contract topics where missing")
+    topics.add_argument("action", choices=["create"])
+    topics.set_defaults(func=cmd_topics)
 
     ingest = sub.add_parser("ingest", help="publish files and feeds to the raw topic")
     source = ingest.add_subparsers(dest="source", required=True)

@@ -39,6 +39,7 @@ class StreamSettings(KafkaSettings):
 def make_app(settings: StreamSettings, app_id: str) -> faust.App:
     """A faust app that reads and writes raw bytes (the JSON contracts are ours to decode)."""
     datadir = Path(settings.faust_data_dir) / app_id
+    datadir.parent.mkdir(parents=True, exist_ok=True)
     return faust.App(
         app_id,
         **faust_options(settings),

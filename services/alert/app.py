@@ -14,6 +14,7 @@ Two agents, so "once per story" holds across partitions and workers:
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import json
 import logging
@@ -57,10 +58,11 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
     app = make_app(settings, settings.alert_app_id)
     evaluator = Evaluator(rulebook)
     enriched_topic = app.topic(settings.topic_enriched)
-    candidates = app.topic(f"{settings.alert_app_id}.candidates")
+    candidates = app.topic(f"{settings.alert_app_id}.candidates", internal=True,
+                           partitions=settings.topic_partitions)
     alerts_topic = app.topic(settings.topic_alerts)
     dlq = app.topic(settings.topic_dlq)
-    published = app.Table("published", key_serializer="json", value_serializer="json")
+    published = app.Table("published", key_type=str)  # JSON keys and values
     route_topics: dict[str, object] = {}
 
     def route(name: str):
@@ -122,10 +124,34 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
         metrics.lag.update(app)
 
     if settings.alert_webhook_url:
-        from .webhook import attach_webhook
-
         attach_webhook(app, settings, metrics, alerts_topic, dlq)
     return app
+
+
+def attach_webhook(app, settings: AlertSettings, metrics: AlertMetrics, alerts_topic, dlq):
+    """Deliver every published alert to the webhook; a final failure is dead-lettered.
+
+    Its own agent (and consumer position on the alerts topic), so a slow endpoint never delays
+    publication to Kafka.
+    """
+    from .webhook import post_alert
+
+    @app.agent(alerts_topic)
+    async def deliver(stream):
+        loop = asyncio.get_running_loop()
+        async for event in stream.events():
+            alert = decode(event.value, Alert)
+            started = time.perf_counter()
+            try:
+                await loop.run_in_executor(None, post_alert, settings.alert_webhook_url, alert,
+                                           settings.alert_webhook_retries)
+                metrics.webhook.labels("ok").inc()
+            except Exception as exc:  # noqa: BLE001 - the alert stays in Kafka and the DLQ
+                metrics.webhook.labels("error").inc()
+                await send_dead_letter(dlq, f"{SERVICE}-webhook", event, exc)
+            metrics.webhook_duration.observe(time.perf_counter() - started)
+
+    return deliver
 
 
 def encode_envelope(envelope: dict) -> bytes:

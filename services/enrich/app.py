@@ -66,10 +66,10 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, enricher=None):
                                     aliases_path=settings.enrich_aliases_file or None)
     app = make_app(settings, settings.enrich_app_id)
     raw_topic = app.topic(settings.topic_raw)
-    dedup_topic = app.topic(f"{settings.enrich_app_id}.dedup", partitions=1)
+    dedup_topic = app.topic(f"{settings.enrich_app_id}.dedup", partitions=1, internal=True)
     enriched_topic = app.topic(settings.topic_enriched)
     dlq = app.topic(settings.topic_dlq)
-    table = app.Table("dedup", partitions=1, key_serializer="json", value_serializer="json")
+    table = app.Table("dedup", partitions=1, key_type=str)  # JSON keys and values
 
     async def reject(event, error: BaseException, reason: str) -> None:
         metrics.failed.labels(reason).inc()

@@ -1,0 +1,78 @@
+"""The alert worker on the real broker, fed enriched articles built from the seeds."""
+
+import json
+from collections import Counter
+
+import pytest
+
+from vigie.ingest.files import read_article
+from vigie.shared.kafka import make_producer
+from vigie.shared.messages import Alert, DeadLetter, EnrichedArticle, Hashes, decode, encode, utc_now
+from vigie.shared.text import digest
+
+from .helpers import ROOT, read_topic
+from .workers import running
+
+pytestmark = pytest.mark.integration
+SEEDS = ROOT / "seeds"
+
+
+def enriched_seeds() -> dict[str, EnrichedArticle]:
+    articles = {}
+    for path in sorted(SEEDS.iterdir()):
+        raw = read_article(path, SEEDS, 1_000_000)
+        fields = {name: getattr(raw, name) for name in raw.__struct_fields__} | {"language": "fr"}
+        articles[path.name[:3]] = EnrichedArticle(
+            **fields, hashes=Hashes(exact=digest(raw.text), near="0"), enriched_at=utc_now())
+    return articles
+
+
+def send(settings, messages: list[tuple[bytes, bytes]]) -> None:
+    producer = make_producer(settings)
+    for key, value in messages:
+        producer.send(settings.topic_enriched, key=key, value=value)
+    producer.flush()
+    producer.close()
+
+
+def alerts_by_seed(alerts: list[Alert], seeds: dict) -> dict[str, set[str]]:
+    names = {article.id: name for name, article in seeds.items()}
+    found: dict[str, set[str]] = {name: set() for name in seeds}
+    for alert in alerts:
+        found[names[alert.article.id]].add(alert.rule.id)
+    return found
+
+
+def test_seed_alerts_once_per_story_and_poison_goes_to_the_dlq(kafka_settings, tmp_path):
+    seeds = enriched_seeds()
+    send(kafka_settings, [(a.id.encode(), encode(a)) for a in seeds.values()])
+    with running(kafka_settings, tmp_path, ("alert",)):
+        alerts = [decode(r.value, Alert) for r in
+                  read_topic(kafka_settings, kafka_settings.topic_alerts, timeout=90, idle=8)]
+        found = alerts_by_seed(alerts, seeds)
+        assert {n for n, rules in found.items() if "air-raid" in rules} == {"000", "001", "003"}
+        assert {n for n, rules in found.items() if "ballistic-missile" in rules} == \
+            {"000", "001", "002"}
+        assert {n for n, rules in found.items() if "glide-bomb" in rules} == {"003"}
+        assert found["004"] == set()
+        assert len({a.id for a in alerts}) == len(alerts)
+        for alert in alerts:
+            text = seeds[[n for n, a in seeds.items() if a.id == alert.article.id][0]].text
+            assert all(text[m.start:m.end] == m.text for m in alert.matches)
+            assert "«" in alert.snippet and alert.latency_ms >= 0
+
+        # Redelivery, an exact duplicate under another id, and poison: no new alert.
+        copy = seeds["000"]
+        duplicate = EnrichedArticle(**{f: getattr(copy, f) for f in copy.__struct_fields__
+                                       if f not in ("id", "duplicate_of")},
+                                    id="copy-of-000", duplicate_of=copy.id)
+        poison = [(b"p1", b"\xff\xfe garbage"), (b"p2", json.dumps({"id": 1}).encode())]
+        send(kafka_settings, [(copy.id.encode(), encode(copy)),
+                              (b"copy-of-000", encode(duplicate)), *poison])
+        letters = read_topic(kafka_settings, kafka_settings.topic_dlq, expect=2, timeout=60)
+        assert sorted(decode(r.value, DeadLetter).value for r in letters) == \
+            sorted(value for _, value in poison)
+        again = read_topic(kafka_settings, kafka_settings.topic_alerts, timeout=20, idle=4)
+        assert Counter(r.key for r in again) == Counter(r.key for r in
+                                                         again[:len(alerts)])
+        assert len(again) == len(alerts)
