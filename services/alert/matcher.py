@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import ahocorasick
+
 from vigie.shared.messages import Match
 
 from .rules import Rule
@@ -86,14 +87,21 @@ class Matcher:
         self._words[key] = words
 
     def _hits(self, tokens: TokenStream) -> dict[int, list[Hit]]:
-        by_rule: dict[int, list[Hit]] = defaultdict(list)
+        """Hits per rule, for the rules with at least one phrase hit (the only ones that
+        can match: common near or exclude words alone cost no more than the scan)."""
         if not self._owners:
-            return by_rule
-        for end, key in self._automaton.iter(tokens.stream):
+            return {}
+        found = list(self._automaton.iter(tokens.stream))
+        candidates = {
+            rule for _, key in found for rule, role, _ in self._owners[key] if role == "phrase"
+        }
+        by_rule: dict[int, list[Hit]] = defaultdict(list)
+        for end, key in found:
             first = tokens.token_at(end - len(key) + 2)  # skip the key's leading space
             last = first + self._words[key] - 1
             for rule, role, phrase in self._owners[key]:
-                by_rule[rule].append(Hit(rule, role, phrase, first, last))
+                if rule in candidates:
+                    by_rule[rule].append(Hit(rule, role, phrase, first, last))
         return by_rule
 
     def find(self, text: str) -> list[RuleMatches]:

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from vigie.shared.text import fold_text
 
 from .tokens import phrase_key

@@ -6,18 +6,24 @@ import re
 
 from vigie.shared.messages import Match
 
-# A sentence ends at . ! ? … followed by white space, or at a blank line / line break.
+# A sentence ends at . ! ? … followed by white space, or at a line break.
 SENTENCE_END = re.compile(r"[.!?…]+[»”\"']?(?=\s)|\n")
+# "MM. Rutte et Zelensky", "J. Biden": a period after these does not end a sentence.
+ABBREVIATION = re.compile(r"(?:\b[A-Z]|\bMM|\bMmes?|\bMlle|\bDr|\bPr|\bSt|\bcf|\betc)\.$")
 MAX_CHARS = 400
+
+
+def _sentence_ends(text: str, start: int, stop: int):
+    for found in SENTENCE_END.finditer(text, start, stop):
+        if not ABBREVIATION.search(text, max(0, found.start() - 5), found.start() + 1):
+            yield found.end()
 
 
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The ``(start, end)`` of the sentence holding ``text[start:end]``."""
-    begin = 0
-    for found in SENTENCE_END.finditer(text, 0, start):
-        begin = found.end()
-    after = SENTENCE_END.search(text, end)
-    return begin, after.end() if after else len(text)
+    begin = max(_sentence_ends(text, 0, start), default=0)
+    finish = next(_sentence_ends(text, end, len(text)), len(text))
+    return begin, finish
 
 
 def _clip(begin: int, finish: int, match: Match) -> tuple[int, int]:

@@ -1,8 +1,9 @@
 """French-aware tokens for phrase matching, with offsets back into the original text.
 
-A text is folded (``vigie.shared.text.fold``: case, accents, apostrophes, dashes, white space)
-and cut into word tokens. Each token is reduced to a common form so that the forms a rule
-author does not want to list all compare equal:
+A text is cut into words on the original characters (so a word's span is its offset in the
+text as it is), and each word is folded (``vigie.shared.text.fold_text``: case, accents,
+ligatures) and reduced to a common form, so that the forms a rule author does not want to list
+all compare equal:
 
 - elisions become their full word: ``l’alerte`` → ``le alerte``, ``qu’il`` → ``que il``;
 - plurals become a singular-ish stem: ``alertes`` → ``alerte``, ``raids aériens`` →
@@ -23,13 +24,18 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
-from vigie.shared.text import fold
+from vigie.shared.text import APOSTROPHES, DASHES, fold_text
 
-WORD = re.compile(r"[^\W_]+")
+# Letters and digits, with combining accents in case a text is not NFC; "ʼ" is a letter to
+# Unicode but an apostrophe in French text.
+WORD = re.compile(rf"(?:[^\W_{re.escape(APOSTROPHES)}]|[\u0300-\u036f])+")
 BARRIER = "|"
-# Characters that may sit between two words of one phrase.
-JOINERS = frozenset(" -'\"«»“”‹›")
+QUOTES = "'\"«»“”‹›„"
+# Besides white space, the characters that may sit between two words of one phrase.
+JOINERS = frozenset("-" + DASHES + APOSTROPHES + QUOTES)
+ELIDING = frozenset(APOSTROPHES + "'")  # the mark after "l", "d", "qu"… of an elision
 ELISIONS = {
     "l": "le", "d": "de", "j": "je", "m": "me", "n": "ne", "s": "se", "t": "te", "c": "ce",
     "qu": "que", "jusqu": "jusque", "lorsqu": "lorsque", "puisqu": "puisque",
@@ -64,37 +70,42 @@ class TokenStream:
         return self.positions[stream_offset]
 
 
-def _is_elision(folded: str, end: int, word: str) -> bool:
-    return word in ELISIONS and folded[end:end + 1] == "'"
+@lru_cache(maxsize=65536)
+def normal_form(surface: str, before_apostrophe: bool = False) -> str:
+    """The common form of one word as written (cached: news text repeats its words)."""
+    word = fold_text(surface)
+    return ELISIONS[word] if before_apostrophe and word in ELISIONS else stem(word)
 
 
-def _normalised_words(folded: str):
-    """Yield (normalised word, folded start, folded end, barrier before it)."""
+def _joins(gap: str) -> bool:
+    """True when the characters between two words keep them in one phrase."""
+    return gap == " " or all(char.isspace() or char in JOINERS for char in gap)
+
+
+def _normalised_words(text: str):
+    """Yield (normalised word, start, end, barrier before it) over the original text."""
     previous_end = 0
-    for found in WORD.finditer(folded):
+    for found in WORD.finditer(text):
         start, end = found.span()
-        gap = folded[previous_end:start]
-        barrier = previous_end > 0 and not set(gap) <= JOINERS
-        word = found.group()
-        word = ELISIONS[word] if _is_elision(folded, end, word) else stem(word)
-        yield word, start, end, barrier
+        barrier = previous_end > 0 and not _joins(text[previous_end:start])
+        elided = text[end:end + 1] in ELIDING
+        yield normal_form(found.group(), elided), start, end, barrier
         previous_end = end
 
 
 def tokenize(text: str) -> TokenStream:
     """The token stream of ``text``; spans index ``text`` itself."""
-    folded = fold(text)
     parts: list[str] = []
     spans: list[tuple[int, int]] = []
     positions: dict[int, int] = {}
     offset = 1  # the stream starts with a space
-    for word, start, end, barrier in _normalised_words(folded.text):
+    for word, start, end, barrier in _normalised_words(text):
         if barrier:
             parts.append(BARRIER)
             offset += len(BARRIER) + 1
         positions[offset] = len(spans)
         parts.append(word)
-        spans.append(folded.span(start, end))
+        spans.append((start, end))
         offset += len(word) + 1
     stream = " " + " ".join(parts) + " " if parts else " "
     return TokenStream(stream, tuple(spans), positions)

@@ -154,3 +154,9 @@ def test_no_match_no_snippet():
 def test_a_malformed_ingest_time_does_not_stop_the_alert(shipped, make_article):
     ((alert, _),) = shipped.evaluate(make_article(STORY, ingested_at="not a time"))
     assert alert.latency_ms == 0.0
+
+
+def test_abbreviations_do_not_end_the_sentence():
+    text = "Une alerte aérienne a suivi la conférence de MM. Rutte et Zelensky. Fin."
+    assert marked(text, "alerte aérienne") == (
+        "Une «alerte aérienne» a suivi la conférence de MM. Rutte et Zelensky.")
