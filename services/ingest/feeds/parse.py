@@ -33,6 +33,9 @@ ENTITY_DECLARATIONS = tuple(
                                            "utf-32-be")
 )
 PASSED_HEADERS = ("content-type", "content-language", "content-location")
+XML_TYPES = {"application/xml", "text/xml", "application/xml-dtd", "text/xml-external-parsed-entity",
+             "application/xml-external-parsed-entity"}
+CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 PRIMARY_LANGUAGE = re.compile(r"^([a-zA-Z]{2})(?:[-_].*)?$")
 
 
@@ -55,7 +58,7 @@ def parse_feed(body: bytes, headers: dict[str, str], feed: FeedConfig, *,
                url: str, fetched_at: str) -> ParsedFeed:
     """Entries of a fetched document; raise ParseError if it is refused or not a feed."""
     refuse_entity_declarations(body)
-    result = feedparser.parse(io.BytesIO(body), response_headers=_parser_headers(headers, url))
+    result = feedparser.parse(io.BytesIO(body), response_headers=parser_headers(headers, url))
     problem = _bozo_reason(result)
     if problem and not result.entries and not result.get("version"):
         raise ParseError(f"not a feed: {problem}")
@@ -72,10 +75,28 @@ def refuse_entity_declarations(body: bytes) -> None:
         raise ParseError("refused: the document declares XML entities (<!ENTITY)")
 
 
-def _parser_headers(headers: dict[str, str], url: str) -> dict[str, str]:
+def parser_headers(headers: dict[str, str], url: str) -> dict[str, str]:
+    """The response headers feedparser should see.
+
+    A missing or non-XML media type (feeds are often served as text/html or text/plain) is
+    replaced by application/xml, keeping its charset: the document is then decoded by XML
+    rules (declaration, BOM, UTF-8) and the server's charset, instead of feedparser's
+    fallback for such types (ISO-8859-1 or US-ASCII, and its lenient parser).
+    """
     passed = {name: headers[name] for name in PASSED_HEADERS if name in headers}
+    passed["content-type"] = xml_content_type(passed.get("content-type", ""))
     passed.setdefault("content-location", url)  # relative links resolve against the feed
     return passed
+
+
+def xml_content_type(value: str) -> str:
+    media, _, parameters = value.partition(";")
+    media = media.strip().lower()
+    if media in XML_TYPES or (media.startswith(("application/", "text/")) and
+                              media.endswith("+xml")):
+        return value
+    charset = CHARSET.search(parameters)
+    return "application/xml" + (f"; charset={charset.group(1)}" if charset else "")
 
 
 def _bozo_reason(result) -> str | None:
