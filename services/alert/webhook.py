@@ -13,6 +13,7 @@ that retries and at-least-once delivery produce.
 from __future__ import annotations
 
 import email.utils
+import http.client
 import time
 import urllib.error
 import urllib.request
@@ -72,7 +73,8 @@ def _attempt(request: urllib.request.Request, timeout: float) -> int:
         wait = retry_after(exc.headers.get("Retry-After")) \
             if status in RETRY_AFTER_STATUSES else None
         raise _Retry(reason, status, wait) from None
-    except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
+    except (urllib.error.URLError, http.client.HTTPException, TimeoutError,
+            ConnectionError) as exc:
         raise _Retry(f"{type(exc).__name__}: {getattr(exc, 'reason', exc)}") from None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from pathlib import Path
 
 import pytest
@@ -160,3 +161,21 @@ def test_abbreviations_do_not_end_the_sentence():
     text = "Une alerte aérienne a suivi la conférence de MM. Rutte et Zelensky. Fin."
     assert marked(text, "alerte aérienne") == (
         "Une «alerte aérienne» a suivi la conférence de MM. Rutte et Zelensky.")
+
+
+TRANSFORMS = {
+    "upper": str.upper,
+    "nfd": lambda text: unicodedata.normalize("NFD", text),
+    "typographic apostrophes": lambda text: text.replace("'", "\u2019"),
+    "line breaks": lambda text: text.replace(" ", "\n  "),
+}
+
+
+@pytest.mark.parametrize("transform", sorted(TRANSFORMS))
+@pytest.mark.parametrize("prefix", sorted(SEED_RULES))
+def test_surface_changes_keep_alerts_and_exact_offsets(prefix, transform, shipped, make_article):
+    text = TRANSFORMS[transform](seed_text(prefix))
+    alerts = [alert for alert, _ in shipped.evaluate(make_article(text))]
+    assert {alert.rule.id for alert in alerts} == SEED_RULES[prefix]
+    for alert in alerts:
+        assert all(text[m.start:m.end] == m.text for m in alert.matches)
