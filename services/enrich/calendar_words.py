@@ -81,3 +81,16 @@ def iso_week(day: dt.date) -> str:
 def shift_month(day: dt.date, months: int) -> str:
     index = day.year * 12 + day.month - 1 + months
     return f"{index // 12:04d}-{index % 12 + 1:02d}"
+
+
+def nearest_year(anchor: dt.date, month: int, day: int | None = None) -> int:
+    """The year that puts day/month closest to the anchor: "en décembre" in a February
+    article is last December, "en septembre" in a July article is this September."""
+
+    def distance(year: int) -> int:
+        try:
+            return abs((dt.date(year, month, day or 15) - anchor).days)
+        except ValueError:  # 29 February of a common year
+            return 10**6
+
+    return min((anchor.year - 1, anchor.year, anchor.year + 1), key=distance)

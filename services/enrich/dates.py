@@ -3,16 +3,18 @@
 ``find_dates(text, published)`` finds candidates with precise patterns only (month names,
 weekdays, relative words, years 1900–2099 standing alone) — never ordinary words, so "je",
 "Sa" or "dans sa" give nothing and "mars" counts only next to a day or a year (or after "en",
-"début", "fin", "mi-"). Values keep the precision of the text: "11 octobre 2023" →
+"début", "fin", "mi-", "d'ici"). Values keep the precision of the text: "11 octobre 2023" →
 ``2023-10-11``, "février 2022" → ``2022-02``, "1994" → ``1994``, "la semaine dernière" →
 an ISO week ``2025-W33``.
 
 Relative expressions (weekdays, "hier", "le 3 mars" without a year, "l'an dernier") are
 resolved against ``published``: ``relative=True`` and ``anchor`` is the publication date used.
 A weekday is the most recent such day on or before the anchor ("vendredi" in an article
-published on Friday 2025-08-22 is 2025-08-22). Without an anchor precise enough
-(no ``published``, or ``2023-10`` for a weekday) relative expressions are left out: an
-unresolved date is of no use to a subscriber filtering by date, and a wrong one is worse.
+published on Friday 2025-08-22 is 2025-08-22); a day or month without a year takes the
+year that puts it closest to the anchor ("en décembre" in February is last December).
+Without an anchor precise enough (no ``published``, or ``2023-10`` for a weekday) relative
+expressions are left out: an unresolved date is of no use to a subscriber filtering by
+date, and a wrong one is worse.
 """
 
 from __future__ import annotations
@@ -34,6 +36,7 @@ from .calendar_words import (
     iso_week,
     last_weekday,
     month_number,
+    nearest_year,
     published_date,
     shift_month,
     weekday_number,
@@ -118,11 +121,13 @@ def _month_year(match, anchor):
 
 
 def _day_month(match, anchor):
-    return _iso(anchor.day.year, _month(match), _day(match))
+    month, day = _month(match), _day(match)
+    return month and _iso(nearest_year(anchor.day, month, day), month, day)
 
 
 def _month_alone(match, anchor):
-    return _iso(anchor.day.year, _month(match))
+    month = _month(match)
+    return month and _iso(nearest_year(anchor.day, month), month)
 
 
 def _weekday(match, anchor):
@@ -171,7 +176,8 @@ RULES = (
     _rule(rf"{START}{MONTH}\s+{YEAR}{END}", None, _month_year),
     _rule(rf"{START}(?:{WEEKDAY}\s+)?{DAY}\s+{MONTH}{END}{PART_OF_DAY}", "year", _day_month),
     _rule(rf"{START}{MONTH}\s+{DAY}(?![\w-])", "year", _day_month),
-    _rule(rf"(?:\b(?:en|début|fin|courant|in|since|depuis)\s+|mi-)(?P<core>{MONTH}){END}",
+    _rule(rf"(?:\b(?:en|début|fin|courant|d'ici|jusqu'en|in|since|depuis)\s+|mi-)"
+          rf"(?P<core>{MONTH}){END}",
           "year", _month_alone),
     _rule(rf"{START}{WEEKDAY}{END}{PART_OF_DAY}", "day", _weekday),
     _rule(_phrases(DAY_DELTAS, r"(?:\s+(?:matin|après-midi|soir)(?=\W|$))?"), "day", _day_delta),

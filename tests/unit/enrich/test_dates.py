@@ -60,9 +60,17 @@ def test_relative_dates_are_left_out_without_an_anchor():
 
 
 def test_a_month_anchor_resolves_years_but_not_weekdays():
-    found = find_dates("mardi, le 3 mars, l'an dernier", "2023-10")
+    found = find_dates("mardi, le 3 novembre, l'an dernier", "2023-10")
     assert [(d.text, d.value, d.anchor) for d in found] == [
-        ("3 mars", "2023-03-03", "2023-10"), ("l'an dernier", "2022", "2023-10")]
+        ("3 novembre", "2023-11-03", "2023-10"), ("l'an dernier", "2022", "2023-10")]
+
+
+@pytest.mark.parametrize(("text", "published", "value"), [
+    ("en décembre", "2025-02-20", "2024-12"), ("en septembre", "2025-07-24", "2025-09"),
+    ("d’ici décembre", "2024-09-26", "2024-12"), ("le 29 février", "2025-02-20", "2024-02-29"),
+])
+def test_a_date_without_year_takes_the_nearest_year(text, published, value):
+    assert [d.value for d in find_dates(text, published)] == [value]
 
 
 @pytest.mark.parametrize(("published", "expected"), [
