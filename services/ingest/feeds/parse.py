@@ -55,13 +55,18 @@ class ParsedFeed:
 
 
 def parse_feed(body: bytes, headers: dict[str, str], feed: FeedConfig, *,
-               url: str, fetched_at: str) -> ParsedFeed:
-    """Entries of a fetched document; raise ParseError if it is refused or not a feed."""
+               fetched_at: str) -> ParsedFeed:
+    """Entries of a fetched document; raise ParseError if it is refused or not a feed.
+
+    Relative URIs (links, and guids that look like paths) resolve against the configured feed
+    URL, not the URL a redirect led to, so a moved feed keeps its article ids.
+    """
     refuse_entity_declarations(body)
-    result = feedparser.parse(io.BytesIO(body), response_headers=parser_headers(headers, url))
+    result = feedparser.parse(io.BytesIO(body),
+                              response_headers=parser_headers(headers, feed.url))
     problem = _bozo_reason(result)
-    if problem and not result.entries and not result.get("version"):
-        raise ParseError(f"not a feed: {problem}")
+    if not result.entries and not result.get("version"):
+        raise ParseError(f"not a feed: {problem or 'no feed element found'}")
     feed_language = normalize_language(result.feed.get("language"))
     entries = [
         mapped for raw in result.entries
@@ -75,7 +80,7 @@ def refuse_entity_declarations(body: bytes) -> None:
         raise ParseError("refused: the document declares XML entities (<!ENTITY)")
 
 
-def parser_headers(headers: dict[str, str], url: str) -> dict[str, str]:
+def parser_headers(headers: dict[str, str], base_url: str) -> dict[str, str]:
     """The response headers feedparser should see.
 
     A missing or non-XML media type (feeds are often served as text/html or text/plain) is
@@ -85,7 +90,7 @@ def parser_headers(headers: dict[str, str], url: str) -> dict[str, str]:
     """
     passed = {name: headers[name] for name in PASSED_HEADERS if name in headers}
     passed["content-type"] = xml_content_type(passed.get("content-type", ""))
-    passed.setdefault("content-location", url)  # relative links resolve against the feed
+    passed.setdefault("content-location", base_url)
     return passed
 
 

@@ -41,8 +41,7 @@ def poll_feed(feed: FeedConfig, request: FetchRequest, limits: FetchLimits) -> P
         response = fetch(request, limits)
         if response.not_modified:
             return PollOutcome(feed, "not_modified", _since(started), response)
-        parsed = parse_feed(response.body, response.headers, feed, url=response.url,
-                            fetched_at=fetched_at)
+        parsed = parse_feed(response.body, response.headers, feed, fetched_at=fetched_at)
         if parsed.problem:
             log.warning("malformed feed, %d entries read: %s", len(parsed.entries),
                         parsed.problem, extra={"feed": feed.name})

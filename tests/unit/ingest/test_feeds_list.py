@@ -1,0 +1,148 @@
+"""Feed list validation, OPML import and URL scheme refusal."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import yaml
+
+from vigie.ingest.feeds import FeedListError, UnsafeURLError, load_feed_list, opml_to_yaml
+from vigie.ingest.feeds.feedlist import parse_duration
+from vigie.ingest.feeds.urls import check_url
+
+DATA = Path(__file__).resolve().parents[2] / "data" / "feeds"
+
+
+def write_list(tmp_path, feeds) -> Path:
+    path = tmp_path / "feeds.yaml"
+    path.write_text(yaml.safe_dump({"feeds": feeds}, allow_unicode=True), encoding="utf-8")
+    return path
+
+
+def load(path, **options):
+    return load_feed_list(path, default_interval_s=300, **options)
+
+
+def problems(tmp_path, feeds, **options) -> list[str]:
+    with pytest.raises(FeedListError) as caught:
+        load(write_list(tmp_path, feeds), **options)
+    return caught.value.problems
+
+
+def test_valid_list_with_defaults(tmp_path):
+    feeds = load(write_list(tmp_path, [
+        {"url": "https://a.example.org/rss", "name": "A", "interval": "15m", "language": "fr",
+         "tags": ["une"]},
+        {"url": "http://b.example.org/atom", "name": "B"},
+    ]))
+    assert [(f.name, f.interval_s, f.language, f.tags) for f in feeds] == [
+        ("A", 900.0, "fr", ("une",)), ("B", 300.0, None, ())]
+
+
+def test_every_problem_names_entry_and_field(tmp_path):
+    found = problems(tmp_path, [
+        {"url": "https://ok.example.org/rss", "name": "Good"},
+        {"url": "ftp://files.example.org/feed", "name": "Ftp"},
+        {"name": "No URL"},
+        {"url": "https://c.example.org/rss", "name": "Slow", "interval": "soon"},
+        {"url": "https://d.example.org/rss", "name": "Lang", "language": "French"},
+        {"url": "https://e.example.org/rss", "name": "Typo", "intervall": 60},
+        {"url": "https://f.example.org/rss", "name": "Tags", "tags": "une"},
+        {"url": "https://g.example.org/rss"},
+    ])
+    assert found == [
+        "feeds[1] (Ftp): field 'url': scheme 'ftp' refused, only http and https are fetched: "
+        "ftp://files.example.org/feed",
+        "feeds[2] (No URL): field 'url': missing",
+        "feeds[3] (Slow): field 'interval': expected a positive duration (300, 90s, 15m, 2h), "
+        "got 'soon'",
+        "feeds[4] (Lang): field 'language': expected an ISO 639-1 code such as 'fr' or 'fr-BE', "
+        "got 'French'",
+        "feeds[5] (Typo): field 'intervall': unknown field (expected one of interval, language, "
+        "name, tags, url)",
+        "feeds[6] (Tags): field 'tags': expected a list of non-empty strings, got 'une'",
+        "feeds[7] (https://g.example.org/rss): field 'name': missing or empty (it labels the "
+        "feed's metrics and logs)",
+    ]
+
+
+def test_interval_below_minimum_is_refused(tmp_path):
+    found = problems(tmp_path, [{"url": "https://a.example.org/", "name": "A", "interval": 5}],
+                     min_interval_s=60)
+    assert found == ["feeds[0] (A): field 'interval': 5 is shorter than the minimum of 60 s"]
+
+
+def test_duplicate_urls_and_names_are_refused(tmp_path):
+    found = problems(tmp_path, [
+        {"url": "https://a.example.org/rss", "name": "A"},
+        {"url": "https://a.example.org/rss", "name": "B"},
+        {"url": "https://c.example.org/rss", "name": "A"},
+    ])
+    assert len(found) == 2
+    assert "field 'url'" in found[0] and "'B'" in found[0]
+    assert "field 'name'" in found[1] and "already used" in found[1]
+
+
+@pytest.mark.parametrize("document", ["", "feeds: 3", "- url: x", "feeds: [\n"])
+def test_unusable_documents_are_refused(tmp_path, document):
+    path = tmp_path / "feeds.yaml"
+    path.write_text(document, encoding="utf-8")
+    with pytest.raises(FeedListError, match=str(path)):
+        load(path)
+
+
+def test_missing_file_is_a_feed_list_error(tmp_path):
+    with pytest.raises(FeedListError, match="cannot read"):
+        load(tmp_path / "absent.yaml")
+
+
+@pytest.mark.parametrize("value, seconds", [
+    (300, 300.0), (1.5, 1.5), ("90s", 90.0), ("15m", 900.0), ("2h", 7200.0), ("1d", 86400.0),
+    ("45", 45.0), ("soon", None), (True, None), ([], None),
+])
+def test_parse_duration(value, seconds):
+    assert parse_duration(value) == seconds
+
+
+@pytest.mark.parametrize("url", [
+    "file:///etc/passwd", "ftp://example.org/feed", "gopher://example.org/", "javascript:1",
+    "data:text/xml,<rss/>", "example.org/feed", "", "http:///no-host",
+])
+def test_only_http_and_https_urls_are_accepted(url):
+    with pytest.raises(UnsafeURLError):
+        check_url(url)
+
+
+def test_http_and_https_urls_pass():
+    assert check_url(" https://example.org/rss ") == "https://example.org/rss"
+    assert check_url("HTTP://example.org:8080/rss?x=1") == "HTTP://example.org:8080/rss?x=1"
+
+
+def test_opml_import_gives_a_valid_feed_list(tmp_path):
+    text = opml_to_yaml(DATA / "subscriptions.opml")
+    assert text.startswith("# Feed list imported from subscriptions.opml")
+    document = yaml.safe_load(text)
+    assert document["feeds"] == [
+        {"url": "https://www.example-journal.fr/rss/une.xml", "name": "Le Journal — Une",
+         "language": "fr", "tags": ["Actualités"]},
+        {"url": "https://wire.example.org/world.atom", "name": "Wire",
+         "tags": ["Actualités", "Monde", "World", "Europe"]},
+        {"url": "https://other.example.org/feed", "name": "Wire (2)"},
+    ]  # file:// refused, duplicate URL dropped, duplicate name disambiguated
+    path = tmp_path / "imported.yaml"
+    path.write_text(text, encoding="utf-8")
+    assert len(load(path)) == 3
+
+
+def test_opml_with_entities_or_garbage_is_refused(tmp_path):
+    hostile = tmp_path / "hostile.opml"
+    hostile.write_text('<?xml version="1.0"?><!DOCTYPE opml [<!ENTITY x SYSTEM '
+                       '"file:///etc/passwd">]><opml><body><outline text="&x;" '
+                       'xmlUrl="https://a.example.org/"/></body></opml>', encoding="utf-8")
+    with pytest.raises(FeedListError):
+        opml_to_yaml(hostile)
+    garbage = tmp_path / "garbage.opml"
+    garbage.write_text("not xml at all", encoding="utf-8")
+    with pytest.raises(FeedListError):
+        opml_to_yaml(garbage)
