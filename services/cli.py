@@ -132,9 +132,14 @@ def cmd_schema(args) -> int:
 def cmd_config(args) -> int:
     from vigie.settings_index import all_settings
 
+    if args.markdown:
+        print("| variable | default | meaning |\n|---|---|---|")
     for name, default, doc, secret in all_settings():
         shown = ",".join(default) if isinstance(default, tuple) else default
-        print(f"{name}={'' if secret else shown}\n    {doc}")
+        if args.markdown:
+            print(f"| `{name}` | `{'' if secret else shown}` | {doc} |")
+        else:
+            print(f"{name}={'' if secret else shown}\n    {doc}")
     return 0
 
 
@@ -198,7 +203,9 @@ def parser() -> argparse.ArgumentParser:
     schema.add_argument("--write", action="store_true")
     schema.set_defaults(func=cmd_schema)
 
-    sub.add_parser("config", help="list every VIGIE_* variable").set_defaults(func=cmd_config)
+    config = sub.add_parser("config", help="list every VIGIE_* variable with its default")
+    config.add_argument("--markdown", action="store_true", help="as a Markdown table")
+    config.set_defaults(func=cmd_config)
     return top
 
 
