@@ -5,6 +5,7 @@ from __future__ import annotations
 import gzip
 import json
 import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -194,13 +195,17 @@ def test_feed_state_is_written_compacted_per_feed(settings, feed_site):
     assert states[server.url("/flaky.xml")]["failures"] == 1
 
 
-def test_run_stops_when_asked(settings, feed_site):
+def test_long_running_poll_publishes_then_stops_when_asked(settings, feed_site):
     _, feeds_file, _, _ = feed_site
-    stop = threading.Event()
+    stop, metrics = threading.Event(), IngestMetrics(CollectorRegistry())
     worker = threading.Thread(target=run, args=(settings, feeds_file),
-                              kwargs={"once": False, "metrics": IngestMetrics(CollectorRegistry()),
-                                      "stop_event": stop})
+                              kwargs={"once": False, "metrics": metrics, "stop_event": stop})
     worker.start()
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and not sample(
+            metrics, "vigie_ingest_feed_fetches_total", feed="RSS", result="ok"):
+        time.sleep(0.1)
     stop.set()
     worker.join(timeout=60)
     assert not worker.is_alive()
+    assert by_feed(articles(settings).values())["RSS"] == 3

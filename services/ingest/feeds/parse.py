@@ -36,6 +36,8 @@ PASSED_HEADERS = ("content-type", "content-language", "content-location")
 XML_TYPES = {"application/xml", "text/xml", "application/xml-dtd", "text/xml-external-parsed-entity",
              "application/xml-external-parsed-entity"}
 CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
+HTML_START = re.compile(rb"\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*|<!doctype[^>]*>\s*)*<html\b",
+                        re.IGNORECASE | re.DOTALL)
 PRIMARY_LANGUAGE = re.compile(r"^([a-zA-Z]{2})(?:[-_].*)?$")
 
 
@@ -65,14 +67,19 @@ def parse_feed(body: bytes, headers: dict[str, str], feed: FeedConfig, *,
     result = feedparser.parse(io.BytesIO(body),
                               response_headers=parser_headers(headers, feed.url))
     problem = _bozo_reason(result)
-    if not result.entries and not result.get("version"):
-        raise ParseError(f"not a feed: {problem or 'no feed element found'}")
+    if not result.entries and not result.get("version") and (problem or is_html_page(body)):
+        raise ParseError(f"not a feed: {problem or 'an HTML page'}")
     feed_language = normalize_language(result.feed.get("language"))
     entries = [
         mapped for raw in result.entries
         if (mapped := entry_to_article(raw, feed, fetched_at, feed_language)) is not None
     ]
     return ParsedFeed(entries=entries, version=result.get("version") or "", problem=problem)
+
+
+def is_html_page(body: bytes) -> bool:
+    """True when the document's first element is <html>: a web page where a feed was due."""
+    return bool(HTML_START.match(body[:4096].lstrip(b"\xef\xbb\xbf")))
 
 
 def refuse_entity_declarations(body: bytes) -> None:
@@ -147,7 +154,7 @@ def _content(entry) -> str:
 def entry_time(entry) -> str | None:
     """Published (else updated) time as RFC 3339 UTC; feedparser already converted it to UTC."""
     for field in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = entry.get(field)
+        parsed = dict.get(entry, field)  # plain lookup: no feedparser fallback and warning
         if parsed:
             try:
                 return format_time(dt.datetime(*parsed[:6], tzinfo=dt.timezone.utc))

@@ -163,3 +163,9 @@ def test_body_that_looks_like_a_path_is_not_opened_as_a_file():
         parse(b"/etc/passwd", "text/xml")
     with pytest.raises(ParseError):
         parse(str(DATA / "rss2.xml").encode(), "text/xml")
+
+
+def test_web_page_with_doctype_is_a_parse_error_but_an_empty_feed_is_not():
+    with pytest.raises(ParseError, match="HTML page"):
+        parse(b"<!DOCTYPE html>\n<html lang='fr'><head><title>Accueil</title></head></html>")
+    assert parse(b'<rss version="2.0"><channel><title>Empty</title></channel></rss>').entries == []
