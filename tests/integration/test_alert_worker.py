@@ -10,7 +10,7 @@ from vigie.shared.kafka import make_producer
 from vigie.shared.messages import Alert, DeadLetter, EnrichedArticle, Hashes, decode, encode, utc_now
 from vigie.shared.text import digest
 
-from .helpers import ROOT, read_topic
+from .helpers import ROOT, read_topic, run_vigie
 from .workers import running
 
 pytestmark = pytest.mark.integration
@@ -76,3 +76,22 @@ def test_seed_alerts_once_per_story_and_poison_goes_to_the_dlq(kafka_settings, t
         assert Counter(r.key for r in again) == Counter(r.key for r in
                                                          again[:len(alerts)])
         assert len(again) == len(alerts)
+
+
+def test_replay_runs_new_rules_over_history(kafka_settings, tmp_path):
+    seeds = enriched_seeds()
+    send(kafka_settings, [(a.id.encode(), encode(a)) for a in seeds.values()])
+    rules = tmp_path / "new.yaml"
+    rules.write_text(
+        "- id: rutte-visit\n  severity: info\n  description: NATO chief visits\n"
+        "  phrases: [secrétaire général de l'OTAN]\n", encoding="utf-8")
+    topic = kafka_settings.topic_alerts + ".replay"
+    done = run_vigie(kafka_settings, "alert", "replay", "--rules", str(rules),
+                     "--from-beginning", "--topic", topic)
+    assert done.returncode == 0, done.stderr
+    replayed = [decode(r.value, Alert) for r in read_topic(kafka_settings, topic, idle=3)]
+    names = {a.id: n for n, a in seeds.items()}
+    assert {names[a.article.id] for a in replayed} == {
+        n for n, a in seeds.items()
+        if "secrétaire général de l'otan" in a.text.replace("’", "'").casefold()}
+    assert all(a.rule.id == "rutte-visit" for a in replayed)
