@@ -1,0 +1,87 @@
+"""End to end on the real broker: ingest → enrich → alert, each a real ``vigie`` process."""
+
+from pathlib import Path
+
+import pytest
+
+from vigie.shared.messages import Alert, EnrichedArticle, decode
+
+from .helpers import ROOT, read_topic, run_vigie
+from .workers import running
+
+pytestmark = pytest.mark.integration
+SEEDS = ROOT / "seeds"
+SEED_000 = "000_f7442d7db843244a.txt"
+
+
+def enriched(settings, expect: int) -> dict[str, EnrichedArticle]:
+    records = read_topic(settings, settings.topic_enriched, expect=expect, timeout=180)
+    articles = [decode(r.value, EnrichedArticle) for r in records]
+    return {a.source.path: a for a in articles}
+
+
+def alerts(settings, idle: float = 10) -> list[Alert]:
+    records = read_topic(settings, settings.topic_alerts, timeout=120, idle=idle)
+    return [decode(r.value, Alert) for r in records]
+
+
+def rules_by_seed(found: list[Alert], by_path: dict[str, EnrichedArticle]) -> dict[str, set]:
+    names = {a.id: path[:3] for path, a in by_path.items()}
+    result = {path[:3]: set() for path in by_path}
+    for alert in found:
+        result[names[alert.article.id]].add(alert.rule.id)
+    return result
+
+
+def edited_copy(text: str) -> str:
+    """The same story syndicated: another header, a boilerplate line, a trimmed ending."""
+    body = text.split("\n", 1)[1]
+    return " date 2025-08-23 Par notre correspondant\n" + body[: int(len(body) * 0.85)] + \
+        "\nAbonnez-vous à notre newsletter pour ne rien manquer.\n"
+
+
+def test_seeds_go_through_the_whole_pipeline_once_per_story(kafka_settings, tmp_path):
+    with running(kafka_settings, tmp_path, ("enrich",), ("alert",)):
+        assert run_vigie(kafka_settings, "ingest", "files", str(SEEDS)).returncode == 0
+        by_path = enriched(kafka_settings, expect=5)
+        assert len(by_path) == 5
+        names = set().union(*({e.name for e in a.entities} for a in by_path.values()))
+        assert {"Mark Rutte", "Volodymyr Zelensky", "Kyiv", "NATO", "Odesa", "Kharkiv",
+                "Brussels"} <= names
+        for article in by_path.values():
+            assert article.language == "fr"
+            assert article.duplicate_of is None and article.near_duplicate_of is None
+            for entity in article.entities:
+                assert all(article.text[m.start:m.end] == m.text for m in entity.mentions)
+            assert all(article.text[d.start:d.end] == d.text for d in article.dates)
+        assert "2022-02" in {d.value for d in by_path["003_c969c52df54374a3.txt"].dates}
+
+        first_alerts = alerts(kafka_settings)
+        found = rules_by_seed(first_alerts, by_path)
+        assert {n for n, r in found.items() if "air-raid" in r} == {"000", "001", "003"}
+        assert {n for n, r in found.items() if "ballistic-missile" in r} == {"000", "001", "002"}
+        assert {n for n, r in found.items() if "glide-bomb" in r} == {"003"}
+        assert found["004"] == set()
+        assert len({a.id for a in first_alerts}) == len(first_alerts)
+
+        # The seeds again, an exact copy and a lightly edited copy under other names.
+        copies = tmp_path / "copies"
+        copies.mkdir()
+        seed_text = (SEEDS / SEED_000).read_text(encoding="utf-8")
+        (copies / "copy.txt").write_text(seed_text, encoding="utf-8")
+        (copies / "edited.txt").write_text(edited_copy(seed_text), encoding="utf-8")
+        assert run_vigie(kafka_settings, "ingest", "files", str(SEEDS)).returncode == 0
+        assert run_vigie(kafka_settings, "ingest", "files", str(copies)).returncode == 0
+        everything = read_topic(kafka_settings, kafka_settings.topic_enriched, expect=12,
+                                timeout=180)
+        latest = {}
+        for record in everything:
+            article = decode(record.value, EnrichedArticle)
+            latest[article.source.path] = article
+        original = by_path[SEED_000]
+        assert latest["copy.txt"].duplicate_of == original.id
+        assert latest["edited.txt"].near_duplicate_of == original.id
+        assert latest[SEED_000].duplicate_of is None  # a re-ingested article finds itself
+
+        again = alerts(kafka_settings)
+        assert sorted(a.id for a in again) == sorted(a.id for a in first_alerts)
