@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run test test-unit lint bench schema clean
+.PHONY: help install system-deps run test test-unit lint bench schema env-example metrics-doc clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -40,6 +40,12 @@ bench: install ## throughput and latency figures, as ratios against baselines of
 
 schema: $(STAMP) ## regenerate the JSON Schema files from the message definitions
 	$(BIN)/vigie schema --write
+
+env-example: $(STAMP) ## regenerate .env.example from the settings
+	$(BIN)/python -m tests.deploy.catalog env > .env.example
+
+metrics-doc: $(STAMP) ## print the table of every exported metric (README)
+	$(BIN)/python -m tests.deploy.catalog metrics
 
 clean: ## stop the local broker and remove the venv and local state
 	-$(BIN)/vigie broker stop 2>/dev/null

@@ -7,6 +7,8 @@ need=()
 command -v java >/dev/null || need+=(openjdk-17-jre-headless)
 command -v mvn >/dev/null || need+=(maven)
 command -v promtool >/dev/null || need+=(prometheus)
+# docker-compose validates the compose file offline against the schema it ships (no engine needed).
+command -v docker-compose >/dev/null || docker compose version >/dev/null 2>&1 || need+=(docker-compose)
 [ ${#need[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ] && ! command -v sudo >/dev/null; then
     echo "missing: ${need[*]} (install them with your package manager)" >&2

@@ -48,8 +48,15 @@ SERVICE = "alert"
 def load_rulebook(settings: AlertSettings, metrics: AlertMetrics) -> RuleBook:
     """The rules, validated: an invalid file at start is fatal (RuleError names rule and field)."""
     rulebook = RuleBook(settings.alert_rules_file)
-    metrics.rules_loaded.set(len(rulebook.rules))
+    show_rules(rulebook, metrics)
     return rulebook
+
+
+def show_rules(rulebook: RuleBook, metrics: AlertMetrics) -> None:
+    """Publish the rule count, and a zero series per rule so the first alert is an increase."""
+    metrics.rules_loaded.set(len(rulebook.rules))
+    for rule in rulebook.rules:
+        metrics.alerts.labels(rule.id, rule.severity)
 
 
 def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
@@ -114,7 +121,7 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
         try:
             if rulebook.reload_if_changed():
                 metrics.rule_reloads.labels("ok").inc()
-                metrics.rules_loaded.set(len(rulebook.rules))
+                show_rules(rulebook, metrics)
         except Exception:  # noqa: BLE001 - a bad edit keeps the previous rules in force
             metrics.rule_reloads.labels("error").inc()
             log.exception("rules not reloaded; the previous rules stay in force")
