@@ -23,6 +23,7 @@ TITLE_WORDS = {
     "commandant", "capitaine", "lieutenant", "sergent", "porte-parole", "ambassadeur",
 }
 WORD = re.compile(r"\S+")
+TRAILING_PARTICLES = {"de", "du", "des", "la", "le", "les", "d'", "l'", "à", "et"}
 # "Ukrainiens", "Américaines", "Européens": peoples, tagged LOC by the models.
 DEMONYM_PLURAL = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:iens|iennes|éens|éennes|ains|aines|aises|oises)")
 
@@ -63,10 +64,25 @@ def _strip_titles(text: str, start: int, end: int) -> tuple[int, int]:
     return (words[0].start(), words[-1].end()) if words else (end, end)
 
 
-def trim(text: str, span: Span) -> Span:
+def _strip_lowercase_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """"la France", "barrage de Kakhovka", "la Ville de" → the capitalised core."""
+    words = _words(text, start, end)
+    capitalised = [i for i, w in enumerate(words) if w.group()[0].isupper()]
+    if not capitalised:
+        return start, end
+    first, last = capitalised[0], len(words) - 1
+    while last > first and words[last].group().lower() in TRAILING_PARTICLES:
+        last -= 1
+    return words[first].start(), words[last].end()
+
+
+def trim(text: str, span: Span, known: AliasTable | None = None) -> Span:
+    """Trimmed span; a known name ("mer Noire", "bande de Gaza") keeps its lower-case words."""
     start, end = _strip_edges(text, span.start, span.end)
     start, end = _strip_elision(text, start, end)
     start, end = _strip_edges(text, start, end)
+    if known is None or text[start:end] not in known:
+        start, end = _strip_lowercase_edges(text, start, end)
     start, end = _strip_titles(text, start, end)
     return Span(start, end, span.label)
 
@@ -112,7 +128,7 @@ class MentionFilter:
         as "Photo AFP" must not come back through the gazetteer)."""
         kept, junk = [], []
         for span in spans:
-            trimmed = trim(text, span)
+            trimmed = trim(text, span, self.aliases)
             if trimmed.end > trimmed.start and not self.is_junk(text, trimmed):
                 kept.append(trimmed)
             else:

@@ -1,0 +1,151 @@
+"""Measure the enrichment core on the labelled set and the seeds.
+
+    .venv/bin/python tests/eval_enrich.py [--models fr_core_news_sm fr_core_news_md] [--repeat 20]
+
+Prints, per model: entity precision/recall/F1 on (canonical name, label) for raw spaCy (its
+surface text taken as the name) and for ``EntityExtractor``; date precision/recall on
+(text, value); near-duplicate precision/recall on the labelled pairs (plus false alarms among
+all pairs of distinct labelled articles); ``nlp.pipe`` speed on the seeds repeated N times.
+"""
+
+from __future__ import annotations
+
+import argparse
+import itertools
+import json
+import time
+from pathlib import Path
+
+import spacy
+
+from vigie.enrich.canonical import normalise_label
+from vigie.enrich.dates import find_dates
+from vigie.enrich.dedup import DedupIndex, signatures, similarity
+from vigie.enrich.entities import EntityExtractor
+from vigie.ingest.files import read_article
+from vigie.shared.text import normalize_apostrophes
+
+ROOT = Path(__file__).resolve().parent.parent
+LABELLED = ROOT / "tests" / "data" / "labelled"
+SEEDS = ROOT / "seeds"
+
+
+def read_jsonl(path: Path) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line]
+
+
+def prf(found: list[set], gold: list[set]) -> tuple[float, float, float]:
+    hits = sum(len(f & g) for f, g in zip(found, gold, strict=True))
+    total_found, total_gold = sum(map(len, found)), sum(map(len, gold))
+    precision = hits / total_found if total_found else 0.0
+    recall = hits / total_gold if total_gold else 0.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return precision, recall, f1
+
+
+def line(name: str, scores: tuple[float, ...]) -> str:
+    return f"  {name:<34}" + "  ".join(f"{s:.2f}" for s in scores)
+
+
+def evaluate_entities(extractor: EntityExtractor, articles: list[dict]) -> None:
+    texts = [a["text"] for a in articles]
+    gold = [{(e["name"], e["label"]) for e in a["entities"]} for a in articles]
+    docs = list(extractor.docs(texts))
+    raw = [{(" ".join(e.text.split()), normalise_label(e.label_)) for e in d.ents} for d in docs]
+    ours = [{(e.name, e.label) for e in extractor.entities_of(t, d)}
+            for t, d in zip(texts, docs, strict=True)]
+    print("  entities (name+label)            P     R     F1")
+    print(line("raw spaCy (surface as name)", prf(raw, gold)))
+    print(line("EntityExtractor", prf(ours, gold)))
+    names = lambda sets: [{n for n, _ in s} for s in sets]  # noqa: E731
+    print(line("EntityExtractor, names only", prf(names(ours), names(gold))))
+
+
+def evaluate_dates(articles: list[dict]) -> None:
+    def key(text: str, value: str) -> tuple[str, str]:
+        return normalize_apostrophes(text), value
+
+    gold = [{key(d["text"], d["value"]) for d in a["dates"]} for a in articles]
+    found = [{key(d.text, d.value) for d in find_dates(a["text"], a["published"])}
+             for a in articles]
+    print(line("dates (text+value)", prf(found, gold)))
+
+
+def pair_texts(pair: dict, by_id: dict[str, str]) -> tuple[str, str]:
+    b = pair.get("b_text") or by_id[pair["b"]]
+    return by_id[pair["a"]], b
+
+
+def near_verdict(a: str, b: str) -> bool:
+    index = DedupIndex({})
+    index.check("a", signatures(a))
+    return any(index.check("b", signatures(b)))
+
+
+def evaluate_near_duplicates(articles: list[dict], pairs: list[dict]) -> None:
+    by_id = {a["id"]: a["text"] for a in articles}
+    by_id.update({f"seed:{p.name[:3]}": read_article(p, SEEDS, 10**6).text
+                  for p in SEEDS.glob("*.txt")})
+    predicted, expected = [], []
+    for pair in pairs:
+        a, b = pair_texts(pair, by_id)
+        score = similarity(signatures(a).near, signatures(b).near)
+        predicted.append(near_verdict(a, b))
+        expected.append(pair["near"])
+        print(f"    {score:.2f} {'near' if predicted[-1] else '----'}  {pair['kind']}")
+    hits = sum(p and e for p, e in zip(predicted, expected, strict=True))
+    precision = hits / sum(predicted) if any(predicted) else 0.0
+    print(line("near duplicates (pairs)", (precision, hits / sum(expected))))
+    texts = [a["text"] for a in articles]
+    alarms = sum(near_verdict(a, b) for a, b in itertools.combinations(texts, 2))
+    top = max(similarity(signatures(a).near, signatures(b).near)
+              for a, b in itertools.combinations(texts, 2))
+    pairs_count = len(texts) * (len(texts) - 1) // 2
+    print(f"  false alarms among {pairs_count} distinct labelled pairs: {alarms} "
+          f"(highest similarity {top:.2f})")
+
+
+def seed_texts() -> list[str]:
+    return [read_article(p, SEEDS, 10**6).text for p in sorted(SEEDS.glob("*.txt"))]
+
+
+def speed(nlp, texts: list[str], rounds: int = 3) -> float:
+    """Best of a few rounds: the machine may be shared, the best round is the least disturbed."""
+    best = 0.0
+    for _ in range(rounds):
+        started = time.perf_counter()
+        for _ in nlp.pipe(texts, batch_size=16):
+            pass
+        best = max(best, len(texts) / (time.perf_counter() - started))
+    return best
+
+
+def evaluate_speed(model: str, extractor: EntityExtractor, repeat: int) -> None:
+    texts = seed_texts() * repeat
+    full = speed(spacy.load(model), texts)
+    lean = speed(extractor.nlp, texts)
+    print(f"  nlp.pipe speed, seeds x{repeat} ({len(texts)} articles, best of 3): "
+          f"full pipeline {full:.1f}/s, NER-only pipeline {lean:.1f}/s")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--models", nargs="+", default=["fr_core_news_sm", "fr_core_news_md"])
+    parser.add_argument("--repeat", type=int, default=20)
+    options = parser.parse_args()
+    articles = read_jsonl(LABELLED / "articles.jsonl")
+    pairs = read_jsonl(LABELLED / "near_pairs.jsonl")
+    print(f"labelled set: {len(articles)} articles, {len(pairs)} near-duplicate pairs")
+    for model in options.models:
+        print(f"\n{model}")
+        extractor = EntityExtractor(model)
+        evaluate_entities(extractor, articles)
+        evaluate_speed(model, extractor, options.repeat)
+    print("\nmodel-independent")
+    print("                                    P     R     F1")
+    evaluate_dates(articles)
+    evaluate_near_duplicates(articles, pairs)
+
+
+if __name__ == "__main__":
+    main()
