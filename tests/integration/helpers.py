@@ -49,7 +49,9 @@ def start_vigie(settings: KafkaSettings, *args: str, log_path: Path, **env: str)
 def read_topic(settings: KafkaSettings, topic: str, *, expect: int | None = None,
                timeout: float = 30.0, idle: float = 2.0) -> list:
     """Every record of ``topic`` from the beginning: waits for ``expect`` records (or, if
-    None, until nothing new arrives for ``idle`` seconds), at most ``timeout`` seconds."""
+    None, for a first record and then until nothing new arrives for ``idle`` seconds), at
+    most ``timeout`` seconds. Workers under load can take a while to start: the idle wait only
+    begins once something has arrived."""
     consumer = make_consumer(settings, group_id=None, enable_auto_commit=False,
                              auto_offset_reset="earliest")
     deadline = time.monotonic() + timeout
@@ -70,7 +72,7 @@ def read_topic(settings: KafkaSettings, topic: str, *, expect: int | None = None
             time.sleep(0.5)
             records.extend(r for rs in consumer.poll(timeout_ms=500).values() for r in rs)
             break
-        if expect is None and time.monotonic() - last_new > idle:
+        if expect is None and records and time.monotonic() - last_new > idle:
             break
     consumer.close()
     return records
