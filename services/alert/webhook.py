@@ -12,13 +12,13 @@ that retries and at-least-once delivery produce.
 
 from __future__ import annotations
 
-import email.utils
 import http.client
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable
 
+from vigie.shared.http import retry_after
 from vigie.shared.messages import Alert, encode
 
 RETRIABLE = {408, 425, 429, 500, 502, 503, 504}
@@ -38,20 +38,6 @@ class _Retry(Exception):
     def __init__(self, reason: str, status: int | None = None, wait: float | None = None):
         super().__init__(reason)
         self.reason, self.status, self.wait = reason, status, wait
-
-
-def retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a ``Retry-After`` header (delta seconds or HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
 
 
 def _request(url: str, body: bytes, alert_id: str) -> urllib.request.Request:

@@ -9,7 +9,6 @@ are capped before and after gzip decompression (a small gzip bomb is cut off too
 
 from __future__ import annotations
 
-import email.utils
 import http.client
 import socket
 import ssl
@@ -18,6 +17,8 @@ import time
 import zlib
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
+
+from vigie.shared.http import retry_after
 
 from .errors import FetchError, UnsafeURLError
 from .urls import check_url
@@ -157,10 +158,10 @@ def _exchange(connection, url, request, limits, deadline):
     if status == 304 or status in REDIRECTS:
         return status, headers, b""
     if not 200 <= status < 300:
-        retry_after = parse_retry_after(headers.get("retry-after"))
+        wait = retry_after(headers.get("retry-after"))
         if status not in RETRY_AFTER_STATUSES:
-            retry_after = None
-        raise FetchError("http_error", f"HTTP {status} {response.reason}", retry_after=retry_after)
+            wait = None
+        raise FetchError("http_error", f"HTTP {status} {response.reason}", retry_after=wait)
     body = _read_body(response, sock, headers, limits, deadline)
     return status, headers, body
 
@@ -217,22 +218,6 @@ def _decoder(encoding: str):
     if encoding == "deflate":
         return zlib.decompressobj(zlib.MAX_WBITS)
     raise FetchError("error", f"unsupported Content-Encoding {encoding!r}")
-
-
-def parse_retry_after(value: str | None, now: float | None = None) -> float | None:
-    """Seconds to wait from a Retry-After header (delay in seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        moment = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if moment is None or moment.tzinfo is None:
-        return None
-    return max(0.0, moment.timestamp() - (time.time() if now is None else now))
 
 
 class _Watchdog:

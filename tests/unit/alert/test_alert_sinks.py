@@ -9,8 +9,9 @@ import threading
 import pytest
 
 from vigie.alert.format import human
-from vigie.alert.webhook import WebhookError, post_alert, retry_after
+from vigie.alert.webhook import WebhookError, post_alert
 from vigie.shared.broker import free_port
+from vigie.shared.http import retry_after
 
 STORY = "Calme. Une alerte aérienne a retenti à Kyiv.\nLes habitants sont aux abris."
 
