@@ -1,0 +1,117 @@
+"""Enrich throughput: ``vigie enrich`` workers on the real broker against raw ``nlp.pipe``.
+
+The baseline is spaCy alone on the same texts, with the pipeline the worker loads (same model,
+same excluded components, same batch size), in this process while nothing else runs. The
+in-process ``Enricher`` rate sits between the two and tells the cost of the analysis around
+NER from the cost of the stream plumbing.
+"""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import msgspec
+
+from vigie.enrich.core import Enricher
+from vigie.enrich.entities import EntityExtractor
+from vigie.shared.kafka import make_producer
+from vigie.shared.messages import RawArticle, encode
+
+from .kafka_io import bench_settings, produce, raw_article, read_keys
+from .workers import Worker, WorkerFailed, running, wait_until
+
+BATCHES = "vigie_enrich_batch_size_articles_count"
+FAILED = "vigie_enrich_articles_failed_total"
+PARTITIONS = 4
+
+
+def baselines(raws: list[RawArticle], core_sample: int) -> dict:
+    """Articles/s of ``nlp.pipe`` over every text, and of ``Enricher.enrich`` over a sample."""
+    started = time.perf_counter()
+    extractor = EntityExtractor()
+    load_s = time.perf_counter() - started
+    enricher = Enricher(extractor=extractor)
+    texts = [raw.text for raw in raws]
+    pipe_s = _timed(lambda: list(extractor.nlp.pipe(texts, batch_size=enricher.batch_size)))
+    sample = raws[:core_sample]
+    core_s = _timed(lambda: enricher.enrich(sample))
+    return {"model_load_s": round(load_s, 1), "texts": len(texts),
+            "nlp_pipe_per_s": len(texts) / pipe_s, "core_articles": len(sample),
+            "core_per_s": len(sample) / core_s}
+
+
+def _timed(work) -> float:
+    started = time.perf_counter()
+    work()
+    return time.perf_counter() - started
+
+
+def worker_rate(bootstrap: str, workdir: Path, raws: list[RawArticle], warm: list[RawArticle],
+                *, workers: int, tag: str) -> dict:
+    """Articles/s of ``workers`` enrich processes over a raw topic filled once they are ready,
+    until the last enriched output (its Kafka record timestamp)."""
+    settings = bench_settings(bootstrap, tag)
+    folder = workdir / tag
+    folder.mkdir(parents=True, exist_ok=True)
+    with running(settings, folder, *["enrich"] * workers) as procs:
+        warm_up(settings, procs, warm)
+        filled_ms = time.time() * 1000
+        produce(settings, settings.topic_raw, raws)
+        keys = {raw.id.encode() for raw in raws}
+        records = read_keys(settings, settings.topic_enriched, keys,
+                            timeout=120 + len(raws) / 2, progress=_watch(procs, len(raws)))
+        peak = max(worker.peak_rss_mb() for worker in procs)
+        batches = [int(worker.metric(BATCHES)) for worker in procs]
+    if len(records) < len(raws):
+        raise WorkerFailed(f"{len(records)} of {len(raws)} articles enriched ({tag})")
+    # Outputs come in bursts (batches, then the single dedup partition), so the span starts
+    # when the idle, ready workers were handed the articles, not at the first output.
+    stamps = sorted(record.timestamp for record in records)
+    span_s = (stamps[-1] - filled_ms) / 1000
+    return {"workers": workers, "articles": len(records), "span_s": round(span_s, 2),
+            "articles_per_s": len(records) / span_s,
+            "first_to_last_output_s": round((stamps[-1] - stamps[0]) / 1000, 2),
+            "peak_rss_mb": peak, "batches_per_worker": batches}
+
+
+def warm_up(settings, procs: list[Worker], warm: list[RawArticle], timeout: float = 240) -> None:
+    """Until every worker has analysed a batch (model loaded, partitions assigned), send one
+    article to each partition every few seconds; then wait for all of them to come out."""
+    producer = make_producer(settings)
+    sent: list[RawArticle] = []
+
+    def every_worker_busy() -> bool:
+        if not all(worker.metric(BATCHES) > 0 for worker in procs):
+            for partition in range(PARTITIONS):
+                article = warm[len(sent) % len(warm)]
+                article = msgspec.structs.replace(article, id=f"{article.id}-{len(sent)}")
+                producer.send(settings.topic_raw, key=article.id.encode(),
+                              value=encode(article), partition=partition)
+                sent.append(article)
+            producer.flush()
+            return False
+        return True
+
+    try:
+        wait_until(every_worker_busy, procs, timeout=timeout, what="enrich workers", every=3)
+    finally:
+        producer.close()
+    read_keys(settings, settings.topic_enriched, {a.id.encode() for a in sent}, timeout=120,
+              progress=_watch(procs, len(sent)))
+
+
+def _watch(procs: list[Worker], expected: int):
+    """A progress check: fail early if a worker died or dead-letters most articles."""
+    def check() -> None:
+        for worker in procs:
+            worker.check_alive()
+        failed = sum(worker.metric(FAILED) for worker in procs)
+        if failed > max(3, expected // 10):
+            raise WorkerFailed(f"enrich dead-lettered {failed:.0f} articles; see "
+                               f"{procs[0].log}")
+    return check
+
+
+def articles_for(generated, folder: str) -> list[RawArticle]:
+    return [raw_article(article, folder) for article in generated]

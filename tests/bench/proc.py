@@ -1,0 +1,54 @@
+"""Processes under measurement: run to completion with their peak memory, or read it live."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from tests.integration.helpers import ROOT, vigie_env
+
+
+@dataclass(frozen=True)
+class Finished:
+    returncode: int
+    wall_s: float
+    peak_rss_mb: float
+
+
+def peak_rss_mb(pid: int) -> float:
+    """VmHWM (the resident-set high-water mark) of a live process, in MB; 0 if gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0.0
+    for line in status.splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return 0.0
+
+
+def run_vigie_measured(settings, *args: str, log_path: Path, timeout: float = 300,
+                       **env: str) -> Finished:
+    """Run ``vigie ARGS`` to completion; wall time and peak RSS from the kernel (wait4), exact
+    even for a short-lived process."""
+    started = time.perf_counter()
+    with log_path.open("ab") as log:
+        process = subprocess.Popen([sys.executable, "-m", "vigie.cli", *args], cwd=ROOT,
+                                   env=vigie_env(settings, **env), stdout=log,
+                                   stderr=subprocess.STDOUT)
+    deadline = started + timeout
+    while True:
+        pid, status, usage = os.wait4(process.pid, os.WNOHANG)
+        if pid:
+            break
+        if time.perf_counter() > deadline:
+            process.kill()
+            pid, status, usage = os.wait4(process.pid, 0)
+            break
+        time.sleep(0.02)
+    process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
+    return Finished(process.returncode, time.perf_counter() - started, usage.ru_maxrss / 1024)

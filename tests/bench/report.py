@@ -1,0 +1,133 @@
+"""The benchmark's rows: built from the measured figures, printed as a table, saved as JSON."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+
+@dataclass(frozen=True)
+class Row:
+    stage: str
+    measure: str
+    value: float | None
+    unit: str
+    baseline: str = ""
+    baseline_value: float | None = None
+    note: str = ""
+
+    @property
+    def ratio(self) -> float | None:
+        if self.value is None or not self.baseline_value:
+            return None
+        return self.value / self.baseline_value
+
+    def as_dict(self) -> dict:
+        ratio = self.ratio
+        return asdict(self) | {"ratio": round(ratio, 3) if ratio is not None else None}
+
+
+def build_rows(results: dict) -> list[Row]:
+    return [*_ingest_rows(results), *_enrich_rows(results), *_alert_rows(results),
+            *_latency_rows(results), *_memory_rows(results)]
+
+
+def _ingest_rows(r: dict) -> list[Row]:
+    files, feeds = r["ingest_files"], r.get("feeds")
+    rows = [
+        Row("ingest", "files/s (vigie ingest files, acked)", files["files_per_s"], "files/s",
+            "kafka-python produce, same payloads", files["raw_produce_per_s"],
+            f"{files['files']} files; {files['startup_s']} s start-up taken out"),
+    ]
+    if feeds:
+        rows.append(Row("ingest", "feed entries/s (parse)", feeds["entries_per_s"], "entries/s",
+                        "feedparser alone", feeds["feedparser_alone_entries_per_s"],
+                        f"{feeds['feed_files']} feed files, {feeds['entries']} entries; "
+                        f"{feeds['polls_per_minute']} polls/min over local HTTP"))
+    else:
+        rows.append(Row("ingest", "feed entries/s (parse)", None, "entries/s",
+                        note=r.get("feeds_note", "skipped")))
+    return rows
+
+
+def _enrich_rows(r: dict) -> list[Row]:
+    base, one, two = r["enrich_baseline"], r["enrich_one"], r["enrich_two"]
+    pipe = "nlp.pipe, same model and components"
+    return [
+        Row("enrich", "articles/s, 1 worker via Kafka", one["articles_per_s"], "articles/s",
+            pipe, base["nlp_pipe_per_s"], f"{one['articles']} articles; target ratio ≥ 0.9"),
+        Row("enrich", "articles/s, Enricher in-process", base["core_per_s"], "articles/s",
+            pipe, base["nlp_pipe_per_s"], f"{base['core_articles']} articles, no Kafka"),
+        Row("scaling", "articles/s, 2 workers", two["articles_per_s"], "articles/s",
+            "1 worker", one["articles_per_s"],
+            "target 1.8; the broker and dedup share the 2 cores"),
+    ]
+
+
+def _alert_rows(r: dict) -> list[Row]:
+    rules = r["rules"]
+    return [
+        Row("alert", f"rules: shipped ({rules['shipped']['rules']})",
+            rules["shipped"]["articles_per_s"], "articles/s", note="one core"),
+        Row("alert", "rules: 1,000 generated", rules["generated_1000"]["articles_per_s"],
+            "articles/s", "shipped rules", rules["shipped"]["articles_per_s"], "one core"),
+    ]
+
+
+def _latency_rows(r: dict) -> list[Row]:
+    rows = []
+    for level in ("50%", "90%"):
+        found = r["latency"][level]
+        note = (f"{found['sent_rate']} articles/s sent ({level} of 1-worker rate), "
+                f"{found['alerts']} alerts")
+        for key in ("p50_ms", "p95_ms", "p99_ms"):
+            rows.append(Row("latency", f"end-to-end {key[:3]} at {level} load", found[key],
+                            "ms", note=note))
+    return rows
+
+
+def _memory_rows(r: dict) -> list[Row]:
+    return [Row("memory", f"peak RSS {service}", mb, "MB", note="VmHWM")
+            for service, mb in r["peak_rss_mb"].items()]
+
+
+def table(rows: list[Row]) -> str:
+    header = ("stage", "measure", "value", "unit", "baseline", "ratio", "note")
+    lines = [header] + [
+        (row.stage, row.measure, _number(row.value), row.unit,
+         f"{row.baseline} = {_number(row.baseline_value)}" if row.baseline else "",
+         f"{row.ratio:.2f}" if row.ratio is not None else "", row.note)
+        for row in rows
+    ]
+    widths = [max(len(line[i]) for line in lines) for i in range(len(header) - 1)]
+    out = []
+    for index, line in enumerate(lines):
+        cells = [cell.ljust(width) for cell, width in zip(line[:-1], widths, strict=True)]
+        cells.append(line[-1])
+        out.append(" | ".join(cells).rstrip())
+        if index == 0:
+            out.append("-+-".join("-" * width for width in widths) + "-+-" + "-" * 4)
+    return "\n".join(out)
+
+
+def _number(value: float | None) -> str:
+    if value is None:
+        return "n/a"
+    return f"{value:,.0f}" if abs(value) >= 100 else f"{value:.3g}" if value < 1 else \
+        f"{value:.1f}"
+
+
+def write_json(path: Path, machine: dict, plan: dict, results: dict, rows: list[Row]) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    document = {"machine": machine, "plan": plan, "rows": [row.as_dict() for row in rows],
+                "results": results}
+    path.write_text(json.dumps(document, indent=2, ensure_ascii=False, default=_plain),
+                    encoding="utf-8")
+    return path
+
+
+def _plain(value):
+    if isinstance(value, float):
+        return round(value, 3)
+    return str(value)

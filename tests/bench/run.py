@@ -1,0 +1,146 @@
+"""``make bench``: throughput, scaling, latency and memory of Vigie on a fresh local broker.
+
+    .venv/bin/python -m tests.bench.run [--quick] [--results-dir DIR]
+
+Starts its own broker (fresh, free port, temporary folders) and the services as real
+processes, prints a table, and saves every figure to ``bench-results/<timestamp>.json`` so
+runs can be compared. Figures are given as ratios against baselines measured in the same run.
+``--quick`` is a smoke run (small sizes, about three minutes) for the tests.
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import datetime as dt
+import logging
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from vigie.shared.broker import LocalBroker, free_port
+
+from . import corpus, enrich_bench, ingest_bench, latency_bench
+from .alert_bench import bench_rules
+from .machine import describe
+from .proc import peak_rss_mb
+from .report import build_rows, table, write_json
+
+ROOT = Path(__file__).resolve().parents[2]
+FEED_CORPUS = ROOT.parent / "shared" / "corpus"
+LOAD_LEVELS = {"50%": 0.5, "90%": 0.9}
+
+
+@dataclasses.dataclass(frozen=True)
+class Plan:
+    files: int  # generated files for ``vigie ingest files``
+    enrich_articles: int  # pre-filled raw topic for the enrich workers
+    core_sample: int  # articles through Enricher in-process
+    latency_seconds: float  # paced load per level
+    rule_texts: int
+    feed_files: int
+    feed_polls: int
+
+
+FULL = Plan(files=3000, enrich_articles=400, core_sample=120, latency_seconds=45,
+            rule_texts=300, feed_files=2000, feed_polls=300)
+QUICK = Plan(files=300, enrich_articles=60, core_sample=20, latency_seconds=12,
+             rule_texts=50, feed_files=100, feed_polls=20)
+
+
+def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
+    results: dict = {}
+    step("ingest: vigie ingest files")
+    folder = corpus.write_files(corpus.generate(plan.files, seed=1, prefix="f"),
+                                workdir / "files")
+    results["ingest_files"] = ingest_bench.bench_files(broker.bootstrap, workdir, folder)
+    measure_feeds(plan, results)
+    step("alert: rule throughput")
+    texts = [a.text for a in corpus.generate(plan.rule_texts, seed=2, prefix="r")]
+    results["rules"] = bench_rules(texts)
+    measure_enrich(plan, broker, workdir, results)
+    measure_latency(plan, broker, workdir, results)
+    results["peak_rss_mb"] = {
+        "ingest": results["ingest_files"]["peak_rss_mb"],
+        "enrich": max(results["enrich_one"]["peak_rss_mb"], results["enrich_two"]["peak_rss_mb"],
+                      results["latency"]["peak_rss_mb"]["enrich"]),
+        "alert": results["latency"]["peak_rss_mb"]["alert"],
+        "broker": peak_rss_mb(broker.pid()),
+    }
+    return results
+
+
+def measure_feeds(plan: Plan, results: dict) -> None:
+    if not FEED_CORPUS.is_dir():
+        results["feeds_note"] = f"skipped: no feed corpus at {FEED_CORPUS}"
+        return
+    step("ingest: feed parsing")
+    results["feeds"] = ingest_bench.bench_feed_entries(FEED_CORPUS, max_files=plan.feed_files,
+                                                       polls=plan.feed_polls)
+
+
+def measure_enrich(plan: Plan, broker: LocalBroker, workdir: Path, results: dict) -> None:
+    articles = corpus.generate(plan.enrich_articles, seed=3, prefix="e")
+    warm = enrich_bench.articles_for(corpus.generate(8, seed=4, prefix="w"), "warm")
+    step("enrich: nlp.pipe baseline")
+    results["enrich_baseline"] = enrich_bench.baselines(
+        enrich_bench.articles_for(articles, "base"), plan.core_sample)
+    for workers, key in ((1, "enrich_one"), (2, "enrich_two")):
+        step(f"enrich: {workers} worker(s)")
+        results[key] = enrich_bench.worker_rate(
+            broker.bootstrap, workdir, enrich_bench.articles_for(articles, f"e{workers}"), warm,
+            workers=workers, tag=f"enrich{workers}")
+
+
+def measure_latency(plan: Plan, broker: LocalBroker, workdir: Path, results: dict) -> None:
+    step("latency: enrich + alert under a paced load")
+    top = results["enrich_one"]["articles_per_s"]
+    rates = {level: top * share for level, share in LOAD_LEVELS.items()}
+    loads = {
+        level: enrich_bench.articles_for(
+            corpus.generate(max(10, round(rate * plan.latency_seconds)), seed=5 + index,
+                            alert=True, prefix=f"l{index}"), f"load{index}")
+        for index, (level, rate) in enumerate(rates.items())
+    }
+    warm = enrich_bench.articles_for(corpus.generate(20, seed=9, alert=True, prefix="lw"),
+                                     "latency-warm")
+    results["latency"] = latency_bench.measure(broker.bootstrap, workdir, loads, warm, rates)
+
+
+def step(what: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {what}", file=sys.stderr, flush=True)
+
+
+def parse_args(argv: list[str]) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m tests.bench.run", description=__doc__)
+    parser.add_argument("--quick", action="store_true", help="small smoke run (~3 minutes)")
+    parser.add_argument("--results-dir", type=Path, default=ROOT / "bench-results")
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(sys.argv[1:] if argv is None else argv)
+    logging.basicConfig(level=logging.ERROR)  # malformed test feeds would flood the output
+    plan = QUICK if args.quick else FULL
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="vigie-bench-") as tmp:
+        broker = LocalBroker(Path(tmp) / "broker", port=free_port())
+        step(f"broker on {broker.bootstrap}")
+        broker.start(fresh=True)
+        try:
+            results = measure(plan, broker, Path(tmp))
+        finally:
+            broker.stop()
+    results["duration_s"] = round(time.monotonic() - started, 1)
+    rows = build_rows(results)
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
+    path = write_json(args.results_dir / f"{stamp}.json", describe(),
+                      dataclasses.asdict(plan) | {"quick": args.quick}, results, rows)
+    print(table(rows))
+    print(f"\n{describe()['summary']}; {results['duration_s']} s; results: {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
