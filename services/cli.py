@@ -56,12 +56,16 @@ def cmd_topics(args) -> int:
 def cmd_ingest(args) -> int:
     from vigie.ingest import service
     from vigie.ingest.settings import IngestSettings
+    from vigie.shared.config import ConfigError
 
     settings = IngestSettings.from_env()
     if args.source == "files":
         return service.run_files(settings, args.paths, watch=args.watch)
     if args.source == "feeds":
-        return service.run_feeds(settings, args.feeds or settings.feeds_file, once=args.once)
+        feeds = args.feeds or settings.feeds_file
+        if not feeds:
+            raise ConfigError("name a feed list: vigie ingest feeds FEEDS.yaml (or VIGIE_FEEDS_FILE)")
+        return service.run_feeds(settings, feeds, once=args.once)
     return service.serve(settings)
 
 
@@ -103,8 +107,8 @@ def cmd_subscribe(args) -> int:
         subscribe(_kafka_settings(), args.topic, from_beginning=args.from_beginning,
                   max_messages=args.max, timeout=args.timeout, group=args.group,
                   filters=filters, fmt=args.format)
-    except KeyboardInterrupt:
-        pass
+    except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C, or piped into `head`
+        sys.stderr.close()
     return 0
 
 

@@ -45,7 +45,6 @@ def run_pipeline() -> int:
         shutil.rmtree(os.environ.get("VIGIE_FAUST_DATA_DIR", ".vigie/faust"), ignore_errors=True)
     ensure_topics(settings)
     env = dict(os.environ)
-    env.setdefault("VIGIE_FEEDS_FILE", "")
     env.setdefault("VIGIE_LOG_FORMAT", "text")
     processes = {name: subprocess.Popen([sys.executable, "-m", "vigie.cli", *args], env=env)
                  for name, args in SERVICES}

@@ -26,6 +26,7 @@ def human(alert: Alert, colour: bool = False) -> str:
     severity = alert.rule.severity.upper()
     if colour:
         severity = f"\x1b[{SEVERITY_COLOURS.get(alert.rule.severity, '0')}m{severity}\x1b[0m"
-    title = alert.article.title or alert.article.url or alert.article.id
+    source = alert.article.source
+    title = alert.article.title or alert.article.url or source.path or alert.article.id
     head = f"{severity} {alert.rule.id} — {title} ({_source(alert)}) {_when(alert)}"
     return f"{head}\n    {alert.snippet}" if alert.snippet else head

@@ -56,9 +56,16 @@ def render(message: dict, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(message, ensure_ascii=False)
     if "rule" in message and "snippet" in message:
+        import msgspec
+
+        from vigie.shared.messages import Alert
+
         from .format import human
 
-        return human(message)
+        try:
+            return human(msgspec.convert(message, Alert))
+        except msgspec.ValidationError:
+            pass  # alert-like but not our contract: show it as it is
     return json.dumps(message, ensure_ascii=False, indent=2)
 
 

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
+from vigie.shared.config import ConfigError
 from vigie.shared.kafka import ensure_topics
 from vigie.shared.service import start_service, stop_on_signals
 
@@ -70,6 +71,8 @@ def serve(settings: IngestSettings) -> int:
     """Watch ``VIGIE_INGEST_WATCH_DIRS`` and poll ``VIGIE_FEEDS_FILE`` until stopped."""
     from . import feeds
 
+    if settings.feeds_file and not Path(settings.feeds_file).is_file():
+        raise ConfigError(f"VIGIE_FEEDS_FILE: no such file: {settings.feeds_file}")
     with _running(settings) as (metrics, stop):
         ingest = _folder_ingest(settings, [d for d in settings.ingest_watch_dirs
                                            if Path(d).exists()], metrics)
@@ -78,7 +81,7 @@ def serve(settings: IngestSettings) -> int:
         )
         watcher.start()
         try:
-            if settings.feeds_file and Path(settings.feeds_file).exists():
+            if settings.feeds_file:
                 feeds.run(settings, settings.feeds_file, once=False, metrics=metrics,
                           stop_event=stop)
             stop.wait()

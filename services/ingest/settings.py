@@ -20,7 +20,9 @@ class IngestSettings(KafkaSettings):
     ingest_delivery_timeout_s: int = setting(
         600, "how long an article is retried while the broker is unreachable"
     )
-    feeds_file: str = setting("deploy/feeds.yaml", "the feed list that `vigie ingest feeds` polls")
+    feeds_file: str = setting(
+        "", "the feed list `vigie ingest serve` polls (none if empty; deploy/feeds.yaml is a sample)"
+    )
     feeds_state_topic: str = setting(
         "vigie.ingest.feed-state", "compacted topic of per-feed HTTP cache and seen entries"
     )
