@@ -1,6 +1,5 @@
 """End to end on the real broker: ingest → enrich → alert, each a real ``vigie`` process."""
 
-from pathlib import Path
 
 import pytest
 
