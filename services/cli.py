@@ -112,6 +112,15 @@ def cmd_subscribe(args) -> int:
     return 0
 
 
+def cmd_dlq(args) -> int:
+    from vigie.shared import dlq
+
+    dry_run = args.action == "list"
+    count = dlq.replay(_kafka_settings(), service=args.service, topic=args.topic, dry_run=dry_run)
+    print(f"{count} dead letter(s){'' if dry_run else ' sent back to their topics'}")
+    return 0
+
+
 def cmd_run(args) -> int:
     from vigie.local import run_pipeline
 
@@ -199,6 +208,12 @@ def parser() -> argparse.ArgumentParser:
     subscribe.add_argument("--since", help="only newer: 30m, 2h, 1d or an ISO time")
     subscribe.add_argument("--format", choices=["auto", "human", "json"], default="auto")
     subscribe.set_defaults(func=cmd_subscribe)
+
+    dlq = sub.add_parser("dlq", help="list dead letters, or replay them once the cause is fixed")
+    dlq.add_argument("action", choices=["list", "replay"])
+    dlq.add_argument("--service", help="only letters from this service (enrich, alert …)")
+    dlq.add_argument("--topic", help="only letters that came from this topic")
+    dlq.set_defaults(func=cmd_dlq)
 
     sub.add_parser("run", help="the whole pipeline locally, until Ctrl-C").set_defaults(
         func=cmd_run)

@@ -1,0 +1,62 @@
+"""Dead letters back into the pipeline: ``vigie dlq replay`` once the cause is fixed.
+
+A dead letter keeps the original bytes, key, topic, partition and offset, so nothing a service
+refused is lost: after a fix (a rule, the code, a size limit), replaying sends each letter's
+original bytes back to its original topic, where the workers take it as any new message.
+Replay reads the dead-letter topic up to its end at start, and re-sends only the letters that
+match the filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from kafka import TopicPartition
+
+from .config import KafkaSettings
+from .kafka import make_consumer, make_producer
+from .messages import DeadLetter, InvalidMessage, decode
+
+
+def dead_letters(settings: KafkaSettings) -> Iterator[DeadLetter]:
+    """Every dead letter currently in the topic, oldest first per partition."""
+    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
+    partitions = [TopicPartition(settings.topic_dlq, p)
+                  for p in sorted(consumer.partitions_for_topic(settings.topic_dlq) or ())]
+    consumer.assign(partitions)
+    consumer.seek_to_beginning()
+    ends = consumer.end_offsets(partitions)
+    remaining = {tp for tp in partitions if ends[tp] > 0}
+    try:
+        while remaining:
+            for tp, records in consumer.poll(timeout_ms=1000).items():
+                for record in records:
+                    if record.offset < ends[tp]:
+                        try:
+                            yield decode(record.value, DeadLetter)
+                        except InvalidMessage:
+                            continue  # not a letter of ours
+                if consumer.position(tp) >= ends[tp]:
+                    remaining.discard(tp)
+    finally:
+        consumer.close()
+
+
+def replay(settings: KafkaSettings, *, service: str | None = None, topic: str | None = None,
+           dry_run: bool = False) -> int:
+    """Re-send matching letters to their original topics; returns how many."""
+    producer = None if dry_run else make_producer(settings)
+    count = 0
+    for letter in dead_letters(settings):
+        if (service and letter.service != service) or (topic and letter.topic != topic):
+            continue
+        count += 1
+        print(f"{letter.failed_at} {letter.service} {letter.topic}[{letter.partition}]"
+              f"@{letter.offset}: {letter.error[:120]}")
+        if producer:
+            key = letter.key.encode() if letter.key is not None else None
+            producer.send(letter.topic, key=key, value=letter.value)
+    if producer:
+        producer.flush()
+        producer.close()
+    return count
