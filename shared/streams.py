@@ -98,8 +98,20 @@ class LagGauge:
             self.gauge.labels(tp.topic, str(tp.partition)).set(max(lag, 0))
 
 
+def health_route(app: faust.App):
+    """``/healthz``: 200 once the worker has started (tables recovered), 503 before or after."""
+
+    def health() -> tuple[int, dict]:
+        if app.started and not app.crashed and not app.should_stop:
+            return 200, {"status": "ok"}
+        return 503, {"status": "crashed" if app.crashed else "starting"}
+
+    return health
+
+
 def run_worker(app: faust.App, loglevel: str = "WARNING") -> int:
     """Run the app's agents until SIGTERM/SIGINT (graceful: the last batch is committed)."""
-    worker = faust.Worker(app, loglevel=loglevel, redirect_stdouts=False, override_logging=False)
+    worker = faust.Worker(app, loglevel=loglevel, quiet=True, redirect_stdouts=False,
+                          override_logging=False)
     worker.execute_from_commandline()
     return 0

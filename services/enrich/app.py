@@ -29,7 +29,7 @@ from vigie.shared.messages import (
     utc_now,
 )
 from vigie.shared.service import start_service
-from vigie.shared.streams import make_app, run_worker, send_dead_letter
+from vigie.shared.streams import health_route, make_app, run_worker, send_dead_letter
 
 from .metrics import EnrichMetrics
 from .settings import EnrichSettings
@@ -133,8 +133,10 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, enricher=None):
 def main() -> int:
     settings = EnrichSettings.from_env()
     metrics = EnrichMetrics(CollectorRegistry())
-    server = start_service(settings, metrics.registry, settings.enrich_metrics_port)
+    app = build(settings, metrics)
+    server = start_service(settings, metrics.registry, settings.enrich_metrics_port,
+                           {"/healthz": health_route(app)})
     try:
-        return run_worker(build(settings, metrics))
+        return run_worker(app)
     finally:
         server.stop()
