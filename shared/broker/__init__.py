@@ -137,17 +137,19 @@ class LocalBroker:
         config = self.home / "server.properties"
         config.write_text(server_properties(self.port, self.controller_port, data))
         classpath = f"{libs}/*"
-        self._format(classpath, config)
+        if not (data / "meta.properties").exists():  # a restart keeps its storage and cluster id
+            self._format(classpath, config)
         command = [
             "java", "-Xms256m", f"-Xmx{self.heap}", "-XX:+UseG1GC",
             f"-Dlog4j2.configurationFile={LOG4J}", "-cp", classpath, "kafka.Kafka", str(config),
         ]
         with self.log_file.open("ab") as log:
+            log_start = log.tell()  # the log is appended to: only this launch's lines count
             process = subprocess.Popen(
                 command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         self.pid_file.write_text(str(process.pid))
-        self._wait_ready(process, timeout)
+        self._wait_ready(process, timeout, log_start)
 
     def _format(self, classpath: str, config: Path) -> None:
         tool = ["java", "-cp", classpath, "kafka.tools.StorageTool"]
@@ -161,12 +163,12 @@ class LocalBroker:
         if result.returncode != 0:
             raise BrokerError(f"formatting the broker storage failed:\n{result.stderr}")
 
-    def _wait_ready(self, process: subprocess.Popen, timeout: float) -> None:
+    def _wait_ready(self, process: subprocess.Popen, timeout: float, log_start: int) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
                 raise BrokerError(f"the broker exited at start; see {self.log_file}:\n{self._tail()}")
-            if READY_LINE in self.log_file.read_text(errors="replace"):
+            if READY_LINE.encode() in self.log_file.read_bytes()[log_start:]:
                 return
             time.sleep(0.2)
         self.stop()
