@@ -34,7 +34,7 @@ from vigie.shared.messages import (
     utc_now,
 )
 from vigie.shared.service import start_service
-from vigie.shared.streams import make_app, run_worker, send_dead_letter
+from vigie.shared.streams import health_route, make_app, run_worker, send_dead_letter
 
 from .evaluate import Evaluator
 from .metrics import AlertMetrics
@@ -43,6 +43,18 @@ from .settings import AlertSettings
 
 log = logging.getLogger(__name__)
 SERVICE = "alert"
+
+
+class TextTooLarge(ValueError):
+    pass
+
+
+def decode_enriched(value: bytes, max_chars: int) -> EnrichedArticle:
+    """The article, refused when its text is so long that matching would stall the worker."""
+    article = decode(value, EnrichedArticle)
+    if len(article.text) > max_chars:
+        raise TextTooLarge(f"text of {len(article.text)} characters, over {max_chars}")
+    return article
 
 
 def load_rulebook(settings: AlertSettings, metrics: AlertMetrics) -> RuleBook:
@@ -81,7 +93,7 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
     async def evaluate(stream):
         async for event in stream.events():
             try:
-                article = decode(event.value, EnrichedArticle)
+                article = decode_enriched(event.value, settings.alert_max_text_chars)
                 started = time.perf_counter()
                 found = evaluator.evaluate(article)
                 metrics.evaluation_duration.observe(time.perf_counter() - started)
@@ -184,10 +196,12 @@ def main() -> int:
     settings = AlertSettings.from_env()
     metrics = AlertMetrics(CollectorRegistry())
     latest: collections.deque = collections.deque(maxlen=settings.alert_latest_size)
-    routes = {"/alerts/latest": lambda: (200, list(reversed(latest)))}
+    app = build(settings, metrics, load_rulebook(settings, metrics), latest)
+    routes = {"/alerts/latest": lambda: (200, list(reversed(latest))),
+              "/healthz": health_route(app)}
     server = start_service(settings, metrics.registry, settings.alert_metrics_port, routes)
     try:
-        return run_worker(build(settings, metrics, load_rulebook(settings, metrics), latest))
+        return run_worker(app)
     finally:
         server.stop()
 

@@ -16,6 +16,9 @@ class AlertSettings(StreamSettings):
     alert_metrics_port: int = setting(9103, "port of alert's /metrics, /healthz, /alerts/latest")
     alert_rules_file: str = setting("deploy/rules.yaml", "the alert rules (YAML)")
     alert_rules_reload_s: float = setting(2.0, "how often the rules file is checked for changes")
+    alert_max_text_chars: int = setting(
+        1_000_000, "longer articles go to the dead-letter topic instead of the rules"
+    )
     alert_latest_size: int = setting(200, "alerts kept for the /alerts/latest JSON endpoint")
     alert_webhook_url: str = setting("", "if set, every alert is also POSTed here as JSON",
                                      secret=True)
