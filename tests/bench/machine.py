@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import platform
 import subprocess
+import time
 from pathlib import Path
 
 from vigie.shared.broker import kafka_version
@@ -44,3 +45,18 @@ def _commit() -> str:
                               text=True).stdout.strip()
     dirty = " (with local changes)" if git("status", "--porcelain", "--untracked-files=no") else ""
     return git("rev-parse", "--short", "HEAD") + dirty
+
+
+def busy_cores(seconds: float = 0.5) -> float:
+    """Cores in use machine-wide over ``seconds`` (from /proc/stat). Sampled between steps,
+    while the benchmark itself is idle, it shows other work that would skew the figures."""
+    def ticks() -> tuple[int, int]:
+        fields = [int(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+        idle = fields[3] + fields[4]  # idle + iowait
+        return sum(fields[:8]), idle
+
+    total_a, idle_a = ticks()
+    time.sleep(seconds)
+    total_b, idle_b = ticks()
+    elapsed = max(total_b - total_a, 1)
+    return round((1 - (idle_b - idle_a) / elapsed) * len(os.sched_getaffinity(0)), 2)
