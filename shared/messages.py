@@ -145,6 +145,28 @@ class InvalidMessage(ValueError):
     """Bytes that are not a valid message of the expected type."""
 
 
+class TextTooLarge(InvalidMessage):
+    """An article whose text is longer than a service accepts (it would stall the worker)."""
+
+
+def decode_article(data: bytes, cls: type[RawArticle], max_chars: int) -> RawArticle:
+    """Decode an article, refusing one whose text is longer than ``max_chars``."""
+    article = decode(data, cls)
+    if len(article.text) > max_chars:
+        raise TextTooLarge(f"text of {len(article.text)} characters, over {max_chars}")
+    return article
+
+
+FAILURE_REASONS = ("invalid", "too_large", "error")
+
+
+def failure_reason(error: BaseException) -> str:
+    """The bounded ``reason`` label of a dead letter."""
+    if isinstance(error, TextTooLarge):
+        return "too_large"
+    return "invalid" if isinstance(error, InvalidMessage) else "error"
+
+
 def encode(message: msgspec.Struct) -> bytes:
     return _encoder.encode(message)
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import faust
 from prometheus_client import CollectorRegistry, Gauge
 
-from .config import KafkaSettings, setting
+from .config import ConfigError, KafkaSettings, setting
 from .kafka import MAX_MESSAGE_BYTES, faust_options
 from .messages import dead_letter, encode
 
@@ -36,8 +36,15 @@ class StreamSettings(KafkaSettings):
     faust_batch_within_s: float = setting(0.2, "longest wait to fill a batch")
 
 
+# Kafka refuses group session timeouts under its group.min.session.timeout.ms (6 s by default).
+MIN_SESSION_TIMEOUT_S = 6.0
+
+
 def make_app(settings: StreamSettings, app_id: str) -> faust.App:
     """A faust app that reads and writes raw bytes (the JSON contracts are ours to decode)."""
+    if settings.faust_session_timeout_s < MIN_SESSION_TIMEOUT_S:
+        raise ConfigError(f"VIGIE_FAUST_SESSION_TIMEOUT_S must be at least {MIN_SESSION_TIMEOUT_S}"
+                          " (the broker refuses shorter sessions)")
     datadir = Path(settings.faust_data_dir) / app_id
     datadir.parent.mkdir(parents=True, exist_ok=True)
     return faust.App(

@@ -26,9 +26,10 @@ from prometheus_client import CollectorRegistry
 from vigie.shared.messages import (
     Alert,
     EnrichedArticle,
-    InvalidMessage,
     decode,
+    decode_article,
     encode,
+    failure_reason,
     parse_time,
     to_dict,
     utc_now,
@@ -43,18 +44,6 @@ from .settings import AlertSettings
 
 log = logging.getLogger(__name__)
 SERVICE = "alert"
-
-
-class TextTooLarge(ValueError):
-    pass
-
-
-def decode_enriched(value: bytes, max_chars: int) -> EnrichedArticle:
-    """The article, refused when its text is so long that matching would stall the worker."""
-    article = decode(value, EnrichedArticle)
-    if len(article.text) > max_chars:
-        raise TextTooLarge(f"text of {len(article.text)} characters, over {max_chars}")
-    return article
 
 
 def load_rulebook(settings: AlertSettings, metrics: AlertMetrics) -> RuleBook:
@@ -93,13 +82,13 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
     async def evaluate(stream):
         async for event in stream.events():
             try:
-                article = decode_enriched(event.value, settings.alert_max_text_chars)
+                article = decode_article(event.value, EnrichedArticle,
+                                         settings.alert_max_text_chars)
                 started = time.perf_counter()
                 found = evaluator.evaluate(article)
                 metrics.evaluation_duration.observe(time.perf_counter() - started)
             except Exception as exc:  # noqa: BLE001 - dead-letter, never stop the stream
-                metrics.failed.labels("invalid" if isinstance(exc, InvalidMessage)
-                                      else "error").inc()
+                metrics.failed.labels(failure_reason(exc)).inc()
                 await send_dead_letter(dlq, SERVICE, event, exc)
                 continue
             metrics.evaluated.inc()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from vigie.shared.messages import FAILURE_REASONS
 from vigie.shared.metrics import DURATION_BUCKETS
 from vigie.shared.streams import LagGauge
 
@@ -57,7 +58,7 @@ class AlertMetrics:
             buckets=DURATION_BUCKETS, registry=registry,
         )
         self.lag = LagGauge(registry, "alert")
-        for reason in ("invalid", "error"):
+        for reason in FAILURE_REASONS:
             self.failed.labels(reason)
         for result in ("ok", "error"):
             self.rule_reloads.labels(result)

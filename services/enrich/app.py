@@ -25,7 +25,9 @@ from vigie.shared.messages import (
     InvalidMessage,
     RawArticle,
     decode,
+    decode_article,
     encode,
+    failure_reason,
     utc_now,
 )
 from vigie.shared.service import start_service
@@ -38,23 +40,12 @@ log = logging.getLogger(__name__)
 SERVICE = "enrich"
 
 
-class TextTooLarge(ValueError):
-    pass
-
-
 def to_enriched(raw: RawArticle, analysis) -> EnrichedArticle:
     """An EnrichedArticle with every raw field, the analysis, and no dedup verdict yet."""
     fields = {name: getattr(raw, name) for name in raw.__struct_fields__}
     fields.update(language=analysis.language, entities=analysis.entities, dates=analysis.dates,
                   hashes=analysis.hashes, enriched_at=utc_now())
     return EnrichedArticle(**fields)
-
-
-def decode_raw(value: bytes, max_chars: int) -> RawArticle:
-    article = decode(value, RawArticle)
-    if len(article.text) > max_chars:
-        raise TextTooLarge(f"text of {len(article.text)} characters, over {max_chars}")
-    return article
 
 
 def build(settings: EnrichSettings, metrics: EnrichMetrics, enricher=None):
@@ -71,8 +62,8 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, enricher=None):
     dlq = app.topic(settings.topic_dlq)
     table = app.Table("dedup", partitions=1, key_type=str)  # JSON keys and values
 
-    async def reject(event, error: BaseException, reason: str) -> None:
-        metrics.failed.labels(reason).inc()
+    async def reject(event, error: BaseException) -> None:
+        metrics.failed.labels(failure_reason(error)).inc()
         await send_dead_letter(dlq, SERVICE, event, error)
 
     @app.agent(raw_topic)
@@ -83,10 +74,10 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, enricher=None):
             batch = []
             for event in events:
                 try:
-                    batch.append((event, decode_raw(event.value, settings.enrich_max_text_chars)))
-                except (InvalidMessage, TextTooLarge) as exc:
-                    await reject(event, exc, "too_large" if isinstance(exc, TextTooLarge)
-                                 else "invalid")
+                    batch.append((event, decode_article(event.value, RawArticle,
+                                                        settings.enrich_max_text_chars)))
+                except InvalidMessage as exc:
+                    await reject(event, exc)
             if not batch:
                 continue
             started = time.perf_counter()
@@ -96,7 +87,7 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, enricher=None):
             except Exception as exc:  # noqa: BLE001 - one bad batch must not stop the worker
                 log.exception("batch analysis failed; dead-lettering its articles")
                 for event, _ in batch:
-                    await reject(event, exc, "error")
+                    await reject(event, exc)
                 continue
             metrics.ner_duration.observe(time.perf_counter() - started)
             metrics.batch_size.observe(len(batch))
@@ -111,7 +102,7 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, enricher=None):
             try:
                 article = decode(event.value, EnrichedArticle)
             except InvalidMessage as exc:
-                await reject(event, exc, "invalid")
+                await reject(event, exc)
                 continue
             article.duplicate_of, article.near_duplicate_of = index.check(
                 article.id, article.hashes)

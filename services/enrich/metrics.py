@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
+from vigie.shared.messages import FAILURE_REASONS
 from vigie.shared.metrics import DURATION_BUCKETS
 from vigie.shared.streams import LagGauge
 
 # Languages reported as themselves; any other is counted as "other" (bounded label values).
 LANGUAGES = ("fr", "en", "uk", "ru", "de", "es", "it", "nl", "pl", "pt", "und")
-FAILURE_REASONS = ("invalid", "too_large", "error")
 
 
 class EnrichMetrics:
