@@ -131,7 +131,12 @@ def _month_alone(match, anchor):
 
 
 def _weekday(match, anchor):
-    return last_weekday(anchor.day, weekday_number(match.group("weekday"))).isoformat()
+    """The most recent such day on or before the anchor; strictly before it for "vendredi
+    dernier" and "last Friday"."""
+    latest = anchor.day
+    if match.group("last") or match.group("past"):
+        latest -= dt.timedelta(days=1)
+    return last_weekday(latest, weekday_number(match.group("weekday"))).isoformat()
 
 
 def _phrase(match) -> str:
@@ -179,7 +184,8 @@ RULES = (
     _rule(rf"(?:\b(?:en|début|fin|courant|d'ici|jusqu'en|in|since|depuis)\s+|mi-)"
           rf"(?P<core>{MONTH}){END}",
           "year", _month_alone),
-    _rule(rf"{START}{WEEKDAY}{END}{PART_OF_DAY}", "day", _weekday),
+    _rule(rf"{START}(?P<last>last\s+)?{WEEKDAY}(?P<past>\s+(?:dernier|passé))?{END}{PART_OF_DAY}",
+          "day", _weekday),
     _rule(_phrases(DAY_DELTAS, r"(?:\s+(?:matin|après-midi|soir)(?=\W|$))?"), "day", _day_delta),
     _rule(_phrases(WEEK_DELTAS), "day", _week_delta),
     _rule(_phrases(MONTH_DELTAS), "month", _month_delta),

@@ -19,6 +19,8 @@ PHRASINGS = [
     ("depuis 1994", "1994", "1994", False),
     ("le 3 mars", "3 mars", "2025-03-03", True),
     ("vendredi après-midi", "vendredi après-midi", "2025-08-22", True),
+    ("vendredi dernier, une alerte", "vendredi dernier", "2025-08-15", True),
+    ("Last Friday, sirens sounded", "Last Friday", "2025-08-15", True),
     ("mardi", "mardi", "2025-08-19", True),
     ("Samedi, la foule", "Samedi", "2025-08-16", True),
     ("hier", "hier", "2025-08-21", True),
