@@ -91,8 +91,10 @@ def warm_up(settings, procs: list[Worker], warm: list[RawArticle], timeout: floa
     article to each partition every few seconds; then wait for all of them to come out."""
     producer = make_producer(settings)
     sent: list[RawArticle] = []
+    check = _watch(procs, expected=0)
 
     def every_worker_busy() -> bool:
+        check()
         if not all(worker.metric(BATCHES) > 0 for worker in procs):
             for partition in range(PARTITIONS):
                 article = warm[len(sent) % len(warm)]

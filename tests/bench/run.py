@@ -14,6 +14,7 @@ import argparse
 import dataclasses
 import datetime as dt
 import logging
+import shutil
 import sys
 import tempfile
 import time
@@ -138,14 +139,18 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.ERROR)  # malformed test feeds would flood the output
     plan = QUICK if args.quick else FULL
     started = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="vigie-bench-") as tmp:
-        broker = LocalBroker(Path(tmp) / "broker", port=free_port())
-        step(f"broker on {broker.bootstrap}")
+    workdir = Path(tempfile.mkdtemp(prefix="vigie-bench-"))
+    broker = LocalBroker(workdir / "broker", port=free_port())
+    step(f"broker on {broker.bootstrap}")
+    try:
         broker.start(fresh=True)
-        try:
-            results = measure(plan, broker, Path(tmp))
-        finally:
-            broker.stop()
+        results = measure(plan, broker, workdir)
+    except BaseException:
+        print(f"bench failed; logs kept in {workdir}", file=sys.stderr)
+        raise
+    finally:
+        broker.stop()
+    shutil.rmtree(workdir, ignore_errors=True)  # kept above, for the logs, when a step fails
     results["duration_s"] = round(time.monotonic() - started, 1)
     results["busy_cores_at_step"] = BUSY_AT_STEP
     rows = build_rows(results)
