@@ -8,6 +8,7 @@ folded text maps back to ``text[start:end]`` exactly.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import unicodedata
 from dataclasses import dataclass
@@ -27,6 +28,8 @@ def normalize_apostrophes(text: str) -> str:
     return text.translate({ord(c): "'" for c in APOSTROPHES})
 
 
+# Texts use a few hundred distinct characters: fold each once, not once per occurrence.
+@functools.lru_cache(maxsize=8192)
 def _fold_char(char: str) -> str:
     if char in APOSTROPHES:
         return "'"

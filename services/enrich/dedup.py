@@ -9,8 +9,9 @@
 ``DedupIndex(mapping).check(article_id, hashes)`` returns ``(duplicate_of, near_duplicate_of)``
 and records the article. The mapping (a faust Table in the worker) holds only JSON values:
 ``x:<exact>`` → first id; ``s:<id>`` → [near signature, id of the first article of its group];
-``b:<band>:<hex>`` → ids whose signature has that LSH band (32 bands of 2 rows). A lookup
-reads 32 band keys and the signatures of the candidates found there: sub-linear.
+and, in memory only, ``b:<band>:<hex>`` → ids whose signature has that LSH band (32 bands of
+2 rows), derived from the ``s:`` entries. A lookup reads 32 band buckets and the signatures of
+the candidates found there: sub-linear.
 
 Near duplicate = estimated Jaccard similarity of 3-shingles >= ``NEAR_THRESHOLD`` (0.4),
 chosen from these measurements (``tests/eval_enrich.py`` and the unit tests):
@@ -55,16 +56,21 @@ def normalised(text: str) -> str:
     return fold_text(text)
 
 
-def shingles(text: str, size: int = SHINGLE_WORDS) -> set[str]:
-    words = WORD.findall(normalised(text))
+def shingles(text: str, size: int = SHINGLE_WORDS, *, folded: str | None = None) -> set[str]:
+    words = WORD.findall(normalised(text) if folded is None else folded)
     if len(words) <= size:
         return {" ".join(words)} if words else set()
     return {" ".join(words[i:i + size]) for i in range(len(words) - size + 1)}
 
 
-def minhash_values(text: str) -> np.ndarray:
-    sketch = MinHash(num_perm=PERMUTATIONS, seed=1)
-    sketch.update_batch([s.encode("utf-8") for s in sorted(shingles(text))])
+# Drawing the permutations costs ~2 ms per MinHash; they depend only on the seed.
+_TEMPLATE = MinHash(num_perm=PERMUTATIONS, seed=1)
+
+
+def minhash_values(text: str, *, folded: str | None = None) -> np.ndarray:
+    sketch = MinHash(num_perm=PERMUTATIONS, seed=1, permutations=_TEMPLATE.permutations,
+                     scheme=_TEMPLATE.scheme)
+    sketch.update_batch([s.encode("utf-8") for s in sorted(shingles(text, folded=folded))])
     return sketch.hashvalues.astype("<u4")
 
 
@@ -84,8 +90,9 @@ def similarity(near_a: str, near_b: str) -> float:
 
 
 def signatures(text: str) -> Hashes:
-    exact = hashlib.sha256(normalised(text).encode("utf-8")).hexdigest()
-    return Hashes(exact=exact, near=encode_near(minhash_values(text)))
+    folded = normalised(text)  # once for both hashes: folding is most of their cost
+    exact = hashlib.sha256(folded.encode("utf-8")).hexdigest()
+    return Hashes(exact=exact, near=encode_near(minhash_values(text, folded=folded)))
 
 
 def band_keys(near: str) -> list[str]:
@@ -97,15 +104,28 @@ def band_keys(near: str) -> list[str]:
 class DedupIndex:
     """First-seen ids per exact hash and per near-duplicate group, in any mutable mapping.
 
-    Values are always re-assigned, never mutated in place, so a changelog-backed table
-    records every change.
+    The mapping (the changelog-backed table) holds only ``x:`` and ``s:`` keys: two writes per
+    new article. The LSH band buckets are derived from the ``s:`` entries and kept in memory,
+    rebuilt whenever the mapping changed behind the index's back (recovery after a restart or
+    a rebalance), so the changelog carries no bucket rewrites. Values are always re-assigned,
+    never mutated in place, so the changelog records every change.
     """
 
     def __init__(self, mapping: MutableMapping[str, object], threshold: float = NEAR_THRESHOLD):
         self.mapping = mapping
         self.threshold = threshold
+        self._buckets: dict[str, list[str]] = {}
+        self._known_size = -1  # the mapping's size when the buckets were last in step
 
     def check(self, article_id: str, hashes: Hashes) -> tuple[str | None, str | None]:
+        if len(self.mapping) != self._known_size:
+            self._rebuild_buckets()
+        try:
+            return self._check(article_id, hashes)
+        finally:
+            self._known_size = len(self.mapping)
+
+    def _check(self, article_id: str, hashes: Hashes) -> tuple[str | None, str | None]:
         first_exact = self.mapping.get(f"x:{hashes.exact}")
         if first_exact is None:
             self.mapping[f"x:{hashes.exact}"] = article_id
@@ -116,13 +136,26 @@ class DedupIndex:
             root = recorded[1]
             return None, (root if root != article_id else None)
         root = self._near_root(article_id, hashes.near)
-        self._record(article_id, hashes.near, root or article_id)
+        self.mapping[f"s:{article_id}"] = [hashes.near, root or article_id]
+        self._index(article_id, hashes.near)
         return None, root
+
+    def _rebuild_buckets(self) -> None:
+        self._buckets = {}
+        for key, value in list(self.mapping.items()):
+            if key.startswith("s:"):
+                self._index(key[2:], value[0])
+
+    def _index(self, article_id: str, near: str) -> None:
+        for key in band_keys(near):
+            bucket = self._buckets.setdefault(key, [])
+            if article_id not in bucket and len(bucket) < MAX_BUCKET:
+                bucket.append(article_id)
 
     def _candidates(self, article_id: str, near: str) -> list[str]:
         seen: dict[str, None] = {}
         for key in band_keys(near):
-            for other in self.mapping.get(key) or ():
+            for other in self._buckets.get(key, ()):
                 if other != article_id:
                     seen.setdefault(other)
         return list(seen)
@@ -136,10 +169,3 @@ class DedupIndex:
             if score >= self.threshold and (best is None or score > best[0]):
                 best = (score, other_root)
         return best[1] if best else None
-
-    def _record(self, article_id: str, near: str, root: str) -> None:
-        self.mapping[f"s:{article_id}"] = [near, root]
-        for key in band_keys(near):
-            bucket = list(self.mapping.get(key) or [])
-            if article_id not in bucket and len(bucket) < MAX_BUCKET:
-                self.mapping[key] = [*bucket, article_id]
