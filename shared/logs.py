@@ -49,5 +49,8 @@ def configure_logging(level: str = "INFO", fmt: str = "auto") -> None:
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level.upper())
+    # The clients' INFO is chatty: shown only when Vigie itself logs at DEBUG.
+    library_level = logging.INFO if root.level <= logging.DEBUG else max(logging.WARNING,
+                                                                          root.level)
     for noisy in ("kafka", "aiokafka", "faust", "mode"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+        logging.getLogger(noisy).setLevel(library_level)

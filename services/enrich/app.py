@@ -14,7 +14,6 @@ Two agents, so NER scales out and deduplication stays correct:
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import time
 
@@ -31,7 +30,13 @@ from vigie.shared.messages import (
     utc_now,
 )
 from vigie.shared.service import start_service
-from vigie.shared.streams import health_route, make_app, run_worker, send_dead_letter
+from vigie.shared.streams import (
+    finish_batch,
+    health_route,
+    make_app,
+    run_worker,
+    send_dead_letter,
+)
 
 from .metrics import EnrichMetrics
 from .settings import EnrichSettings
@@ -48,13 +53,10 @@ def to_enriched(raw: RawArticle, analysis) -> EnrichedArticle:
     return EnrichedArticle(**fields)
 
 
-def build(settings: EnrichSettings, metrics: EnrichMetrics, enricher=None):
-    """The faust app and its agents; ``enricher`` defaults to the configured spaCy model."""
-    from .core import Enricher
+def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
+    """The faust app and its agents; ``analysis`` runs the Enricher (``vigie.enrich.analysis``)."""
     from .dedup import DedupIndex
 
-    enricher = enricher or Enricher(model=settings.enrich_model,
-                                    aliases_path=settings.enrich_aliases_file or None)
     app = make_app(settings, settings.enrich_app_id)
     raw_topic = app.topic(settings.topic_raw)
     dedup_topic = app.topic(f"{settings.enrich_app_id}.dedup", partitions=1, internal=True)
@@ -66,34 +68,35 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, enricher=None):
         metrics.failed.labels(failure_reason(error)).inc()
         await send_dead_letter(dlq, SERVICE, event, error)
 
+    async def process(events) -> None:
+        batch = []
+        for event in events:
+            try:
+                batch.append((event, decode_article(event.value, RawArticle,
+                                                    settings.enrich_max_text_chars)))
+            except InvalidMessage as exc:
+                await reject(event, exc)
+        if not batch:
+            return
+        started = time.perf_counter()
+        try:
+            analyses = await analysis.enrich([article for _, article in batch])
+        except Exception as exc:  # noqa: BLE001 - one bad batch must not stop the worker
+            log.exception("batch analysis failed; dead-lettering its articles")
+            for event, _ in batch:
+                await reject(event, exc)
+            return
+        metrics.ner_duration.observe(time.perf_counter() - started)
+        metrics.batch_size.observe(len(batch))
+        for (_, article), result in zip(batch, analyses, strict=True):
+            enriched = to_enriched(article, result)
+            await dedup_topic.send(key=article.id.encode(), value=encode(enriched))
+
     @app.agent(raw_topic)
     async def analyse(stream):
-        loop = asyncio.get_running_loop()
         async for events in stream.take_events(settings.faust_batch_size,
                                                within=settings.faust_batch_within_s):
-            batch = []
-            for event in events:
-                try:
-                    batch.append((event, decode_article(event.value, RawArticle,
-                                                        settings.enrich_max_text_chars)))
-                except InvalidMessage as exc:
-                    await reject(event, exc)
-            if not batch:
-                continue
-            started = time.perf_counter()
-            try:
-                analyses = await loop.run_in_executor(
-                    None, enricher.enrich, [article for _, article in batch])
-            except Exception as exc:  # noqa: BLE001 - one bad batch must not stop the worker
-                log.exception("batch analysis failed; dead-lettering its articles")
-                for event, _ in batch:
-                    await reject(event, exc)
-                continue
-            metrics.ner_duration.observe(time.perf_counter() - started)
-            metrics.batch_size.observe(len(batch))
-            for (_, article), analysis in zip(batch, analyses, strict=True):
-                enriched = to_enriched(article, analysis)
-                await dedup_topic.send(key=article.id.encode(), value=encode(enriched))
+            await finish_batch(process(events))
 
     @app.agent(dedup_topic)
     async def deduplicate(stream):
@@ -122,12 +125,17 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, enricher=None):
 
 
 def main() -> int:
+    from .analysis import AnalysisProcess
+
     settings = EnrichSettings.from_env()
     metrics = EnrichMetrics(CollectorRegistry())
-    app = build(settings, metrics)
+    analysis = AnalysisProcess(settings.enrich_model, settings.enrich_aliases_file or None)
+    analysis.warm_up()  # the model loads before the worker joins the group
+    app = build(settings, metrics, analysis)
     server = start_service(settings, metrics.registry, settings.enrich_metrics_port,
                            {"/healthz": health_route(app)})
     try:
         return run_worker(app)
     finally:
         server.stop()
+        analysis.close()

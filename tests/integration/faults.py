@@ -131,7 +131,7 @@ class Worker:
 
     def start(self) -> Worker:
         env = worker_env(self.settings, self.tmp_path, self.service) | {
-            "VIGIE_FAUST_SESSION_TIMEOUT_S": SESSION_TIMEOUT_S} | self.env
+            "VIGIE_FAUST_SESSION_TIMEOUT_S": SESSION_TIMEOUT_S, "VIGIE_LOG_LEVEL": "DEBUG"} | self.env
         self.starts += 1
         log = self.tmp_path / f"{self.service}-{self.starts}.log"
         self.process = start_vigie(self.settings, self.service, log_path=log, **env)
