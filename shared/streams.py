@@ -34,7 +34,9 @@ class StreamSettings(KafkaSettings):
         15.0, "how long the group waits for a silent worker before moving its partitions"
     )
     faust_batch_size: int = setting(32, "articles taken per batch")
-    faust_batch_within_s: float = setting(0.2, "longest wait to fill a batch")
+    faust_batch_within_s: float = setting(
+        0.05, "longest wait to fill a batch: a short wait keeps alert latency low at light load"
+    )
 
 
 # Kafka refuses group session timeouts under its group.min.session.timeout.ms (6 s by default).

@@ -39,15 +39,25 @@ class Enricher:
         self.extractor = extractor or EntityExtractor(model, aliases_path)
         self.batch_size = batch_size
 
+    def entities(self, texts: list[str]) -> list[list[Entity]]:
+        """The NER part: one ``nlp.pipe`` pass over the batch."""
+        return self.extractor.extract_many(texts, batch_size=self.batch_size)
+
     def enrich(self, articles: list[RawArticle]) -> list[Analysis]:
-        texts = [article.text for article in articles]
-        entities = self.extractor.extract_many(texts, batch_size=self.batch_size)
-        return [
-            Analysis(
-                language=detect(article.text, article.language),
-                entities=found,
-                dates=find_dates(article.text, article.published),
-                hashes=signatures(article.text),
-            )
-            for article, found in zip(articles, entities, strict=True)
-        ]
+        return combine(articles, self.entities([article.text for article in articles]))
+
+
+def combine(articles: list[RawArticle], entities: list[list[Entity]]) -> list[Analysis]:
+    """Everything but NER (language, dates, hashes: no model needed), joined to the entities.
+
+    Separate from ``Enricher`` so the worker can run it beside NER, in another process.
+    """
+    return [
+        Analysis(
+            language=detect(article.text, article.language),
+            entities=found,
+            dates=find_dates(article.text, article.published),
+            hashes=signatures(article.text),
+        )
+        for article, found in zip(articles, entities, strict=True)
+    ]

@@ -20,7 +20,12 @@ class Finished:
 
 
 def peak_rss_mb(pid: int) -> float:
-    """VmHWM (the resident-set high-water mark) of a live process, in MB; 0 if gone."""
+    """VmHWM (the resident-set high-water mark) of a live process and of its child processes
+    (enrich runs its model in one), summed, in MB; 0 if gone."""
+    return _own_peak_mb(pid) + sum(peak_rss_mb(child) for child in _children(pid))
+
+
+def _own_peak_mb(pid: int) -> float:
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
@@ -29,6 +34,16 @@ def peak_rss_mb(pid: int) -> float:
         if line.startswith("VmHWM:"):
             return int(line.split()[1]) / 1024
     return 0.0
+
+
+def _children(pid: int) -> list[int]:
+    children: list[int] = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(c) for c in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return children
 
 
 def run_vigie_measured(settings, *args: str, log_path: Path, timeout: float = 300,
