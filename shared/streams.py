@@ -19,7 +19,7 @@ import faust
 from prometheus_client import CollectorRegistry, Gauge
 
 from .config import ConfigError, KafkaSettings, setting
-from .kafka import MAX_MESSAGE_BYTES, faust_options
+from .kafka import MAX_MESSAGE_BYTES, contract_topics, ensure_topics, faust_options
 from .messages import dead_letter, encode
 
 log = logging.getLogger(__name__)
@@ -69,6 +69,15 @@ def make_app(settings: StreamSettings, app_id: str) -> faust.App:
         consumer_max_fetch_size=MAX_MESSAGE_BYTES * 2,
         stream_wait_empty=False,
     )
+
+
+def create_topics(settings: StreamSettings, internal: dict[str, int]) -> None:
+    """Create the contract topics and a worker's internal ones before the worker joins.
+
+    faust declares internal topics itself, but that can race the first partition assignment,
+    which then ignores the missing topic for good (its agent never gets a partition).
+    """
+    ensure_topics(settings, contract_topics(settings) | internal)
 
 
 def event_origin(event) -> dict:

@@ -35,7 +35,7 @@ from vigie.shared.messages import (
     utc_now,
 )
 from vigie.shared.service import start_service
-from vigie.shared.streams import health_route, make_app, run_worker, send_dead_letter
+from vigie.shared.streams import create_topics, health_route, make_app, run_worker, send_dead_letter
 
 from .evaluate import Evaluator
 from .metrics import AlertMetrics
@@ -44,6 +44,10 @@ from .settings import AlertSettings
 
 log = logging.getLogger(__name__)
 SERVICE = "alert"
+
+
+def candidates_topic_name(settings: AlertSettings) -> str:
+    return f"{settings.alert_app_id}.candidates"
 
 
 def load_rulebook(settings: AlertSettings, metrics: AlertMetrics) -> RuleBook:
@@ -66,7 +70,7 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
     app = make_app(settings, settings.alert_app_id)
     evaluator = Evaluator(rulebook)
     enriched_topic = app.topic(settings.topic_enriched)
-    candidates = app.topic(f"{settings.alert_app_id}.candidates", internal=True,
+    candidates = app.topic(candidates_topic_name(settings), internal=True,
                            partitions=settings.topic_partitions)
     alerts_topic = app.topic(settings.topic_alerts)
     dlq = app.topic(settings.topic_dlq)
@@ -185,6 +189,7 @@ def main() -> int:
     settings = AlertSettings.from_env()
     metrics = AlertMetrics(CollectorRegistry())
     latest: collections.deque = collections.deque(maxlen=settings.alert_latest_size)
+    create_topics(settings, {candidates_topic_name(settings): settings.topic_partitions})
     app = build(settings, metrics, load_rulebook(settings, metrics), latest)
     routes = {"/alerts/latest": lambda: (200, list(reversed(latest))),
               "/healthz": health_route(app)}

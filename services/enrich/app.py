@@ -31,6 +31,7 @@ from vigie.shared.messages import (
 )
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
+    create_topics,
     finish_batch,
     health_route,
     make_app,
@@ -53,13 +54,17 @@ def to_enriched(raw: RawArticle, analysis) -> EnrichedArticle:
     return EnrichedArticle(**fields)
 
 
+def dedup_topic_name(settings: EnrichSettings) -> str:
+    return f"{settings.enrich_app_id}.dedup"
+
+
 def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
     """The faust app and its agents; ``analysis`` runs the Enricher (``vigie.enrich.analysis``)."""
     from .dedup import DedupIndex
 
     app = make_app(settings, settings.enrich_app_id)
     raw_topic = app.topic(settings.topic_raw)
-    dedup_topic = app.topic(f"{settings.enrich_app_id}.dedup", partitions=1, internal=True)
+    dedup_topic = app.topic(dedup_topic_name(settings), partitions=1, internal=True)
     enriched_topic = app.topic(settings.topic_enriched)
     dlq = app.topic(settings.topic_dlq)
     table = app.Table("dedup", partitions=1, key_type=str)  # JSON keys and values
@@ -92,7 +97,9 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
             enriched = to_enriched(article, result)
             await dedup_topic.send(key=article.id.encode(), value=encode(enriched))
 
-    @app.agent(raw_topic)
+    # Two batches in flight: while one is in NER, the other is decoded or sent on, so the
+    # analysis process never waits for the event loop.
+    @app.agent(raw_topic, concurrency=2)
     async def analyse(stream):
         async for events in stream.take_events(settings.faust_batch_size,
                                                within=settings.faust_batch_within_s):
@@ -131,6 +138,7 @@ def main() -> int:
     metrics = EnrichMetrics(CollectorRegistry())
     analysis = AnalysisProcess(settings.enrich_model, settings.enrich_aliases_file or None)
     analysis.warm_up()  # the model loads before the worker joins the group
+    create_topics(settings, {dedup_topic_name(settings): 1})
     app = build(settings, metrics, analysis)
     server = start_service(settings, metrics.registry, settings.enrich_metrics_port,
                            {"/healthz": health_route(app)})
