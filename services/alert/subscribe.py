@@ -3,6 +3,9 @@
 Without ``--group`` a subscriber reads every partition on its own (everyone sees everything);
 with ``--group NAME`` subscribers of the same group share the partitions and resume where the
 group stopped. ``--timeout S`` ends the command after S seconds without a new message.
+
+Delivery upstream is at-least-once with deterministic ids, so a record can reach a topic twice
+after a crash; the subscriber prints each (id, revision) once (the newest 100,000 remembered).
 """
 
 from __future__ import annotations
@@ -52,6 +55,26 @@ def parse_since(value: str, now: dt.datetime | None = None) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
+class SeenIds:
+    """The identities already printed: ``id`` plus ``revision`` where there is one (an edited
+    article is news, a redelivered one is not), bounded to the newest ``size``."""
+
+    def __init__(self, size: int = 100_000) -> None:
+        self.size = size
+        self._seen: dict[tuple, None] = {}
+
+    def first_time(self, message: dict) -> bool:
+        if "id" not in message:
+            return True
+        identity = (message["id"], message.get("revision"))
+        if identity in self._seen:
+            return False
+        self._seen[identity] = None
+        if len(self._seen) > self.size:
+            del self._seen[next(iter(self._seen))]
+        return True
+
+
 def render(message: dict, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(message, ensure_ascii=False)
@@ -78,6 +101,7 @@ def subscribe(settings: KafkaSettings, topic: str, *, from_beginning: bool = Fal
     if fmt == "auto":
         fmt = "human" if sys.stdout.isatty() else "json"
     consumer = _consumer(settings, topic, group, from_beginning)
+    seen = SeenIds()
     printed, last_message = 0, time.monotonic()
     try:
         while max_messages is None or printed < max_messages:
@@ -89,7 +113,7 @@ def subscribe(settings: KafkaSettings, topic: str, *, from_beginning: bool = Fal
                 break
             for record in records:
                 message = _decode(record.value)
-                if filters.accept(message):
+                if filters.accept(message) and seen.first_time(message):
                     write(render(message, fmt))
                     printed += 1
                     if max_messages is not None and printed >= max_messages:
