@@ -10,7 +10,6 @@ replays the last uncommitted batch, and the deterministic ids downstream absorb 
 
 from __future__ import annotations
 
-import asyncio
 import dataclasses
 import logging
 from pathlib import Path
@@ -95,24 +94,6 @@ async def send_dead_letter(topic: faust.TopicT, service: str, event, error: Base
                                                           if k != "key"})
     key = origin["key"] if isinstance(origin["key"], bytes) else None
     await topic.send(key=key, value=encode(letter))
-
-
-async def finish_batch(work) -> None:
-    """Run a batch's processing to its end even if the worker is stopping meanwhile.
-
-    ``stream.take_events`` acknowledges a batch's events when the agent leaves the batch, even
-    when it leaves because SIGTERM cancelled it mid-batch: those offsets would be committed
-    with the batch unprocessed, and lost. So the batch is shielded from the cancellation,
-    finished (its outputs sent), and only then is the cancellation let through.
-    """
-    task = asyncio.ensure_future(work)
-    try:
-        await asyncio.shield(task)
-    except asyncio.CancelledError:
-        if not task.done():
-            log.info("finishing the current batch before stopping")
-            await task
-        raise
 
 
 class LagGauge:

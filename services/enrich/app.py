@@ -32,7 +32,6 @@ from vigie.shared.messages import (
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
     create_topics,
-    finish_batch,
     health_route,
     make_app,
     run_worker,
@@ -97,13 +96,16 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
             enriched = to_enriched(article, result)
             await dedup_topic.send(key=article.id.encode(), value=encode(enriched))
 
-    # Two batches in flight: while one is in NER, the other is decoded or sent on, so the
-    # analysis process never waits for the event loop.
-    @app.agent(raw_topic, concurrency=2)
+    @app.agent(raw_topic)
     async def analyse(stream):
-        async for events in stream.take_events(settings.faust_batch_size,
-                                               within=settings.faust_batch_within_s):
-            await finish_batch(process(events))
+        # noack_take + ack after the batch's outputs are sent: only processed offsets can be
+        # committed. (take_events acks a batch when the agent leaves it, even when SIGTERM
+        # cancelled it mid-batch, and those articles were lost.)
+        async for events in stream.noack_take(settings.faust_batch_size,
+                                              within=settings.faust_batch_within_s):
+            await process(events)
+            for event in events:
+                await stream.ack(event)
 
     @app.agent(dedup_topic)
     async def deduplicate(stream):
