@@ -143,16 +143,13 @@ def cmd_schema(args) -> int:
 
 
 def cmd_config(args) -> int:
-    from vigie.settings_index import all_settings
+    from vigie.settings_index import all_settings, markdown_table, shown_default
 
     if args.markdown:
-        print("| variable | default | meaning |\n|---|---|---|")
+        print(markdown_table())
+        return 0
     for name, default, doc, secret in all_settings():
-        shown = ",".join(default) if isinstance(default, tuple) else default
-        if args.markdown:
-            print(f"| `{name}` | `{'' if secret else shown}` | {doc} |")
-        else:
-            print(f"{name}={'' if secret else shown}\n    {doc}")
+        print(f"{name}={shown_default(default, secret)}\n    {doc}")
     return 0
 
 

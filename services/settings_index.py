@@ -18,3 +18,16 @@ def all_settings() -> list[tuple[str, object, str, bool]]:
         for entry in cls.documented():
             seen.setdefault(entry[0], entry)
     return list(seen.values())
+
+
+def shown_default(default: object, secret: bool) -> str:
+    if secret:
+        return ""
+    return ",".join(default) if isinstance(default, tuple) else str(default)
+
+
+def markdown_table() -> str:
+    """The README's table of settings."""
+    rows = [f"| `{name}` | `{shown_default(default, secret)}` | {doc} |"
+            for name, default, doc, secret in all_settings()]
+    return "\n".join(["| variable | default | meaning |", "|---|---|---|", *rows])

@@ -14,8 +14,10 @@ Two agents, so NER scales out and deduplication stays correct:
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from collections import deque
 
 from prometheus_client import CollectorRegistry
 
@@ -53,6 +55,12 @@ def to_enriched(raw: RawArticle, analysis) -> EnrichedArticle:
     return EnrichedArticle(**fields)
 
 
+def _log_failure(batch: asyncio.Future) -> None:
+    if not batch.cancelled() and batch.exception() is not None:
+        log.error("a batch failed; it and the batches after it stay unacknowledged",
+                  exc_info=batch.exception())
+
+
 def dedup_topic_name(settings: EnrichSettings) -> str:
     return f"{settings.enrich_app_id}.dedup"
 
@@ -72,7 +80,8 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
         metrics.failed.labels(failure_reason(error)).inc()
         await send_dead_letter(dlq, SERVICE, event, error)
 
-    async def process(events) -> None:
+    async def analyse_batch(events) -> list[EnrichedArticle]:
+        """Decode and analyse a batch; what cannot be is dead-lettered."""
         batch = []
         for event in events:
             try:
@@ -81,7 +90,7 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
             except InvalidMessage as exc:
                 await reject(event, exc)
         if not batch:
-            return
+            return []
         started = time.perf_counter()
         try:
             analyses = await analysis.enrich([article for _, article in batch])
@@ -89,23 +98,41 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
             log.exception("batch analysis failed; dead-lettering its articles")
             for event, _ in batch:
                 await reject(event, exc)
-            return
+            return []
         metrics.ner_duration.observe(time.perf_counter() - started)
         metrics.batch_size.observe(len(batch))
-        for (_, article), result in zip(batch, analyses, strict=True):
-            enriched = to_enriched(article, result)
-            await dedup_topic.send(key=article.id.encode(), value=encode(enriched))
+        return [to_enriched(article, result)
+                for (_, article), result in zip(batch, analyses, strict=True)]
+
+    async def handle(stream, events, previous: asyncio.Future | None) -> None:
+        """Analyse a batch while the previous one finishes; then send its outputs and ack it,
+        strictly after the previous batch, so offsets are committed in order and only for
+        articles whose outputs were sent."""
+        enriched = await analyse_batch(events)
+        if previous is not None:
+            await previous  # a failed batch fails every later one: none of them is acked
+        for article in enriched:
+            await dedup_topic.send(key=article.id.encode(), value=encode(article))
+        for event in events:
+            await stream.ack(event)
 
     @app.agent(raw_topic)
     async def analyse(stream):
         # noack_take + ack after the batch's outputs are sent: only processed offsets can be
         # committed. (take_events acks a batch when the agent leaves it, even when SIGTERM
-        # cancelled it mid-batch, and those articles were lost.)
+        # cancelled it mid-batch, and those articles were lost.) Up to
+        # ``enrich_batches_in_flight`` batches are handled at once, so the NER process has
+        # the next batch while the worker cleans, sends and acks the last one.
+        in_flight: deque[asyncio.Future] = deque()
         async for events in stream.noack_take(settings.faust_batch_size,
                                               within=settings.faust_batch_within_s):
-            await process(events)
-            for event in events:
-                await stream.ack(event)
+            previous = in_flight[-1] if in_flight else None
+            batch = asyncio.ensure_future(handle(stream, events, previous))
+            batch.add_done_callback(_log_failure)
+            in_flight.append(batch)
+            while in_flight and (in_flight[0].done()
+                                 or len(in_flight) >= settings.enrich_batches_in_flight):
+                await in_flight.popleft()  # raises what a batch raised: the agent crashes
 
     @app.agent(dedup_topic)
     async def deduplicate(stream):

@@ -16,7 +16,7 @@ from vigie.shared.messages import DateMention, Entity, Hashes, RawArticle
 
 from .dates import find_dates
 from .dedup import signatures
-from .entities import DEFAULT_MODEL, EntityExtractor
+from .entities import DEFAULT_MODEL, EntityCleaner, EntityExtractor, Found
 from .language import detect
 
 
@@ -39,25 +39,27 @@ class Enricher:
         self.extractor = extractor or EntityExtractor(model, aliases_path)
         self.batch_size = batch_size
 
-    def entities(self, texts: list[str]) -> list[list[Entity]]:
-        """The NER part: one ``nlp.pipe`` pass over the batch."""
-        return self.extractor.extract_many(texts, batch_size=self.batch_size)
+    def find(self, texts: list[str]) -> list[Found]:
+        """The model's part: one ``nlp.pipe`` pass over the batch."""
+        return self.extractor.find_many(texts, batch_size=self.batch_size)
 
     def enrich(self, articles: list[RawArticle]) -> list[Analysis]:
-        return combine(articles, self.entities([article.text for article in articles]))
+        found = self.find([article.text for article in articles])
+        return complete(articles, found, self.extractor.cleaner)
 
 
-def combine(articles: list[RawArticle], entities: list[list[Entity]]) -> list[Analysis]:
-    """Everything but NER (language, dates, hashes: no model needed), joined to the entities.
-
-    Separate from ``Enricher`` so the worker can run it beside NER, in another process.
+def complete(articles: list[RawArticle], found: list[Found],
+             cleaner: EntityCleaner) -> list[Analysis]:
+    """Everything after the model: entities cleaned from what it found, language, dates and
+    hashes. Separate from ``Enricher`` so the worker runs it while the model process, in
+    another process, already tags the next batch.
     """
     return [
         Analysis(
             language=detect(article.text, article.language),
-            entities=found,
+            entities=cleaner.entities(article.text, spans),
             dates=find_dates(article.text, article.published),
             hashes=signatures(article.text),
         )
-        for article, found in zip(articles, entities, strict=True)
+        for article, spans in zip(articles, found, strict=True)
     ]

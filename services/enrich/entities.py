@@ -12,12 +12,17 @@ Per text:
   ("Soumy le dimanche des Rameaux" → "Soumy");
 - spans are trimmed and junk dropped (``mentions``), then grouped under canonical names with
   one label each (``canonical``).
+
+The work is split in two: ``EntityExtractor.find_many`` is what needs the model and the Doc
+(spans and gazetteer matches, cheap to ship between processes), ``EntityCleaner`` the rest,
+which needs only the alias tables.
 """
 
 from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import NamedTuple
 
 import spacy
 from spacy.matcher import PhraseMatcher
@@ -73,14 +78,37 @@ def merge_gazetteer(text: str, model_spans: list[Span], known: list[Span]) -> li
     return sorted(merged)
 
 
+class Found(NamedTuple):
+    """What the model process finds in one text: the model's spans and the known names."""
+
+    model: list[Span]
+    known: list[Span]
+
+
+class EntityCleaner:
+    """From what was found to canonical entities: trimming, junk, gazetteer merge, grouping.
+
+    Needs no model, so the worker runs it while its NER process tags the next batch.
+    """
+
+    def __init__(self, aliases_path: str | Path | None = None):
+        self.aliases: AliasTable = load_aliases(aliases_path)
+        self.filter = MentionFilter(self.aliases, load_junk())
+
+    def entities(self, text: str, found: Found) -> list[Entity]:
+        spans, junk = self.filter.clean(text, found.model)
+        known = [k for k in found.known if not any(_overlaps(k, j) for j in junk)]
+        return group_mentions(text, merge_gazetteer(text, spans, known), self.aliases)
+
+
 class EntityExtractor:
     """Loads the model once; ``extract_many`` is safe to call for every batch of articles."""
 
     def __init__(self, model: str = DEFAULT_MODEL, aliases_path: str | Path | None = None):
         self.model = model
         self.nlp = load_pipeline(model)
-        self.aliases: AliasTable = load_aliases(aliases_path)
-        self.filter = MentionFilter(self.aliases, load_junk())
+        self.cleaner = EntityCleaner(aliases_path)
+        self.aliases = self.cleaner.aliases
         self.gazetteer = self._build_gazetteer()
 
     def _build_gazetteer(self) -> PhraseMatcher:
@@ -102,20 +130,24 @@ class EntityExtractor:
         """What the model tagged, untouched (for evaluation of the raw model)."""
         return [Span(e.start_char, e.end_char, e.label_) for e in doc.ents]
 
+    def found(self, doc: Doc) -> Found:
+        return Found(self.raw_spans(doc), self._known_spans(doc))
+
     def entities_of(self, text: str, doc: Doc) -> list[Entity]:
-        spans, junk = self.filter.clean(text, self.raw_spans(doc))
-        known = [k for k in self._known_spans(doc) if not any(_overlaps(k, j) for j in junk)]
-        spans = merge_gazetteer(text, spans, known)
-        return group_mentions(text, spans, self.aliases)
+        return self.cleaner.entities(text, self.found(doc))
 
     def docs(self, texts: list[str], batch_size: int = 16):
         """``nlp.pipe`` over the texts with apostrophes normalised (offsets unchanged)."""
         return self.nlp.pipe((normalize_apostrophes(t) for t in texts), batch_size=batch_size)
 
+    def find_many(self, texts: list[str], batch_size: int = 16) -> list[Found]:
+        """The model's part only (what needs the Doc), for each text in order."""
+        return [self.found(doc) for doc in self.docs(texts, batch_size)]
+
     def extract_many(self, texts: list[str], batch_size: int = 16) -> list[list[Entity]]:
         """Canonical entities of each text, in order; one ``nlp.pipe`` pass over all of them."""
-        docs = self.docs(texts, batch_size)
-        return [self.entities_of(text, doc) for text, doc in zip(texts, docs, strict=True)]
+        return [self.cleaner.entities(text, found)
+                for text, found in zip(texts, self.find_many(texts, batch_size), strict=True)]
 
     def extract(self, text: str) -> list[Entity]:
         return self.extract_many([text])[0]

@@ -8,6 +8,7 @@ NER from the cost of the stream plumbing.
 
 from __future__ import annotations
 
+import os
 import time
 from pathlib import Path
 
@@ -19,6 +20,7 @@ from vigie.shared.kafka import make_producer
 from vigie.shared.messages import RawArticle, encode
 
 from .kafka_io import bench_settings, produce, raw_article, read_keys
+from .proc import cpu_seconds, pin
 from .workers import Worker, WorkerFailed, running, wait_until
 
 BATCHES = "vigie_enrich_batch_size_articles_count"
@@ -49,21 +51,32 @@ def _timed(work) -> float:
 
 
 def worker_rate(bootstrap: str, workdir: Path, raws: list[RawArticle], warm: list[RawArticle],
-                *, workers: int, tag: str) -> dict:
+                *, workers: int, tag: str, broker_pid: int | None = None,
+                one_core_each: bool = False) -> dict:
     """Articles/s of ``workers`` enrich processes over a raw topic filled once they are ready,
-    until the last enriched output (its Kafka record timestamp)."""
+    until the last enriched output (its Kafka record timestamp), and the CPU each part used.
+
+    ``one_core_each``: worker *i* (its event loop and its NER process) runs on core *i* only,
+    as with one core per worker container; the broker and this process are left free.
+    """
     settings = bench_settings(bootstrap, tag)
     folder = workdir / tag
     folder.mkdir(parents=True, exist_ok=True)
     with running(settings, folder, *["enrich"] * workers) as procs:
         warm_up(settings, procs, warm)
+        if one_core_each:
+            for core, worker in enumerate(procs):
+                pin(worker.process.pid, {core % os.cpu_count()})
         analysed_before = _analysis_seconds(procs)
+        cpu_before = _cpu(procs, broker_pid)
         filled_ms = time.time() * 1000
         produce(settings, settings.topic_raw, raws)
         keys = {raw.id.encode() for raw in raws}
         records = read_keys(settings, settings.topic_enriched, keys,
                             timeout=120 + len(raws) / 2, progress=_watch(procs, len(raws)))
         analysed_s = _analysis_seconds(procs) - analysed_before
+        cpu_used = {part: after - cpu_before[part]
+                    for part, after in _cpu(procs, broker_pid).items()}
         peak = max(worker.peak_rss_mb() for worker in procs)
         batches = [int(worker.metric(BATCHES)) for worker in procs]
     if len(records) < len(raws):
@@ -72,14 +85,25 @@ def worker_rate(bootstrap: str, workdir: Path, raws: list[RawArticle], warm: lis
     # when the idle, ready workers were handed the articles, not at the first output.
     stamps = sorted(record.timestamp for record in records)
     span_s = (stamps[-1] - filled_ms) / 1000
-    return {"workers": workers, "articles": len(records), "span_s": round(span_s, 2),
+    return {"workers": workers, "one_core_each": one_core_each, "articles": len(records),
+            "span_s": round(span_s, 2),
             "articles_per_s": len(records) / span_s,
             "first_to_last_output_s": round((stamps[-1] - stamps[0]) / 1000, 2),
             "peak_rss_mb": peak, "batches_per_worker": batches,
             # Time inside Enricher.enrich (the worker's executor thread) per article, and the
             # share of the span the workers spent there: the rest is waiting and plumbing.
             "analysis_ms_per_article": round(analysed_s / len(records) * 1000, 1),
-            "analysis_busy_share": round(analysed_s / workers / span_s, 3)}
+            "analysis_busy_share": round(analysed_s / workers / span_s, 3),
+            # CPU per article of the workers' event-loop processes, of their NER processes and
+            # of the broker: where the cores went.
+            "cpu_ms_per_article": {part: round(seconds / len(records) * 1000, 1)
+                                   for part, seconds in cpu_used.items()}}
+
+
+def _cpu(procs: list[Worker], broker_pid: int | None) -> dict[str, float]:
+    used = [cpu_seconds(worker.process.pid) for worker in procs]
+    return {"worker": sum(u["own"] for u in used), "ner": sum(u["children"] for u in used),
+            "broker": cpu_seconds(broker_pid)["own"] if broker_pid else 0.0}
 
 
 def _analysis_seconds(procs: list[Worker]) -> float:

@@ -67,3 +67,30 @@ def run_vigie_measured(settings, *args: str, log_path: Path, timeout: float = 30
         time.sleep(0.02)
     process.returncode = os.waitstatus_to_exitcode(status)  # reaped here, not by Popen
     return Finished(process.returncode, time.perf_counter() - started, usage.ru_maxrss / 1024)
+
+
+def cpu_seconds(pid: int) -> dict[str, float]:
+    """CPU time (user + system) used so far by a live process and, summed, by its child
+    processes: ``{"own": s, "children": s}`` (0 for what is gone)."""
+    return {"own": _own_cpu_s(pid),
+            "children": sum(sum(cpu_seconds(child).values()) for child in _children(pid))}
+
+
+def _own_cpu_s(pid: int) -> float:
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def pin(pid: int, cores: set[int]) -> None:
+    """Every thread of a process and of its child processes onto ``cores`` (threads started
+    later inherit it from the thread that starts them)."""
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            os.sched_setaffinity(int(task.name), cores)
+        except OSError:  # the thread ended meanwhile
+            continue
+    for child in _children(pid):
+        pin(child, cores)

@@ -53,6 +53,7 @@ def _ingest_rows(r: dict) -> list[Row]:
 
 def _enrich_rows(r: dict) -> list[Row]:
     base, one, two = r["enrich_baseline"], r["enrich_one"], r["enrich_two"]
+    one_core, two_cores = r["enrich_one_core"], r["enrich_two_cores"]
     pipe = "nlp.pipe, same model and components"
     return [
         Row("enrich", "articles/s, 1 worker via Kafka", one["articles_per_s"], "articles/s",
@@ -60,9 +61,12 @@ def _enrich_rows(r: dict) -> list[Row]:
             f"{one['articles']} articles of {base['mean_chars']} chars; target ≥ 0.9"),
         Row("enrich", "articles/s, Enricher in-process", base["core_per_s"], "articles/s",
             pipe, base["nlp_pipe_per_s"], "same articles, no Kafka"),
-        Row("scaling", "articles/s, 2 workers", two["articles_per_s"], "articles/s",
-            "1 worker", one["articles_per_s"],
-            "target 1.8; the broker and dedup share the 2 cores"),
+        Row("scaling", "articles/s, 2 workers, a core each", two_cores["articles_per_s"],
+            "articles/s", "1 worker on 1 core", one_core["articles_per_s"],
+            "target 1.8; the broker shares the workers' cores"),
+        Row("scaling", "articles/s, 2 workers sharing all cores", two["articles_per_s"],
+            "articles/s", "1 worker", one["articles_per_s"],
+            "one worker already keeps NER on one core and the rest on another"),
     ]
 
 

@@ -18,7 +18,8 @@ EXPECTED = {
     ("ingest", "feed entries/s (parse)"),
     ("enrich", "articles/s, 1 worker via Kafka"),
     ("enrich", "articles/s, Enricher in-process"),
-    ("scaling", "articles/s, 2 workers"),
+    ("scaling", "articles/s, 2 workers, a core each"),
+    ("scaling", "articles/s, 2 workers sharing all cores"),
     ("alert", "rules: 1,000 generated"),
     *(("latency", f"end-to-end {p} at {load} load") for p in ("p50", "p95", "p99")
       for load in ("50%", "90%")),

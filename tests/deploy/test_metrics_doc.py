@@ -1,6 +1,8 @@
-"""Every exported metric is documented: the metric table in the docs is the generated one."""
+"""Every exported metric and setting is documented: the README's tables are the generated ones."""
 
 from __future__ import annotations
+
+from vigie.settings_index import markdown_table
 
 from .catalog import ROOT, exported_metrics, metrics_table
 
@@ -19,3 +21,8 @@ def test_every_metric_says_what_it_means():
     for metric in metrics:
         assert metric.help.strip(), metric.name
         assert metric.name.startswith(f"vigie_{metric.service}_"), metric.name
+
+
+def test_settings_table_is_up_to_date():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert markdown_table() in readme, "README.md: regenerate with `vigie config --markdown`"
