@@ -24,6 +24,7 @@ from vigie.shared.messages import RawArticle
 
 from .core import Analysis, Enricher, complete
 from .entities import EntityCleaner, Found
+from .language import detect
 
 log = logging.getLogger(__name__)
 _enricher: Enricher | None = None  # the child process's own
@@ -77,8 +78,10 @@ class AnalysisProcess:
             return await loop.run_in_executor(self._pool, _find, texts)
 
     def warm_up(self) -> None:
-        """Load the model now rather than on the first batch."""
+        """Load the models now rather than on the first batch (NER in the child, language
+        identification here)."""
         self._pool.submit(_find, []).result()
+        detect("Une phrase pour charger le modèle de langues.")
 
     def close(self) -> None:
         self._pool.shutdown(cancel_futures=True)

@@ -8,8 +8,10 @@ NER from the cost of the stream plumbing.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import msgspec
@@ -19,7 +21,15 @@ from vigie.enrich.entities import EntityExtractor
 from vigie.shared.kafka import make_producer
 from vigie.shared.messages import RawArticle, encode
 
-from .kafka_io import bench_settings, produce, raw_article, read_keys
+from . import corpus
+from .kafka_io import (
+    bench_settings,
+    produce,
+    raw_article,
+    read_keys,
+    records_in,
+    wait_for_records,
+)
 from .proc import cpu_seconds, pin
 from .workers import Worker, WorkerFailed, running, wait_until
 
@@ -29,19 +39,19 @@ ANALYSIS_SECONDS = "vigie_enrich_ner_duration_seconds_sum"
 PARTITIONS = 4
 
 
-def baselines(raws: list[RawArticle]) -> dict:
+def baselines(raws: list[RawArticle], extractor: EntityExtractor | None = None) -> dict:
     """Articles/s of ``nlp.pipe`` and of ``Enricher.enrich`` over the same texts."""
     started = time.perf_counter()
-    extractor = EntityExtractor()
+    extractor = extractor or EntityExtractor()
     load_s = time.perf_counter() - started
     enricher = Enricher(extractor=extractor)
     enricher.enrich(raws[:8])  # the first call builds caches: not part of either rate
     texts = [raw.text for raw in raws]
-    pipe_s = _timed(lambda: list(extractor.nlp.pipe(texts, batch_size=enricher.batch_size)))
+    pipe_per_s = pipe_rate(extractor, texts, enricher.batch_size)
     core_s = _timed(lambda: enricher.enrich(raws))
     return {"model_load_s": round(load_s, 1), "texts": len(texts),
             "mean_chars": round(sum(map(len, texts)) / len(texts)),
-            "nlp_pipe_per_s": len(texts) / pipe_s, "core_per_s": len(texts) / core_s}
+            "nlp_pipe_per_s": pipe_per_s, "core_per_s": len(texts) / core_s}
 
 
 def _timed(work) -> float:
@@ -50,54 +60,144 @@ def _timed(work) -> float:
     return time.perf_counter() - started
 
 
-def worker_rate(bootstrap: str, workdir: Path, raws: list[RawArticle], warm: list[RawArticle],
-                *, workers: int, tag: str, broker_pid: int | None = None,
-                one_core_each: bool = False) -> dict:
-    """Articles/s of ``workers`` enrich processes over a raw topic filled once they are ready,
-    until the last enriched output (its Kafka record timestamp), and the CPU each part used.
+@dataclass
+class WorkerSet:
+    """Enrich workers sharing one app id and topics, started once, measured in rounds."""
 
-    ``one_core_each``: worker *i* (its event loop and its NER process) runs on core *i* only,
-    as with one core per worker container; the broker and this process are left free.
-    """
+    settings: object
+    procs: list[Worker]
+    broker_pid: int | None
+
+    def measure(self, raws: list[RawArticle], *, one_core_each: bool) -> dict:
+        """Articles/s over ``raws`` (handed to the idle, ready workers at once) until the last
+        enriched output (its Kafka record timestamp), and the CPU each part used.
+
+        ``one_core_each``: worker *i* (its event loop and its NER process) runs on core *i*
+        only, as with one core per worker container; otherwise on every core. The broker and
+        this process are never pinned.
+        """
+        cores = os.cpu_count() or 1
+        for index, worker in enumerate(self.procs):
+            pin(worker.process.pid, {index % cores} if one_core_each else set(range(cores)))
+        settings, procs = self.settings, self.procs
+        already = records_in(settings, settings.topic_enriched)
+        analysed_before = _analysis_seconds(procs)
+        cpu_before = _cpu(procs, self.broker_pid)
+        filled_ms = time.time() * 1000
+        produce(settings, settings.topic_raw, raws)
+        wait_for_records(settings, settings.topic_enriched, already + len(raws),
+                         timeout=120 + len(raws) / 2, progress=_watch(procs, len(raws)))
+        analysed_s = _analysis_seconds(procs) - analysed_before
+        cpu_used = {part: after - cpu_before[part]
+                    for part, after in _cpu(procs, self.broker_pid).items()}
+        # read once the workers are done, so the reading costs them nothing
+        records = read_keys(settings, settings.topic_enriched, {r.id.encode() for r in raws},
+                            timeout=60, progress=_watch(procs, len(raws)))
+        if len(records) < len(raws):
+            raise WorkerFailed(f"{len(records)} of {len(raws)} articles enriched")
+        # Outputs come in bursts (batches, then the single dedup partition), so the span
+        # starts when the workers were handed the articles, not at the first output.
+        stamps = sorted(record.timestamp for record in records)
+        span_s = (stamps[-1] - filled_ms) / 1000
+        return {
+            "workers": len(procs), "one_core_each": one_core_each, "articles": len(records),
+            "span_s": round(span_s, 2), "articles_per_s": len(records) / span_s,
+            "steady_per_s": _steady_rate(stamps),
+            # Time inside the analysis (NER process, then the cleaning thread) per article,
+            # and the share of the span spent there (above 1: batches overlap).
+            "analysis_ms_per_article": round(analysed_s / len(records) * 1000, 1),
+            "analysis_busy_share": round(analysed_s / len(procs) / span_s, 3),
+            # CPU per article of the workers' event-loop processes, of their NER processes
+            # and of the broker: where the cores went.
+            "cpu_ms_per_article": {part: round(seconds / len(records) * 1000, 1)
+                                   for part, seconds in cpu_used.items()},
+        }
+
+    def peak_rss_mb(self) -> float:
+        return max(worker.peak_rss_mb() for worker in self.procs)
+
+
+@contextlib.contextmanager
+def worker_set(bootstrap: str, workdir: Path, warm: list[RawArticle], *, workers: int,
+               tag: str, broker_pid: int | None = None):
+    """``workers`` enrich processes on topics of their own, warmed up and idle."""
     settings = bench_settings(bootstrap, tag)
     folder = workdir / tag
     folder.mkdir(parents=True, exist_ok=True)
     with running(settings, folder, *["enrich"] * workers) as procs:
         warm_up(settings, procs, warm)
-        if one_core_each:
-            for core, worker in enumerate(procs):
-                pin(worker.process.pid, {core % os.cpu_count()})
-        analysed_before = _analysis_seconds(procs)
-        cpu_before = _cpu(procs, broker_pid)
-        filled_ms = time.time() * 1000
-        produce(settings, settings.topic_raw, raws)
-        keys = {raw.id.encode() for raw in raws}
-        records = read_keys(settings, settings.topic_enriched, keys,
-                            timeout=120 + len(raws) / 2, progress=_watch(procs, len(raws)))
-        analysed_s = _analysis_seconds(procs) - analysed_before
-        cpu_used = {part: after - cpu_before[part]
-                    for part, after in _cpu(procs, broker_pid).items()}
-        peak = max(worker.peak_rss_mb() for worker in procs)
-        batches = [int(worker.metric(BATCHES)) for worker in procs]
-    if len(records) < len(raws):
-        raise WorkerFailed(f"{len(records)} of {len(raws)} articles enriched ({tag})")
-    # Outputs come in bursts (batches, then the single dedup partition), so the span starts
-    # when the idle, ready workers were handed the articles, not at the first output.
-    stamps = sorted(record.timestamp for record in records)
-    span_s = (stamps[-1] - filled_ms) / 1000
-    return {"workers": workers, "one_core_each": one_core_each, "articles": len(records),
-            "span_s": round(span_s, 2),
-            "articles_per_s": len(records) / span_s,
-            "first_to_last_output_s": round((stamps[-1] - stamps[0]) / 1000, 2),
-            "peak_rss_mb": peak, "batches_per_worker": batches,
-            # Time inside Enricher.enrich (the worker's executor thread) per article, and the
-            # share of the span the workers spent there: the rest is waiting and plumbing.
-            "analysis_ms_per_article": round(analysed_s / len(records) * 1000, 1),
-            "analysis_busy_share": round(analysed_s / workers / span_s, 3),
-            # CPU per article of the workers' event-loop processes, of their NER processes and
-            # of the broker: where the cores went.
-            "cpu_ms_per_article": {part: round(seconds / len(records) * 1000, 1)
-                                   for part, seconds in cpu_used.items()}}
+        yield WorkerSet(settings, procs, broker_pid)
+
+
+def pipe_rate(extractor: EntityExtractor, texts: list[str], batch_size: int) -> float:
+    """Articles/s of raw ``nlp.pipe`` over ``texts``."""
+    return len(texts) / _timed(lambda: list(extractor.nlp.pipe(texts, batch_size=batch_size)))
+
+
+# (name, workers, one core each): "one" against raw nlp.pipe; "two_cores" against "one_core"
+# says how throughput grows with a core per worker; "two" against "one" what one machine gets
+# from a second worker on the same cores.
+RUNS = (("one", 1, False), ("one_core", 1, True), ("two_cores", 2, True), ("two", 2, False))
+BATCH_SIZE = 16  # Enricher's default, as the worker's NER process runs
+
+
+def measure(bootstrap: str, broker_pid: int | None, workdir: Path, *, rounds: int,
+            articles: int, step) -> dict:
+    """Baselines, then ``rounds`` rounds in which raw ``nlp.pipe`` and every run of ``RUNS``
+    are measured one after the other on the same fresh articles.
+
+    The machine's speed drifts by ±15% from minute to minute (shared cores), so each ratio is
+    taken within a round and the report gives the median round.
+    """
+    warm = articles_for(corpus.generate(8, seed=4, prefix="w"), "warm")
+    started = time.perf_counter()
+    extractor = EntityExtractor()
+    load_s = time.perf_counter() - started
+    first = articles_for(corpus.generate(articles, seed=3, prefix="e"), "base")
+    result: dict = {"baseline": baselines(first, extractor) | {"model_load_s": round(load_s, 1)},
+                    "rounds": []}
+    with worker_set(bootstrap, workdir, warm, workers=1, tag="enrich-one",
+                    broker_pid=broker_pid) as one, \
+            worker_set(bootstrap, workdir, warm, workers=2, tag="enrich-two",
+                       broker_pid=broker_pid) as two:
+        sets = {1: one, 2: two}
+        for index in range(rounds):
+            step(f"enrich: round {index + 1} of {rounds}")
+            generated = corpus.generate(articles, seed=30 + index, prefix=f"r{index}")
+            found: dict = {"nlp_pipe_per_s": pipe_rate(extractor, [a.text for a in generated],
+                                                        BATCH_SIZE)}
+            for name, workers, one_core_each in RUNS:
+                found[name] = sets[workers].measure(
+                    articles_for(generated, f"{name}-{index}"), one_core_each=one_core_each)
+            result["rounds"].append(found)
+        result["peak_rss_mb"] = max(one.peak_rss_mb(), two.peak_rss_mb())
+    return result
+
+
+RATIOS = {
+    "ratio_to_pipe": lambda r: r["one"]["articles_per_s"] / r["nlp_pipe_per_s"],
+    "scaling_a_core_each": lambda r: (r["two_cores"]["articles_per_s"]
+                                      / r["one_core"]["articles_per_s"]),
+    "scaling_shared_cores": lambda r: r["two"]["articles_per_s"] / r["one"]["articles_per_s"],
+}
+
+
+def median_round(result: dict, ratio: str) -> dict:
+    """The round whose ``ratio`` is the median (the lower middle one for an even count)."""
+    ordered = sorted(result["rounds"], key=RATIOS[ratio])
+    return ordered[(len(ordered) - 1) // 2]
+
+
+def ratios(result: dict, ratio: str) -> list[float]:
+    return [round(RATIOS[ratio](found), 3) for found in result["rounds"]]
+
+
+def _steady_rate(stamps_ms: list[int]) -> float:
+    """Articles/s between the 10th and the 90th percentile of the output times: the rate while
+    every worker is busy, without the start (first batches) and the end (the last partitions
+    to finish)."""
+    low, high = len(stamps_ms) // 10, len(stamps_ms) * 9 // 10
+    return (high - low) / max((stamps_ms[high] - stamps_ms[low]) / 1000, 1e-3)
 
 
 def _cpu(procs: list[Worker], broker_pid: int | None) -> dict[str, float]:

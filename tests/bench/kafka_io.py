@@ -74,10 +74,14 @@ def message_count(settings: KafkaSettings, topic: str) -> int:
         consumer.close()
 
 
+PROGRESS_EVERY_S = 2.0
+
+
 def read_keys(settings: KafkaSettings, topic: str, keys: set[bytes], *, timeout: float,
               progress=None) -> list:
     """Records of ``topic`` (from the start) whose key is in ``keys``, until every key was
-    seen once or ``timeout``; ``progress()`` is called between polls (to fail early)."""
+    seen once or ``timeout``; ``progress()`` is called every ``PROGRESS_EVERY_S`` between polls
+    (to fail early; not more often, since it scrapes the measured workers)."""
     consumer = make_consumer(settings, group_id=None, enable_auto_commit=False,
                              auto_offset_reset="earliest")
     try:
@@ -86,13 +90,45 @@ def read_keys(settings: KafkaSettings, topic: str, keys: set[bytes], *, timeout:
         consumer.seek_to_beginning()
         found: dict[bytes, object] = {}
         deadline = time.monotonic() + timeout
+        next_check = time.monotonic() + PROGRESS_EVERY_S
         while len(found) < len(keys) and time.monotonic() < deadline:
             for records in consumer.poll(timeout_ms=500).values():
                 for record in records:
                     if record.key in keys:
                         found.setdefault(record.key, record)
-            if progress:
+            if progress and time.monotonic() >= next_check:
                 progress()
+                next_check = time.monotonic() + PROGRESS_EVERY_S
         return list(found.values())
+    finally:
+        consumer.close()
+
+
+def records_in(settings: KafkaSettings, topic: str) -> int:
+    """How many records ``topic`` holds (the sum of its partitions' end offsets)."""
+    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+        return sum(consumer.end_offsets(partitions).values())
+    finally:
+        consumer.close()
+
+
+def wait_for_records(settings: KafkaSettings, topic: str, count: int, *, timeout: float,
+                     progress=None) -> None:
+    """Until ``topic`` holds ``count`` records, asking only for its end offsets: reading the
+    records meanwhile would take CPU from the workers being measured."""
+    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
+        deadline = time.monotonic() + timeout
+        next_check = time.monotonic() + PROGRESS_EVERY_S
+        while sum(consumer.end_offsets(partitions).values()) < count:
+            if time.monotonic() > deadline:
+                return
+            if progress and time.monotonic() >= next_check:
+                progress()
+                next_check = time.monotonic() + PROGRESS_EVERY_S
+            time.sleep(0.25)
     finally:
         consumer.close()

@@ -31,10 +31,6 @@ from .report import build_rows, table, write_json
 ROOT = Path(__file__).resolve().parents[2]
 FEED_CORPUS = ROOT.parent / "shared" / "corpus"
 LOAD_LEVELS = {"50%": 0.5, "90%": 0.9}
-# (workers, one core each, result key): the first two say what one machine gets from one and
-# two workers sharing its cores; the last two how throughput grows with a core per worker.
-ENRICH_RUNS = ((1, False, "enrich_one"), (2, False, "enrich_two"),
-               (1, True, "enrich_one_core"), (2, True, "enrich_two_cores"))
 # Cores busy with other work when a step starts (the benchmark idle): figures are unreliable
 # above this, and the run says so.
 NOISY_CORES = 0.3
@@ -44,16 +40,17 @@ BUSY_AT_STEP: dict[str, float] = {}
 @dataclasses.dataclass(frozen=True)
 class Plan:
     files: int  # generated files for ``vigie ingest files``
-    enrich_articles: int  # pre-filled raw topic for the enrich workers
+    enrich_articles: int  # articles handed at once to the enrich workers, per run
+    enrich_rounds: int  # interleaved rounds of every enrich run (the median is reported)
     latency_seconds: float  # paced load per level
     rule_texts: int
     feed_files: int
     feed_polls: int
 
 
-FULL = Plan(files=3000, enrich_articles=600, latency_seconds=45,
+FULL = Plan(files=3000, enrich_articles=400, enrich_rounds=3, latency_seconds=45,
             rule_texts=300, feed_files=2000, feed_polls=300)
-QUICK = Plan(files=300, enrich_articles=60, latency_seconds=12,
+QUICK = Plan(files=300, enrich_articles=60, enrich_rounds=1, latency_seconds=12,
              rule_texts=50, feed_files=100, feed_polls=20)
 
 
@@ -71,8 +68,7 @@ def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
     measure_latency(plan, broker, workdir, results)
     results["peak_rss_mb"] = {
         "ingest": results["ingest_files"]["peak_rss_mb"],
-        "enrich": max(*(results[key]["peak_rss_mb"] for *_, key in ENRICH_RUNS),
-                      results["latency"]["peak_rss_mb"]["enrich"]),
+        "enrich": max(results["enrich"]["peak_rss_mb"], results["latency"]["peak_rss_mb"]["enrich"]),
         "alert": results["latency"]["peak_rss_mb"]["alert"],
         "broker": peak_rss_mb(broker.pid()),
     }
@@ -89,22 +85,15 @@ def measure_feeds(plan: Plan, results: dict) -> None:
 
 
 def measure_enrich(plan: Plan, broker: LocalBroker, workdir: Path, results: dict) -> None:
-    articles = corpus.generate(plan.enrich_articles, seed=3, prefix="e")
-    warm = enrich_bench.articles_for(corpus.generate(8, seed=4, prefix="w"), "warm")
-    step("enrich: nlp.pipe baseline")
-    results["enrich_baseline"] = enrich_bench.baselines(
-        enrich_bench.articles_for(articles, "base"))
-    for workers, one_core_each, key in ENRICH_RUNS:
-        step(f"enrich: {key}")
-        results[key] = enrich_bench.worker_rate(
-            broker.bootstrap, workdir, enrich_bench.articles_for(articles, key), warm,
-            workers=workers, tag=key.replace("_", "-"), broker_pid=broker.pid(),
-            one_core_each=one_core_each)
+    step("enrich: baselines, then workers")
+    results["enrich"] = enrich_bench.measure(broker.bootstrap, broker.pid(), workdir,
+                                             rounds=plan.enrich_rounds,
+                                             articles=plan.enrich_articles, step=step)
 
 
 def measure_latency(plan: Plan, broker: LocalBroker, workdir: Path, results: dict) -> None:
     step("latency: enrich + alert under a paced load")
-    top = results["enrich_one"]["articles_per_s"]
+    top = enrich_bench.median_round(results["enrich"], "ratio_to_pipe")["one"]["articles_per_s"]
     rates = {level: top * share for level, share in LOAD_LEVELS.items()}
     loads = {
         level: enrich_bench.articles_for(

@@ -20,6 +20,7 @@ EXPECTED = {
     ("enrich", "articles/s, Enricher in-process"),
     ("scaling", "articles/s, 2 workers, a core each"),
     ("scaling", "articles/s, 2 workers sharing all cores"),
+    ("scaling", "2-worker ceiling, broker off the workers' cores"),
     ("alert", "rules: 1,000 generated"),
     *(("latency", f"end-to-end {p} at {load} load") for p in ("p50", "p95", "p99")
       for load in ("50%", "90%")),
