@@ -24,10 +24,10 @@ from vigie.shared.messages import RawArticle, encode
 from . import corpus
 from .kafka_io import (
     bench_settings,
+    message_count,
     produce,
     raw_article,
     read_keys,
-    records_in,
     wait_for_records,
 )
 from .proc import cpu_seconds, pin
@@ -80,7 +80,7 @@ class WorkerSet:
         for index, worker in enumerate(self.procs):
             pin(worker.process.pid, {index % cores} if one_core_each else set(range(cores)))
         settings, procs = self.settings, self.procs
-        already = records_in(settings, settings.topic_enriched)
+        already = message_count(settings, settings.topic_enriched)
         analysed_before = _analysis_seconds(procs)
         cpu_before = _cpu(procs, self.broker_pid)
         filled_ms = time.time() * 1000

@@ -66,6 +66,7 @@ def produce_rate(settings: KafkaSettings, topic: str, payloads: list[tuple[bytes
 
 
 def message_count(settings: KafkaSettings, topic: str) -> int:
+    """How many records ``topic`` holds (the sum of its partitions' end offsets)."""
     consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
@@ -100,16 +101,6 @@ def read_keys(settings: KafkaSettings, topic: str, keys: set[bytes], *, timeout:
                 progress()
                 next_check = time.monotonic() + PROGRESS_EVERY_S
         return list(found.values())
-    finally:
-        consumer.close()
-
-
-def records_in(settings: KafkaSettings, topic: str) -> int:
-    """How many records ``topic`` holds (the sum of its partitions' end offsets)."""
-    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
-    try:
-        partitions = [TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)]
-        return sum(consumer.end_offsets(partitions).values())
     finally:
         consumer.close()
 
