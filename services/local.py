@@ -20,6 +20,7 @@ from kafka.errors import KafkaError
 
 from vigie.shared.config import KafkaSettings
 from vigie.shared.kafka import client_options, ensure_topics
+from vigie.shared.streams import RESTART_STATUS
 
 SERVICES = (("enrich", ["enrich"]), ("alert", ["alert"]), ("ingest", ["ingest", "serve"]))
 
@@ -46,11 +47,15 @@ def run_pipeline() -> int:
     ensure_topics(settings)
     env = dict(os.environ)
     env.setdefault("VIGIE_LOG_FORMAT", "text")
-    processes = {name: subprocess.Popen([sys.executable, "-m", "vigie.cli", *args], env=env)
-                 for name, args in SERVICES}
+    commands = {name: [sys.executable, "-m", "vigie.cli", *args] for name, args in SERVICES}
+
+    def start(name: str) -> subprocess.Popen:
+        return subprocess.Popen(commands[name], env=env)
+
+    processes = {name: start(name) for name in commands}
     print(_banner(settings), flush=True)
     try:
-        _wait(processes)
+        _wait(processes, start)
     finally:
         _stop(processes)
         if broker is not None:
@@ -69,18 +74,27 @@ Vigie is running (Ctrl-C stops everything).
 """
 
 
-def _wait(processes: dict[str, subprocess.Popen]) -> None:
+def _wait(processes: dict[str, subprocess.Popen], start) -> None:
+    """Until Ctrl-C, SIGTERM or a process exits; a worker that asks to be restarted (status
+    ``RESTART_STATUS``: its table recovery stalled) is started again."""
     stopping = []
-    signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
     try:
         while not stopping:
             for name, process in processes.items():
-                if process.poll() is not None:
-                    print(f"{name} exited with status {process.returncode}", flush=True)
-                    return
+                if process.poll() is None:
+                    continue
+                if process.returncode == RESTART_STATUS:
+                    print(f"{name} asked to be restarted; restarting it", flush=True)
+                    processes[name] = start(name)
+                    continue
+                print(f"{name} exited with status {process.returncode}", flush=True)
+                return
             time.sleep(0.5)
     except KeyboardInterrupt:
         pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _stop(processes: dict[str, subprocess.Popen]) -> None:

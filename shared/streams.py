@@ -13,6 +13,8 @@ from __future__ import annotations
 import dataclasses
 import logging
 import os
+import threading
+import time
 from pathlib import Path
 
 import faust
@@ -37,6 +39,10 @@ class StreamSettings(KafkaSettings):
     faust_batch_within_s: float = setting(
         0.1, "longest wait to fill a batch: short for latency at light load, long enough to give"
              " NER a few articles per batch (one at a time costs it 50% more each)"
+    )
+    faust_recovery_stall_s: float = setting(
+        120.0, "a worker whose table recovery waits this long without receiving a changelog"
+               " record exits with status 70, to be restarted"
     )
 
 
@@ -128,10 +134,52 @@ class LagGauge:
             self.gauge.labels(tp.topic, str(tp.partition)).set(max(lag, 0))
 
 
-def health_route(app: faust.App):
-    """``/healthz``: 200 once the worker has started (tables recovered), 503 before or after."""
+# Exit status of a worker that gave up on a stalled recovery: "restart me" (``vigie run`` and
+# the compose restart policy do).
+RESTART_STATUS = 70
+
+
+def recovery_stalled(recovery, now: float, limit: float) -> bool:
+    """Is table recovery still waiting for changelog records, none received for ``limit`` s?
+
+    After a rebalance, faust's recovery can wait forever for records it never fetches ("No
+    event received for active tp … since recovery start"); a restart of the worker, with a new
+    fetch position, gets it going. ``now`` is ``time.monotonic()``.
+    """
+    if not recovery.in_recovery or not recovery.need_recovery():
+        return False
+    received = recovery._active_events_received_at.values()  # faust keeps no public view
+    last = max(received, default=recovery._recovery_started_at)
+    return last is not None and now - last > limit
+
+
+def watch_recovery(app: faust.App, limit: float, every: float = 5.0) -> threading.Thread:
+    """A thread that ends the worker (status ``RESTART_STATUS``) when its recovery stalls.
+
+    A thread, not a faust timer: it must run whatever state the app's own tasks are in.
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(every)
+            if recovery_stalled(app.tables.recovery, time.monotonic(), limit):
+                log.error("table recovery received nothing for %.0f s; exiting to be restarted",
+                          limit)
+                logging.shutdown()
+                os._exit(RESTART_STATUS)
+
+    thread = threading.Thread(target=watch, name="recovery-watch", daemon=True)
+    thread.start()
+    return thread
+
+
+def health_route(app: faust.App, stall_limit: float | None = None):
+    """``/healthz``: 200 once the worker has started (tables recovered), 503 before or after,
+    or while its recovery is stalled."""
 
     def health() -> tuple[int, dict]:
+        if stall_limit and recovery_stalled(app.tables.recovery, time.monotonic(), stall_limit):
+            return 503, {"status": "recovery stalled"}
         if app.started and not app.crashed and not app.should_stop:
             return 200, {"status": "ok"}
         return 503, {"status": "crashed" if app.crashed else "starting"}
@@ -162,8 +210,9 @@ class StopAtOnce(faust.Worker):
         os._exit(0)
 
 
-def run_worker(app: faust.App, loglevel: str = "WARNING") -> int:
-    """Run the app's agents until SIGTERM/SIGINT."""
+def run_worker(app: faust.App, settings: StreamSettings, loglevel: str = "WARNING") -> int:
+    """Run the app's agents until SIGTERM/SIGINT (or a stalled recovery)."""
+    watch_recovery(app, settings.faust_recovery_stall_s)
     worker = StopAtOnce(app, loglevel=loglevel, quiet=True, redirect_stdouts=False,
                         override_logging=False)
     worker.execute_from_commandline()

@@ -192,10 +192,10 @@ def main() -> int:
     create_topics(settings, {candidates_topic_name(settings): settings.topic_partitions})
     app = build(settings, metrics, load_rulebook(settings, metrics), latest)
     routes = {"/alerts/latest": lambda: (200, list(reversed(latest))),
-              "/healthz": health_route(app)}
+              "/healthz": health_route(app, settings.faust_recovery_stall_s)}
     server = start_service(settings, metrics.registry, settings.alert_metrics_port, routes)
     try:
-        return run_worker(app)
+        return run_worker(app, settings)
     finally:
         server.stop()
 

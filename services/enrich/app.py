@@ -170,9 +170,9 @@ def main() -> int:
     create_topics(settings, {dedup_topic_name(settings): 1})
     app = build(settings, metrics, analysis)
     server = start_service(settings, metrics.registry, settings.enrich_metrics_port,
-                           {"/healthz": health_route(app)})
+                           {"/healthz": health_route(app, settings.faust_recovery_stall_s)})
     try:
-        return run_worker(app)
+        return run_worker(app, settings)
     finally:
         server.stop()
         analysis.close()
