@@ -159,10 +159,16 @@ def watch_recovery(app: faust.App, limit: float, every: float = 5.0) -> threadin
     A thread, not a faust timer: it must run whatever state the app's own tasks are in.
     """
 
+    def stalled() -> bool:
+        try:
+            return recovery_stalled(app.tables.recovery, time.monotonic(), limit)
+        except RuntimeError:  # faust changed a dict while we read it: look again next time
+            return False
+
     def watch() -> None:
         while True:
             time.sleep(every)
-            if recovery_stalled(app.tables.recovery, time.monotonic(), limit):
+            if stalled():
                 log.error("table recovery received nothing for %.0f s; exiting to be restarted",
                           limit)
                 logging.shutdown()
