@@ -4,8 +4,7 @@ NER is CPU-bound Python: in a thread it competes with the event loop (Kafka I/O,
 the dedup agent) for the GIL, which measured 46 ms per article against 28 ms alone. So the
 spaCy model lives in a child process of its own, loaded once, that does only what needs the
 model: the worker ships it the texts of a batch and gets back the spans it found (small, cheap
-to pickle), then cleans them and computes language, dates and hashes itself while the child
-already tags the next batch (the agent keeps batches in flight), so the model never waits.
+to pickle), then cleans them and computes language, dates and hashes itself.
 """
 
 from __future__ import annotations

@@ -19,7 +19,3 @@ class EnrichSettings(StreamSettings):
     enrich_max_text_chars: int = setting(
         300_000, "longer articles go to the dead-letter topic instead of NER"
     )
-    enrich_batches_in_flight: int = setting(
-        2, "batches handled at once: with 2 the NER process tags one while the worker finishes"
-           " the other (1: one at a time)"
-    )
