@@ -153,22 +153,24 @@ def recovery_stalled(recovery, now: float, limit: float) -> bool:
     return last is not None and now - last > limit
 
 
+def app_recovery_stalled(app: faust.App, limit: float) -> bool:
+    """``recovery_stalled`` for a running app, read from another thread (the watch, /healthz)."""
+    try:
+        return recovery_stalled(app.tables.recovery, time.monotonic(), limit)
+    except RuntimeError:  # faust changed a dict while we read it: look again next time
+        return False
+
+
 def watch_recovery(app: faust.App, limit: float, every: float = 5.0) -> threading.Thread:
     """A thread that ends the worker (status ``RESTART_STATUS``) when its recovery stalls.
 
     A thread, not a faust timer: it must run whatever state the app's own tasks are in.
     """
 
-    def stalled() -> bool:
-        try:
-            return recovery_stalled(app.tables.recovery, time.monotonic(), limit)
-        except RuntimeError:  # faust changed a dict while we read it: look again next time
-            return False
-
     def watch() -> None:
         while True:
             time.sleep(every)
-            if stalled():
+            if app_recovery_stalled(app, limit):
                 log.error("table recovery received nothing for %.0f s; exiting to be restarted",
                           limit)
                 logging.shutdown()
@@ -184,7 +186,7 @@ def health_route(app: faust.App, stall_limit: float | None = None):
     or while its recovery is stalled."""
 
     def health() -> tuple[int, dict]:
-        if stall_limit and recovery_stalled(app.tables.recovery, time.monotonic(), stall_limit):
+        if stall_limit and app_recovery_stalled(app, stall_limit):
             return 503, {"status": "recovery stalled"}
         if app.started and not app.crashed and not app.should_stop:
             return 200, {"status": "ok"}

@@ -51,8 +51,8 @@ class Enricher:
 def complete(articles: list[RawArticle], found: list[Found],
              cleaner: EntityCleaner) -> list[Analysis]:
     """Everything after the model: entities cleaned from what it found, language, dates and
-    hashes. Separate from ``Enricher`` so the worker runs it while the model process, in
-    another process, already tags the next batch.
+    hashes. Separate from ``Enricher`` so the worker runs it itself, without the model, which
+    lives in another process.
     """
     return [
         Analysis(
