@@ -16,8 +16,10 @@ import multiprocessing
 import os
 import signal
 import sys
+from collections.abc import Coroutine
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
+from dataclasses import dataclass
 
 from vigie.shared.messages import RawArticle
 
@@ -51,30 +53,52 @@ def _find(texts: list[str]) -> list[Found]:
 
 
 class AnalysisProcess:
-    """One child process holding the model; a crashed child is replaced at the next batch."""
+    """One child process holding the model; a crashed child is replaced at the next batch.
 
-    def __init__(self, model: str, aliases_path: str | None) -> None:
+    A batch is analysed in chunks, all handed to the model process at once: it works through
+    them one after another while this process completes (cleans, dates, hashes) each chunk
+    as it comes back, so neither waits for the other except on a batch's last chunk.
+    """
+
+    def __init__(self, model: str, aliases_path: str | None, chunk_size: int = 8) -> None:
         self._args = (model, aliases_path, os.getpid())
         self._pool = self._start()
         self.cleaner = EntityCleaner(aliases_path)
+        self.chunk_size = chunk_size
 
     def _start(self) -> ProcessPoolExecutor:
         # spawn, not fork: the worker already runs threads (Kafka clients, metrics server).
         return ProcessPoolExecutor(max_workers=1, mp_context=multiprocessing.get_context("spawn"),
                                    initializer=_load, initargs=self._args)
 
-    async def enrich(self, articles: list[RawArticle]) -> list[Analysis]:
+    def analyse(self, articles: list[RawArticle]) -> list[Chunk]:
+        """Start analysing ``articles``; one ``Chunk`` per ``chunk_size`` articles, in order,
+        each to be awaited in turn for the analyses of its articles."""
         loop = asyncio.get_running_loop()
-        found = await self._find(loop, [article.text for article in articles])
-        return await loop.run_in_executor(None, complete, articles, found, self.cleaner)
+        pool = self._pool
+        chunks = [articles[start:start + self.chunk_size]
+                  for start in range(0, len(articles), self.chunk_size)]
+        return [Chunk(part, self._complete(loop, part, pool, self._submit(loop, pool, part)))
+                for part in chunks]
 
-    async def _find(self, loop, texts: list[str]) -> list[Found]:
+    async def enrich(self, articles: list[RawArticle]) -> list[Analysis]:
+        """Every analysis of ``articles`` at once."""
+        return [analysis for chunk in self.analyse(articles) for analysis in await chunk.analyses]
+
+    @staticmethod
+    def _submit(loop, pool: ProcessPoolExecutor, articles: list[RawArticle]) -> asyncio.Future:
+        return loop.run_in_executor(pool, _find, [article.text for article in articles])
+
+    async def _complete(self, loop, articles: list[RawArticle], pool: ProcessPoolExecutor,
+                        finding: asyncio.Future) -> list[Analysis]:
         try:
-            return await loop.run_in_executor(self._pool, _find, texts)
+            found = await finding
         except BrokenProcessPool:
-            log.error("the analysis process died; starting a new one and retrying the batch")
-            self._pool = self._start()
-            return await loop.run_in_executor(self._pool, _find, texts)
+            if self._pool is pool:  # the first chunk to see it restarts it, the others reuse
+                log.error("the analysis process died; starting a new one and retrying")
+                self._pool = self._start()
+            found = await self._submit(loop, self._pool, articles)
+        return await loop.run_in_executor(None, complete, articles, found, self.cleaner)
 
     def warm_up(self) -> None:
         """Load the models now rather than on the first batch (NER in the child, language
@@ -86,18 +110,9 @@ class AnalysisProcess:
         self._pool.shutdown(cancel_futures=True)
 
 
-class AnalysisThread:
-    """The same interface over an ``Enricher`` already loaded in this process (tests)."""
+@dataclass
+class Chunk:
+    """Some articles of a batch and the analyses under way for them (await ``analyses``)."""
 
-    def __init__(self, enricher: Enricher) -> None:
-        self.enricher = enricher
-
-    async def enrich(self, articles: list[RawArticle]) -> list[Analysis]:
-        return await asyncio.get_running_loop().run_in_executor(None, self.enricher.enrich,
-                                                                articles)
-
-    def warm_up(self) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
+    articles: list[RawArticle]
+    analyses: Coroutine[None, None, list[Analysis]]

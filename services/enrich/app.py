@@ -14,6 +14,7 @@ Two agents, so NER scales out and deduplication stays correct:
 
 from __future__ import annotations
 
+import itertools
 import logging
 import time
 
@@ -31,9 +32,9 @@ from vigie.shared.messages import (
 )
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
-    create_topics,
     health_route,
     make_app,
+    prepare_group,
     run_worker,
     send_dead_letter,
 )
@@ -72,44 +73,44 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
         metrics.failed.labels(failure_reason(error)).inc()
         await send_dead_letter(dlq, SERVICE, event, error)
 
-    async def analyse_batch(events) -> list[EnrichedArticle]:
-        """Decode and analyse a batch; what cannot be is dead-lettered."""
-        batch = []
+    async def analyse_and_send(events) -> None:
+        """Decode a batch, analyse it and send each article on to dedup, chunk by chunk as
+        the analyses come; what cannot be decoded or analysed is dead-lettered."""
+        decoded = []
         for event in events:
             try:
-                batch.append((event, decode_article(event.value, RawArticle,
-                                                    settings.enrich_max_text_chars)))
+                decoded.append((event, decode_article(event.value, RawArticle,
+                                                      settings.enrich_max_text_chars)))
             except InvalidMessage as exc:
                 await reject(event, exc)
-        if not batch:
-            return []
+        if not decoded:
+            return
         started = time.perf_counter()
-        try:
-            analyses = await analysis.enrich([article for _, article in batch])
-        except Exception as exc:  # noqa: BLE001 - one bad batch must not stop the worker
-            log.exception("batch analysis failed; dead-lettering its articles")
-            for event, _ in batch:
-                await reject(event, exc)
-            return []
+        events_left = iter([event for event, _ in decoded])
+        for chunk in analysis.analyse([article for _, article in decoded]):
+            chunk_events = list(itertools.islice(events_left, len(chunk.articles)))
+            try:
+                analyses = await chunk.analyses
+            except Exception as exc:  # noqa: BLE001 - one bad chunk must not stop the worker
+                log.exception("analysis failed; dead-lettering the chunk's articles")
+                for event in chunk_events:
+                    await reject(event, exc)
+                continue
+            for article, result in zip(chunk.articles, analyses, strict=True):
+                await dedup_topic.send(key=article.id.encode(),
+                                       value=encode(to_enriched(article, result)))
         metrics.ner_duration.observe(time.perf_counter() - started)
-        metrics.batch_size.observe(len(batch))
-        return [to_enriched(article, result)
-                for (_, article), result in zip(batch, analyses, strict=True)]
-
-    async def process(events) -> None:
-        for article in await analyse_batch(events):
-            await dedup_topic.send(key=article.id.encode(), value=encode(article))
+        metrics.batch_size.observe(len(decoded))
 
     @app.agent(raw_topic)
     async def analyse(stream):
         # noack_take + ack after the batch's outputs are sent: only processed offsets can be
         # committed. (take_events acks a batch when the agent leaves it, even when SIGTERM
-        # cancelled it mid-batch, and those articles were lost.) One batch at a time: with two
-        # in flight (each in its own task, acked in order), a worker restarted after a crash
-        # stalled silently in two of a dozen fault-test runs.
+        # cancelled it mid-batch, and those articles were lost.) One batch at a time, sent
+        # and acked by this task alone; its chunks keep the model process busy meanwhile.
         async for events in stream.noack_take(settings.faust_batch_size,
                                               within=settings.faust_batch_within_s):
-            await process(events)
+            await analyse_and_send(events)
             for event in events:
                 await stream.ack(event)
 
@@ -144,9 +145,11 @@ def main() -> int:
 
     settings = EnrichSettings.from_env()
     metrics = EnrichMetrics(CollectorRegistry())
-    analysis = AnalysisProcess(settings.enrich_model, settings.enrich_aliases_file or None)
+    analysis = AnalysisProcess(settings.enrich_model, settings.enrich_aliases_file or None,
+                               settings.enrich_chunk_size)
     analysis.warm_up()  # the model loads before the worker joins the group
-    create_topics(settings, {dedup_topic_name(settings): 1})
+    prepare_group(settings, settings.enrich_app_id, [settings.topic_raw],
+                  {dedup_topic_name(settings): 1})
     app = build(settings, metrics, analysis)
     server = start_service(settings, metrics.registry, settings.enrich_metrics_port,
                            {"/healthz": health_route(app, settings.faust_recovery_stall_s)})

@@ -19,3 +19,7 @@ class EnrichSettings(StreamSettings):
     enrich_max_text_chars: int = setting(
         300_000, "longer articles go to the dead-letter topic instead of NER"
     )
+    enrich_chunk_size: int = setting(
+        8, "articles the model process analyses at a time: the worker completes one chunk"
+           " while the model works on the next (smaller chunks cost NER more per article)"
+    )

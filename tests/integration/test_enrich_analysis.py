@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import signal
 import subprocess
 import sys
@@ -52,19 +53,68 @@ def test_model_process_ends_with_the_worker(how):
         holder.wait()
 
 
-def test_batches_are_analysed_in_the_model_process():
-    article = RawArticle(
-        id="a", revision="r", source=Source(kind="file", name="t", path="t/a.txt"),
-        title="Kyiv", text="Une alerte aérienne a été déclenchée à Kyiv lundi, selon "
-                           "Volodymyr Zelensky.",
-        published="2026-11-20T10:00:00Z", fetched_at="2026-11-20T10:00:00Z",
-        ingested_at="2026-11-20T10:00:00Z",
+def article(number: int, text: str) -> RawArticle:
+    return RawArticle(
+        id=f"a{number}", revision="r", source=Source(kind="file", name="t", path=f"t/{number}.txt"),
+        title="Kyiv", text=text, published="2026-11-20T10:00:00Z",
+        fetched_at="2026-11-20T10:00:00Z", ingested_at="2026-11-20T10:00:00Z",
     )
+
+
+PEOPLE = ["Volodymyr Zelensky", "Emmanuel Macron", "Olaf Scholz", "Giorgia Meloni",
+          "Pedro Sánchez"]
+BATCH = [article(number, f"Une alerte aérienne a été déclenchée à Kyiv lundi, selon {person}.")
+         for number, person in enumerate(PEOPLE)]
+
+
+async def analyse_in_chunks(analysis: AnalysisProcess, articles, before_awaiting=lambda: None):
+    chunks = analysis.analyse(articles)
+    before_awaiting()
+    return [(chunk.articles, await chunk.analyses) for chunk in chunks]
+
+
+def names(analysis) -> set[str]:
+    return {entity.name for entity in analysis.entities}
+
+
+def test_batches_are_analysed_in_the_model_process():
     analysis = AnalysisProcess("fr_core_news_sm", None)
     try:
-        [result] = asyncio.run(analysis.enrich([article]))
+        [result] = asyncio.run(analysis.enrich(BATCH[:1]))
     finally:
         analysis.close()
-    assert {"Kyiv", "Volodymyr Zelensky"} <= {entity.name for entity in result.entities}
+    assert {"Kyiv", "Volodymyr Zelensky"} <= names(result)
     assert result.language == "fr"
     assert result.hashes.exact
+
+
+def test_a_batch_comes_back_chunk_by_chunk_in_order():
+    analysis = AnalysisProcess("fr_core_news_sm", None, chunk_size=2)
+    try:
+        chunks = asyncio.run(analyse_in_chunks(analysis, BATCH))
+    finally:
+        analysis.close()
+    assert [[a.id for a in articles] for articles, _ in chunks] == [["a0", "a1"], ["a2", "a3"],
+                                                                    ["a4"]]
+    results = [result for _, analyses in chunks for result in analyses]
+    assert [person in names(result) for person, result in zip(PEOPLE, results, strict=True)] \
+        == [True] * len(PEOPLE)
+
+
+def test_chunks_survive_the_death_of_the_model_process():
+    analysis = AnalysisProcess("fr_core_news_sm", None, chunk_size=2)
+    analysis.warm_up()
+    [model_pid] = analysis._pool._processes  # noqa: SLF001 - the process to kill
+
+    def kill_model() -> None:
+        os.kill(model_pid, signal.SIGKILL)
+
+    try:
+        chunks = asyncio.run(analyse_in_chunks(analysis, BATCH, kill_model))
+        assert not alive(model_pid)
+        assert list(analysis._pool._processes) != [model_pid]  # noqa: SLF001
+    finally:
+        analysis.close()
+    results = [result for _, analyses in chunks for result in analyses]
+    assert [person in names(result) for person, result in zip(PEOPLE, results, strict=True)] \
+        == [True] * len(PEOPLE)
