@@ -55,12 +55,12 @@ def _find(texts: list[str]) -> list[Found]:
 class AnalysisProcess:
     """One child process holding the model; a crashed child is replaced at the next batch.
 
-    A batch is analysed in chunks, all handed to the model process at once: it works through
-    them one after another while this process completes (cleans, dates, hashes) each chunk
-    as it comes back, so neither waits for the other except on a batch's last chunk.
+    With a ``chunk_size``, a batch is analysed in chunks, all handed to the model process at
+    once: it works through them one after another while this process completes (cleans,
+    dates, hashes) each chunk as it comes back. 0 (the default) analyses a batch in one piece.
     """
 
-    def __init__(self, model: str, aliases_path: str | None, chunk_size: int = 8) -> None:
+    def __init__(self, model: str, aliases_path: str | None, chunk_size: int = 0) -> None:
         self._args = (model, aliases_path, os.getpid())
         self._pool = self._start()
         self.cleaner = EntityCleaner(aliases_path)
@@ -76,8 +76,8 @@ class AnalysisProcess:
         each to be awaited in turn for the analyses of its articles."""
         loop = asyncio.get_running_loop()
         pool = self._pool
-        chunks = [articles[start:start + self.chunk_size]
-                  for start in range(0, len(articles), self.chunk_size)]
+        size = self.chunk_size or len(articles) or 1
+        chunks = [articles[start:start + size] for start in range(0, len(articles), size)]
         return [Chunk(part, self._complete(loop, part, pool, self._submit(loop, pool, part)))
                 for part in chunks]
 

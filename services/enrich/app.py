@@ -107,7 +107,7 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
         # noack_take + ack after the batch's outputs are sent: only processed offsets can be
         # committed. (take_events acks a batch when the agent leaves it, even when SIGTERM
         # cancelled it mid-batch, and those articles were lost.) One batch at a time, sent
-        # and acked by this task alone; its chunks keep the model process busy meanwhile.
+        # and acked by this task alone.
         async for events in stream.noack_take(settings.faust_batch_size,
                                               within=settings.faust_batch_within_s):
             await analyse_and_send(events)
