@@ -10,9 +10,10 @@ import logging
 import time
 from collections.abc import Iterable
 
-from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer
+from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
+from kafka.structs import OffsetAndMetadata
 
 from .config import KafkaSettings
 
@@ -128,6 +129,33 @@ def ensure_topics(
             log.info("created topics", extra={"topics": [t.name for t in new]})
     finally:
         admin.close()
+
+
+def commit_start_offsets(settings: KafkaSettings, group_id: str, topics: Iterable[str]) -> int:
+    """Commit, for ``group_id``, the earliest offset of every partition of ``topics`` that it
+    has no committed offset for yet; returns how many partitions that was.
+
+    The group would start there anyway (``auto_offset_reset=earliest``). But a faust worker
+    seeks its partitions to their committed offsets once its tables are recovered, and a
+    partition with none keeps the position its fetcher reached meanwhile: the records fetched
+    during recovery were dropped, and a worker taking over from one that died before its
+    first commit stalled for good with a backlog. Only an empty group accepts this commit;
+    when workers are already running, the first of them committed every partition.
+    """
+    consumer = make_consumer(settings, group_id=group_id, enable_auto_commit=False)
+    try:
+        partitions = [TopicPartition(topic, partition) for topic in topics
+                      for partition in consumer.partitions_for_topic(topic) or ()]
+        missing = [tp for tp in partitions if consumer.committed(tp) is None]
+        if missing:
+            earliest = consumer.beginning_offsets(missing)
+            consumer.commit({tp: OffsetAndMetadata(earliest[tp], "", -1) for tp in missing})
+        return len(missing)
+    except KafkaError as exc:  # a running group refuses it: its workers committed already
+        log.info("start offsets not committed: %s", exc, extra={"group": group_id})
+        return 0
+    finally:
+        consumer.close()
 
 
 def _admin(settings: KafkaSettings, wait: float) -> KafkaAdminClient:

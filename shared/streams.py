@@ -15,13 +15,20 @@ import logging
 import os
 import threading
 import time
+from collections.abc import Iterable
 from pathlib import Path
 
 import faust
 from prometheus_client import CollectorRegistry, Gauge
 
 from .config import ConfigError, KafkaSettings, setting
-from .kafka import MAX_MESSAGE_BYTES, contract_topics, ensure_topics, faust_options
+from .kafka import (
+    MAX_MESSAGE_BYTES,
+    commit_start_offsets,
+    contract_topics,
+    ensure_topics,
+    faust_options,
+)
 from .messages import dead_letter, encode
 
 log = logging.getLogger(__name__)
@@ -44,6 +51,36 @@ class StreamSettings(KafkaSettings):
         120.0, "a worker whose table recovery waits this long without receiving a changelog"
                " record exits with status 70, to be restarted"
     )
+
+
+def _seek_to_committed_offset_zero_too() -> None:
+    """Make aiokafka's ``seek_to_committed`` seek partitions whose committed offset is 0 too.
+
+    It skips them (``if offset and offset > 0``), and faust relies on that seek once table
+    recovery is over: records fetched during recovery are dropped from its queues, to be read
+    again from the committed offsets. A partition committed at 0 was left where its fetcher
+    had got to, and the worker stalled for good with a backlog (a worker that took over from
+    one that died before its first commit, in the fault tests). With ``prepare_group``
+    committing a start offset, every partition the group consumes has one.
+    """
+    from aiokafka import AIOKafkaConsumer
+
+    original = AIOKafkaConsumer.seek_to_committed
+    if getattr(original, "seeks_zero", False):
+        return
+
+    async def seek_to_committed(self, *partitions):
+        committed = await original(self, *partitions)
+        for tp, offset in committed.items():
+            if offset == 0:
+                self.seek(tp, 0)
+        return committed
+
+    seek_to_committed.seeks_zero = True
+    AIOKafkaConsumer.seek_to_committed = seek_to_committed
+
+
+_seek_to_committed_offset_zero_too()
 
 
 # Kafka refuses group session timeouts under its group.min.session.timeout.ms (6 s by default).
@@ -88,13 +125,17 @@ def make_app(settings: StreamSettings, app_id: str) -> faust.App:
     )
 
 
-def create_topics(settings: StreamSettings, internal: dict[str, int]) -> None:
-    """Create the contract topics and a worker's internal ones before the worker joins.
+def prepare_group(settings: StreamSettings, app_id: str, consumed: Iterable[str],
+                  internal: dict[str, int]) -> None:
+    """Before a worker joins its group: create the contract topics and the worker's internal
+    ones, and commit a start offset for every partition the group consumes.
 
     faust declares internal topics itself, but that can race the first partition assignment,
-    which then ignores the missing topic for good (its agent never gets a partition).
+    which then ignores the missing topic for good (its agent never gets a partition). Why the
+    start offsets: ``commit_start_offsets``.
     """
     ensure_topics(settings, contract_topics(settings) | internal)
+    commit_start_offsets(settings, app_id, [*consumed, *internal])
 
 
 def event_origin(event) -> dict:

@@ -35,7 +35,13 @@ from vigie.shared.messages import (
     utc_now,
 )
 from vigie.shared.service import start_service
-from vigie.shared.streams import create_topics, health_route, make_app, run_worker, send_dead_letter
+from vigie.shared.streams import (
+    health_route,
+    make_app,
+    prepare_group,
+    run_worker,
+    send_dead_letter,
+)
 
 from .evaluate import Evaluator
 from .metrics import AlertMetrics
@@ -189,7 +195,8 @@ def main() -> int:
     settings = AlertSettings.from_env()
     metrics = AlertMetrics(CollectorRegistry())
     latest: collections.deque = collections.deque(maxlen=settings.alert_latest_size)
-    create_topics(settings, {candidates_topic_name(settings): settings.topic_partitions})
+    prepare_group(settings, settings.alert_app_id, [settings.topic_enriched],
+                  {candidates_topic_name(settings): settings.topic_partitions})
     app = build(settings, metrics, load_rulebook(settings, metrics), latest)
     routes = {"/alerts/latest": lambda: (200, list(reversed(latest))),
               "/healthz": health_route(app, settings.faust_recovery_stall_s)}

@@ -32,9 +32,9 @@ from vigie.shared.messages import (
 )
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
-    create_topics,
     health_route,
     make_app,
+    prepare_group,
     run_worker,
     send_dead_letter,
 )
@@ -148,7 +148,8 @@ def main() -> int:
     analysis = AnalysisProcess(settings.enrich_model, settings.enrich_aliases_file or None,
                                settings.enrich_chunk_size)
     analysis.warm_up()  # the model loads before the worker joins the group
-    create_topics(settings, {dedup_topic_name(settings): 1})
+    prepare_group(settings, settings.enrich_app_id, [settings.topic_raw],
+                  {dedup_topic_name(settings): 1})
     app = build(settings, metrics, analysis)
     server = start_service(settings, metrics.registry, settings.enrich_metrics_port,
                            {"/healthz": health_route(app, settings.faust_recovery_stall_s)})
