@@ -10,6 +10,7 @@ replays the last uncommitted batch, and the deterministic ids downstream absorb 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -19,7 +20,7 @@ from collections.abc import Iterable
 from pathlib import Path
 
 import faust
-from prometheus_client import CollectorRegistry, Gauge
+from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from .config import ConfigError, KafkaSettings, setting
 from .kafka import (
@@ -46,6 +47,10 @@ class StreamSettings(KafkaSettings):
     faust_batch_within_s: float = setting(
         0.1, "longest wait to fill a batch: short for latency at light load, long enough to give"
              " NER a few articles per batch (one at a time costs it 50% more each)"
+    )
+    faust_read_stall_s: float = setting(
+        30.0, "a worker idle this long (no agent at work, nothing queued, no offset moving)"
+              " while records wait for it seeks back to its committed offsets and reads again"
     )
     faust_recovery_stall_s: float = setting(
         120.0, "a worker whose table recovery waits this long without receiving a changelog"
@@ -155,24 +160,144 @@ async def send_dead_letter(topic: faust.TopicT, service: str, event, error: Base
     await topic.send(key=key, value=encode(letter))
 
 
-class LagGauge:
-    """Consumer lag (high watermark minus next offset to read) per topic and partition."""
+@dataclasses.dataclass
+class Progress:
+    """Has a worker stood still for ``limit`` seconds while records waited for it?"""
+
+    limit: float
+    offsets: tuple = ()
+    since: float | None = None
+
+    def stalled(self, now: float, offsets: tuple, waiting: bool) -> bool:
+        """``offsets``: what moves when the worker reads or commits; ``waiting``: records
+        wait to be processed and the worker has nothing in hand. A verdict restarts the
+        clock: the next one comes after another full ``limit``."""
+        if not waiting or offsets != self.offsets or self.since is None:
+            self.offsets, self.since = offsets, now
+            return False
+        if now - self.since < self.limit:
+            return False
+        self.since = now
+        return True
+
+
+class StreamWatch:
+    """Consumer lag per partition, and a watch that gets a stalled worker going again.
+
+    faust can stop delivering records for good while they wait, with no error: workers that
+    took over partitions read a batch or two, then nothing, queues empty, no partition paused,
+    offsets uncommitted (records read during table recovery are dropped from its queues, and
+    the seek back could miss them: ``_seek_to_committed_offset_zero_too`` closes the one path
+    found). So when records wait beyond the committed offsets, no agent is working, nothing
+    is queued, and neither read nor committed offsets have moved for ``limit`` seconds, the
+    worker seeks back to its committed offsets, as faust itself does after a recovery, and
+    logs what it saw. At worst a few records are read twice, which at-least-once delivery
+    allows. Agents mark their work with ``working()``.
+    """
 
     def __init__(self, registry: CollectorRegistry, service: str) -> None:
-        self.gauge = Gauge(
-            f"vigie_{service}_consumer_lag_messages", "Messages not yet consumed",
+        self.lag = Gauge(
+            f"vigie_{service}_consumer_lag_messages",
+            "Messages not yet processed (high watermark minus committed offset)",
             ["topic", "partition"], registry=registry,
         )
+        self.reseeks = Counter(
+            f"vigie_{service}_stream_reseeks", "Seeks back to the committed offsets after the"
+            " worker stood still with records waiting", registry=registry,
+        )
+        self.collectors = (self.lag, self.reseeks)
+        self.progress: Progress | None = None
+        self.busy = 0
 
-    def update(self, app: faust.App) -> None:
+    @contextlib.contextmanager
+    def working(self):
+        """Around what an agent does with what it took, where that can take long (NER, a
+        webhook's retries): a worker at work is not stalled."""
+        self.busy += 1
+        try:
+            yield
+        finally:
+            self.busy -= 1
+
+    async def check(self, app: faust.App, stall_limit: float) -> None:
+        """Update the lag; seek back if the worker has stalled (call every few seconds)."""
+        waiting = self.update_lag(app)
         consumer = app.consumer
+        idle = (not self.busy and consumer.flow_active and not app.rebalancing
+                and not app.in_recovery and all(c.queue.empty() for c in app.topics))
+        offsets = (sorted(consumer._read_offset.items()),
+                   sorted(consumer._committed_offset.items()))
+        if self.progress is None or self.progress.limit != stall_limit:
+            self.progress = Progress(stall_limit)
+        if self.progress.stalled(time.monotonic(), offsets, bool(waiting) and idle):
+            log.warning("records wait and nothing moved for %.0f s; seeking back to the"
+                        " committed offsets", stall_limit,
+                        extra={"partitions": describe_partitions(app, waiting)})
+            self.reseeks.inc()
+            await reseek(app)
+
+    def update_lag(self, app: faust.App) -> list:
+        """Set the lag gauge; returns the stream partitions (not changelogs, which only
+        recovery reads) with records waiting."""
+        consumer = app.consumer
+        changelogs = set(app.tables.changelog_topics)
+        waiting = []
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
-            position = consumer._read_offset.get(tp)  # last offset read, None if none yet
             if highwater is None:
                 continue
-            lag = highwater - (position + 1 if position is not None else 0)
-            self.gauge.labels(tp.topic, str(tp.partition)).set(max(lag, 0))
+            lag = max(highwater - next_to_process(consumer, tp), 0)
+            self.lag.labels(tp.topic, str(tp.partition)).set(lag)
+            if lag and tp.topic not in changelogs:
+                waiting.append(tp)
+        return waiting
+
+
+def next_to_process(consumer, tp) -> int:
+    """The committed offset; before any commit, the offset after the last one read."""
+    committed = consumer._committed_offset.get(tp)  # faust keeps no public view of these
+    if committed is not None:
+        return committed
+    read = consumer._read_offset.get(tp)
+    return read + 1 if read is not None else 0
+
+
+def describe_partitions(app: faust.App, partitions: Iterable) -> list[dict]:
+    """What faust and its Kafka client know of each partition, for the log of a stall."""
+    consumer = app.consumer
+    found = []
+    for tp in partitions:
+        found.append({
+            "topic": tp.topic, "partition": tp.partition, "highwater": consumer.highwater(tp),
+            "read": consumer._read_offset.get(tp), "committed": consumer._committed_offset.get(tp),
+            "fetch_position": fetch_position(app, tp),
+            "active": tp in consumer._get_active_partitions(),
+            "paused": tp in consumer._paused_partitions,
+        })
+    return found
+
+
+def fetch_position(app: faust.App, tp) -> int | None:
+    """Where the Kafka client will fetch ``tp`` next (read from the client's own thread's
+    state: for a log line only)."""
+    try:
+        client = app.consumer._thread._ensure_consumer()
+        state = client._subscription.subscription.assignment.state_value(tp)
+        return state.position if state is not None and state.has_valid_position else None
+    except Exception:  # noqa: BLE001 - a log detail must never stop the worker
+        return None
+
+
+async def reseek(app: faust.App) -> None:
+    """Seek every partition back to its committed offset and read all but the paused ones
+    again: what faust does once a recovery is over."""
+    consumer = app.consumer
+    try:
+        await consumer.perform_seek()
+    except Exception:  # noqa: BLE001 - e.g. the broker is away: the next check tries again
+        log.warning("seeking back to the committed offsets failed", exc_info=True)
+        return
+    consumer._set_active_tps(consumer.assignment())
 
 
 # Exit status of a worker that gave up on a stalled recovery: "restart me" (``vigie run`` and

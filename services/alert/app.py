@@ -138,8 +138,8 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
             log.exception("rules not reloaded; the previous rules stay in force")
 
     @app.timer(5.0)
-    async def report_lag():
-        metrics.lag.update(app)
+    async def watch_stream():
+        await metrics.stream.check(app, settings.faust_read_stall_s)
 
     if settings.alert_webhook_url:
         attach_webhook(app, settings, metrics, alerts_topic, dlq)
@@ -161,8 +161,9 @@ def attach_webhook(app, settings: AlertSettings, metrics: AlertMetrics, alerts_t
             alert = decode(event.value, Alert)
             started = time.perf_counter()
             try:
-                await loop.run_in_executor(None, post_alert, settings.alert_webhook_url, alert,
-                                           settings.alert_webhook_retries)
+                with metrics.stream.working():  # retries can take a while
+                    await loop.run_in_executor(None, post_alert, settings.alert_webhook_url,
+                                               alert, settings.alert_webhook_retries)
                 metrics.webhook.labels("ok").inc()
             except Exception as exc:  # noqa: BLE001 - the alert stays in Kafka and the DLQ
                 metrics.webhook.labels("error").inc()

@@ -6,7 +6,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from vigie.shared.messages import FAILURE_REASONS
 from vigie.shared.metrics import DURATION_BUCKETS
-from vigie.shared.streams import LagGauge
+from vigie.shared.streams import StreamWatch
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10, 30, 60, 300)
 
@@ -57,7 +57,7 @@ class AlertMetrics:
             "vigie_alert_webhook_duration_seconds", "Time to deliver one alert to the webhook",
             buckets=DURATION_BUCKETS, registry=registry,
         )
-        self.lag = LagGauge(registry, "alert")
+        self.stream = StreamWatch(registry, "alert")
         for reason in FAILURE_REASONS:
             self.failed.labels(reason)
         for result in ("ok", "error"):

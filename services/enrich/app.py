@@ -110,7 +110,8 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
         # and acked by this task alone.
         async for events in stream.noack_take(settings.faust_batch_size,
                                               within=settings.faust_batch_within_s):
-            await analyse_and_send(events)
+            with metrics.stream.working():
+                await analyse_and_send(events)
             for event in events:
                 await stream.ack(event)
 
@@ -134,8 +135,8 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
             await enriched_topic.send(key=article.id.encode(), value=encode(article))
 
     @app.timer(5.0)
-    async def report_lag():
-        metrics.lag.update(app)
+    async def watch_stream():
+        await metrics.stream.check(app, settings.faust_read_stall_s)
 
     return app
 

@@ -6,7 +6,7 @@ from prometheus_client import CollectorRegistry, Counter, Histogram
 
 from vigie.shared.messages import FAILURE_REASONS
 from vigie.shared.metrics import DURATION_BUCKETS
-from vigie.shared.streams import LagGauge
+from vigie.shared.streams import StreamWatch
 
 # Languages reported as themselves; any other is counted as "other" (bounded label values).
 LANGUAGES = ("fr", "en", "uk", "ru", "de", "es", "it", "nl", "pl", "pt", "und")
@@ -39,7 +39,7 @@ class EnrichMetrics:
             "vigie_enrich_articles_by_language_total", "Articles by detected language",
             ["language"], registry=registry,
         )
-        self.lag = LagGauge(registry, "enrich")
+        self.stream = StreamWatch(registry, "enrich")
         for reason in FAILURE_REASONS:
             self.failed.labels(reason)
         for kind in ("exact", "near"):

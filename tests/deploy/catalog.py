@@ -82,9 +82,9 @@ def metric_objects():
                          ("alert", AlertMetrics)):
         holder = cls(CollectorRegistry())
         for value in vars(holder).values():
-            wrapped = getattr(value, "gauge", value)  # LagGauge keeps its Gauge in .gauge
-            if hasattr(wrapped, "_labelnames") and hasattr(wrapped, "_type"):
-                yield service, holder.registry, wrapped
+            for wrapped in getattr(value, "collectors", (value,)):  # StreamWatch holds two
+                if hasattr(wrapped, "_labelnames") and hasattr(wrapped, "_type"):
+                    yield service, holder.registry, wrapped
 
 
 def exported_metrics() -> list[Metric]:

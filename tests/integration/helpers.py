@@ -41,8 +41,14 @@ def run_vigie(settings: KafkaSettings, *args: str, timeout: float = 120, **env: 
 
 def start_vigie(settings: KafkaSettings, *args: str, log_path: Path, **env: str):
     """Start a long-running ``vigie ARGS`` process, its output to ``log_path``."""
+    return start_module(settings, "vigie.cli", *args, log_path=log_path, **env)
+
+
+def start_module(settings: KafkaSettings, module: str, *args: str, log_path: Path, **env: str):
+    """Start ``python -m MODULE ARGS`` with this test's broker and topics, output to
+    ``log_path``."""
     log = log_path.open("ab")
-    return subprocess.Popen([sys.executable, "-m", "vigie.cli", *args], cwd=ROOT,
+    return subprocess.Popen([sys.executable, "-m", module, *args], cwd=ROOT,
                             env=vigie_env(settings, **env), stdout=log, stderr=subprocess.STDOUT)
 
 
