@@ -186,9 +186,11 @@ class StreamWatch:
 
     faust can stop delivering records for good while they wait, with no error: workers that
     took over partitions read a batch or two, then nothing, queues empty, no partition paused,
-    offsets uncommitted (records read during table recovery are dropped from its queues, and
-    the seek back could miss them: ``_seek_to_committed_offset_zero_too`` closes the one path
-    found). So when records wait beyond the committed offsets, no agent is working, nothing
+    offsets uncommitted. At the end of a recovery faust resumes the stream partitions, seeks
+    them back to the committed offsets, then clears its queues: records fetched before the
+    seek are delivered after it (moving the read offset past them again), dropped by the
+    clear, and skipped as already read when fetched again. (``_seek_to_committed_offset_zero_too``
+    closes another path.) So when records wait beyond the committed offsets, no agent is working, nothing
     is queued, and neither read nor committed offsets have moved for ``limit`` seconds, the
     worker seeks back to its committed offsets, as faust itself does after a recovery, and
     logs what it saw. At worst a few records are read twice, which at-least-once delivery
