@@ -88,6 +88,45 @@ def _seek_to_committed_offset_zero_too() -> None:
 _seek_to_committed_offset_zero_too()
 
 
+def _resume_streams_after_the_seek() -> None:
+    """Make faust resume the stream partitions only once it has sought them back to their
+    committed offsets and cleared its queues, at the end of a recovery.
+
+    faust resumes them first, then seeks, then clears. Records fetched between the resume and
+    the seek were still being delivered after the seek: the jump of the read offset back to
+    the committed one and forward again counted as a gap in the partition, whose offsets faust
+    treats as acknowledged, and the clear then dropped the records. A worker that took over
+    committed past 17 articles per partition it never processed (the SIGKILL fault test), or
+    stalled with them unread. The seek works on paused partitions; here the resume waits until
+    the end of faust's own method.
+    """
+    from faust.tables.recovery import Recovery
+
+    def deferring_resume(method):
+        if getattr(method, "resumes_after_seek", False):
+            return method
+
+        async def wrapper(self, generation_id: int = 0) -> None:
+            consumer = self.app.consumer
+            deferred: set = set()
+            consumer.resume_partitions = deferred.update  # shadows the method for this call
+            try:
+                await method(self, generation_id)
+            finally:
+                del consumer.resume_partitions
+            if deferred and self.app.consumer_generation_id == generation_id:
+                consumer.resume_partitions(deferred)
+
+        wrapper.resumes_after_seek, wrapper.__wrapped__ = True, method
+        return wrapper
+
+    Recovery.on_recovery_completed = deferring_resume(Recovery.on_recovery_completed)
+    Recovery._resume_streams = deferring_resume(Recovery._resume_streams)
+
+
+_resume_streams_after_the_seek()
+
+
 # Kafka refuses group session timeouts under its group.min.session.timeout.ms (6 s by default).
 MIN_SESSION_TIMEOUT_S = 6.0
 
@@ -184,17 +223,14 @@ class Progress:
 class StreamWatch:
     """Consumer lag per partition, and a watch that gets a stalled worker going again.
 
-    faust can stop delivering records for good while they wait, with no error: workers that
-    took over partitions read a batch or two, then nothing, queues empty, no partition paused,
-    offsets uncommitted. At the end of a recovery faust resumes the stream partitions, seeks
-    them back to the committed offsets, then clears its queues: records fetched before the
-    seek are delivered after it (moving the read offset past them again), dropped by the
-    clear, and skipped as already read when fetched again. (``_seek_to_committed_offset_zero_too``
-    closes another path.) So when records wait beyond the committed offsets, no agent is working, nothing
-    is queued, and neither read nor committed offsets have moved for ``limit`` seconds, the
-    worker seeks back to its committed offsets, as faust itself does after a recovery, and
-    logs what it saw. At worst a few records are read twice, which at-least-once delivery
-    allows. Agents mark their work with ``working()``.
+    A worker can stand still for good while records wait for it, with no error: workers that
+    took over partitions did, after faust's end of recovery had read records and dropped them
+    (``_resume_streams_after_the_seek`` fixes the cause found). As a safety net, when records
+    wait beyond the committed offsets, no agent is working, nothing is queued, and neither
+    read nor committed offsets have moved for ``limit`` seconds, the worker seeks back to its
+    committed offsets, as faust itself does after a recovery, and logs what it saw. At worst
+    a few records are read twice, which at-least-once delivery allows. Agents mark their work
+    with ``working()``.
     """
 
     def __init__(self, registry: CollectorRegistry, service: str) -> None:

@@ -1,0 +1,76 @@
+"""A faust worker that shows whether records reach it before the seek that ends a recovery.
+
+It copies ``VIGIE_TOPIC_RAW`` to ``VIGIE_TOPIC_ENRICHED`` as the group ``RACE_APP_ID`` and
+owns a table, so faust recovers before it reads. Its ``perform_seek`` first waits up to
+``RACE_WAIT_S`` for records of the stream to be read, then logs how many were
+("read before the seek: N") and seeks. faust's own order (resume, seek, clear) lets records
+be read before the seek, which is how a worker that took over lost or stranded them; with
+``vigie.shared.streams`` loaded, none can be. ``RACE_FAUST_ORDER=1`` restores faust's order.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+
+from vigie.shared.logs import configure_logging
+from vigie.shared.streams import StreamSettings, make_app, prepare_group, run_worker
+
+log = logging.getLogger("recovery_race_worker")
+
+
+def read_beyond_committed(consumer, topic: str) -> int:
+    total = 0
+    for tp in consumer.assignment():
+        read, committed = consumer._read_offset.get(tp), consumer._committed_offset.get(tp)
+        if tp.topic == topic and read is not None:
+            total += read + 1 - (committed or 0)
+    return total
+
+
+def watch_the_seek(app, topic: str, wait_s: float) -> None:
+    from faust.transport.consumer import Consumer
+
+    perform_seek = Consumer.perform_seek
+
+    async def waiting_seek(consumer) -> None:
+        for _ in range(int(wait_s * 20)):
+            if read_beyond_committed(consumer, topic) > 0:
+                break
+            await asyncio.sleep(0.05)
+        log.warning("read before the seek: %d", read_beyond_committed(consumer, topic))
+        await perform_seek(consumer)
+
+    Consumer.perform_seek = waiting_seek
+
+
+def restore_faust_order() -> None:
+    from faust.tables.recovery import Recovery
+
+    for name in ("on_recovery_completed", "_resume_streams"):
+        setattr(Recovery, name, getattr(Recovery, name).__wrapped__)
+
+
+def main() -> int:
+    settings = StreamSettings.from_env()
+    configure_logging(settings.log_level, settings.log_format)
+    if os.environ.get("RACE_FAUST_ORDER") == "1":
+        restore_faust_order()
+    app_id = os.environ["RACE_APP_ID"]
+    prepare_group(settings, app_id, [settings.topic_raw], {})
+    app = make_app(settings, app_id)
+    app.Table("seen", partitions=settings.topic_partitions)
+    sink = app.topic(settings.topic_enriched)
+    watch_the_seek(app, settings.topic_raw, float(os.environ.get("RACE_WAIT_S", "3")))
+
+    @app.agent(app.topic(settings.topic_raw))
+    async def copy(stream):
+        async for event in stream.events():
+            await sink.send(key=event.key, value=event.value)
+
+    return run_worker(app, settings)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
