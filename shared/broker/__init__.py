@@ -8,6 +8,7 @@ launcher serves ``make run`` (``vigie broker start``), the integration tests and
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import signal
@@ -65,10 +66,38 @@ def resolve_jars(cache: Path | None = None) -> Path:
     return libs
 
 
+_handed_out: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
+    """A port free on 127.0.0.1, below the kernel's ephemeral range.
+
+    A port from ``bind(0)`` is ephemeral: until the server binds it, any client socket can take
+    it (a worker's metrics port was lost that way in a fault test, to a Kafka connection).
+    """
+    low, high = 20000, ephemeral_ports()[0] - 1
+    for _ in range(1000 if high > low else 0):
+        port = random.randint(low, high)
+        if port in _handed_out:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        _handed_out.add(port)
+        return port
+    with socket.socket() as sock:  # no room below the ephemeral range
         sock.bind(("127.0.0.1", 0))
         return sock.getsockname()[1]
+
+
+def ephemeral_ports() -> tuple[int, int]:
+    try:
+        low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
+        return int(low), int(high)
+    except (OSError, ValueError):
+        return 32768, 60999  # Linux's default
 
 
 def server_properties(port: int, controller_port: int, data: Path) -> str:
