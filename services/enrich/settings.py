@@ -20,6 +20,6 @@ class EnrichSettings(StreamSettings):
         300_000, "longer articles go to the dead-letter topic instead of NER"
     )
     enrich_chunk_size: int = setting(
-        0, "articles the model process analyses at a time, the worker completing one chunk"
-           " while the model tags the next; 0: a batch in one piece (see README, Guarantees)"
+        8, "articles the model process analyses at a time, the worker completing one chunk"
+           " while the model tags the next; 0: a batch in one piece"
     )
