@@ -7,6 +7,7 @@ contain alert phrases, one enrich and one alert worker, latencies read from the 
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import threading
 import time
@@ -21,30 +22,50 @@ from .kafka_io import bench_settings
 from .workers import WorkerFailed, running, wait_until
 
 
-class AlertReader(threading.Thread):
-    """Reads the alerts topic from the start: (article id, latency ms, arrival time)."""
+class TopicReader(threading.Thread):
+    """Reads a topic from the start: (JSON value, record timestamp in s, arrival time)."""
 
-    def __init__(self, settings) -> None:
+    def __init__(self, settings, topic: str) -> None:
         super().__init__(daemon=True)
-        self.settings = settings
-        self.seen: list[tuple[str, float, float]] = []
+        self.settings, self.topic = settings, topic
+        self.seen: list[tuple[dict, float, float]] = []
         self.halt = threading.Event()
 
     def run(self) -> None:
         consumer = make_consumer(self.settings, group_id=None, enable_auto_commit=False)
-        topic = self.settings.topic_alerts
-        consumer.assign([TopicPartition(topic, p) for p in consumer.partitions_for_topic(topic)])
+        consumer.assign([TopicPartition(self.topic, p)
+                         for p in consumer.partitions_for_topic(self.topic)])
         consumer.seek_to_beginning()
         while not self.halt.is_set():
             for records in consumer.poll(timeout_ms=300).values():
                 for record in records:
-                    alert = json.loads(record.value)
-                    self.seen.append((alert["article"]["id"], alert["latency_ms"],
+                    self.seen.append((json.loads(record.value), record.timestamp / 1000,
                                       time.monotonic()))
         consumer.close()
 
     def idle_for(self) -> float:
         return time.monotonic() - self.seen[-1][2] if self.seen else float("inf")
+
+
+def seconds(stamp: str) -> float:
+    return dt.datetime.fromisoformat(stamp).timestamp()
+
+
+def stage_latencies(alerts: list[dict], enriched: list[tuple[dict, float, float]]) -> dict:
+    """Where the time of each alert went (ms): raw → analysed (Kafka, batch window, NER),
+    analysed → deduplicated (the dedup hop, up to the enriched record's timestamp), and
+    deduplicated → alert published (the alert worker's two hops)."""
+    published = {article["id"]: (article, stamp) for article, stamp, _ in enriched}
+    stages: dict[str, list[float]] = {"analysed": [], "deduplicated": [], "alerted": []}
+    for alert in alerts:
+        if alert["article"]["id"] not in published:
+            continue
+        article, deduplicated = published[alert["article"]["id"]]
+        analysed = seconds(article["enriched_at"])
+        stages["analysed"].append((analysed - seconds(article["ingested_at"])) * 1000)
+        stages["deduplicated"].append((deduplicated - analysed) * 1000)
+        stages["alerted"].append((seconds(alert["detected_at"]) - deduplicated) * 1000)
+    return {stage: percentiles(values) for stage, values in stages.items() if values}
 
 
 def paced_send(settings, articles: list[RawArticle], rate: float) -> float:
@@ -80,8 +101,10 @@ def measure(bootstrap: str, workdir: Path, loads: dict[str, list[RawArticle]],
     settings = bench_settings(bootstrap, "latency")
     folder = workdir / "latency"
     folder.mkdir(parents=True, exist_ok=True)
-    reader = AlertReader(settings)
+    reader = TopicReader(settings, settings.topic_alerts)
+    enriched = TopicReader(settings, settings.topic_enriched)
     reader.start()
+    enriched.start()
     results: dict = {}
     try:
         with running(settings, folder, "enrich", "alert") as procs:
@@ -91,20 +114,22 @@ def measure(bootstrap: str, workdir: Path, loads: dict[str, list[RawArticle]],
                 wait_until(lambda: reader.idle_for() > 8, procs, timeout=300,
                            what=f"alerts of the {level} load")
                 ids = {a.id for a in articles}
-                latencies = [ms for article_id, ms, _ in reader.seen if article_id in ids]
-                if not latencies:
+                alerts = [alert for alert, _, _ in reader.seen if alert["article"]["id"] in ids]
+                if not alerts:
                     raise WorkerFailed(f"no alert at the {level} load; see {folder}")
-                results[level] = percentiles(latencies) | {
+                results[level] = percentiles([alert["latency_ms"] for alert in alerts]) | {
                     "target_rate": round(rates[level], 2), "sent_rate": round(achieved, 2),
-                    "articles": len(articles)}
+                    "articles": len(articles),
+                    "stages": stage_latencies(alerts, enriched.seen)}
             results["peak_rss_mb"] = {w.service: w.peak_rss_mb() for w in procs}
     finally:
-        reader.halt.set()
-        reader.join(5)
+        for thread in (reader, enriched):
+            thread.halt.set()
+            thread.join(5)
     return results
 
 
-def _warm_up(settings, procs, reader: AlertReader, warm: list[RawArticle]) -> None:
+def _warm_up(settings, procs, reader: TopicReader, warm: list[RawArticle]) -> None:
     """Send alerting articles until an alert comes out: both workers are up and assigned."""
     pending = list(warm)
 

@@ -108,7 +108,18 @@ def _latency_rows(r: dict) -> list[Row]:
         for key in ("p50_ms", "p95_ms", "p99_ms"):
             rows.append(Row("latency", f"end-to-end {key[:3]} at {level} load", found[key],
                             "ms", note=note))
+    for stage, what in STAGES.items():
+        found = r["latency"]["50%"]["stages"].get(stage)
+        if found:
+            rows.append(Row("latency", f"p50 at 50% load, {what}", found["p50_ms"], "ms",
+                            note=f"p99 {found['p99_ms']} ms"))
     return rows
+
+
+# Where an alert's time goes (latency_bench.stage_latencies).
+STAGES = {"analysed": "raw → analysed (batch window, NER)",
+          "deduplicated": "analysed → deduplicated",
+          "alerted": "deduplicated → alert published"}
 
 
 def _memory_rows(r: dict) -> list[Row]:
