@@ -275,18 +275,19 @@ class StreamWatch:
             await reseek(app)
 
     def update_lag(self, app: faust.App) -> list:
-        """Set the lag gauge; returns the stream partitions (not changelogs, which only
-        recovery reads) with records waiting."""
+        """Set the lag gauge; returns the partitions with records waiting. Table changelogs
+        are left out: only a recovery reads them, and the worker's own writes would show as
+        lag that grows for ever."""
         consumer = app.consumer
         changelogs = set(app.tables.changelog_topics)
         waiting = []
         for tp in consumer.assignment():
             highwater = consumer.highwater(tp)
-            if highwater is None:
+            if highwater is None or tp.topic in changelogs:
                 continue
             lag = max(highwater - next_to_process(consumer, tp), 0)
             self.lag.labels(tp.topic, str(tp.partition)).set(lag)
-            if lag and tp.topic not in changelogs:
+            if lag:
                 waiting.append(tp)
         return waiting
 
