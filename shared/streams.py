@@ -203,18 +203,17 @@ async def send_dead_letter(topic: faust.TopicT, service: str, event, error: Base
 class Progress:
     """Has a worker stood still for ``limit`` seconds while records waited for it?"""
 
-    limit: float
     offsets: tuple = ()
     since: float | None = None
 
-    def stalled(self, now: float, offsets: tuple, waiting: bool) -> bool:
+    def stalled(self, now: float, offsets: tuple, waiting: bool, limit: float) -> bool:
         """``offsets``: what moves when the worker reads or commits; ``waiting``: records
         wait to be processed and the worker has nothing in hand. A verdict restarts the
         clock: the next one comes after another full ``limit``."""
         if not waiting or offsets != self.offsets or self.since is None:
             self.offsets, self.since = offsets, now
             return False
-        if now - self.since < self.limit:
+        if now - self.since < limit:
             return False
         self.since = now
         return True
@@ -244,7 +243,7 @@ class StreamWatch:
             " worker stood still with records waiting", registry=registry,
         )
         self.collectors = (self.lag, self.reseeks)
-        self.progress: Progress | None = None
+        self.progress = Progress()
         self.busy = 0
 
     @contextlib.contextmanager
@@ -265,9 +264,7 @@ class StreamWatch:
                 and not app.in_recovery and all(c.queue.empty() for c in app.topics))
         offsets = (sorted(consumer._read_offset.items()),
                    sorted(consumer._committed_offset.items()))
-        if self.progress is None or self.progress.limit != stall_limit:
-            self.progress = Progress(stall_limit)
-        if self.progress.stalled(time.monotonic(), offsets, bool(waiting) and idle):
+        if self.progress.stalled(time.monotonic(), offsets, bool(waiting) and idle, stall_limit):
             log.warning("records wait and nothing moved for %.0f s; seeking back to the"
                         " committed offsets", stall_limit,
                         extra={"partitions": describe_partitions(app, waiting)})
