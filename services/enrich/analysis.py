@@ -87,7 +87,14 @@ class AnalysisProcess:
 
     @staticmethod
     def _submit(loop, pool: ProcessPoolExecutor, articles: list[RawArticle]) -> asyncio.Future:
-        return loop.run_in_executor(pool, _find, [article.text for article in articles])
+        try:
+            return loop.run_in_executor(pool, _find, [article.text for article in articles])
+        except BrokenProcessPool as exc:
+            # The child died after the batch before this one was handed over: fail this
+            # chunk like the chunks already queued, so that ``_complete`` restarts it.
+            failed = loop.create_future()
+            failed.set_exception(exc)
+            return failed
 
     async def _complete(self, loop, articles: list[RawArticle], pool: ProcessPoolExecutor,
                         finding: asyncio.Future) -> list[Analysis]:

@@ -14,9 +14,11 @@ Two agents, so NER scales out and deduplication stays correct:
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 import logging
 import time
+from collections import deque
 
 from prometheus_client import CollectorRegistry
 
@@ -44,6 +46,9 @@ from .settings import EnrichSettings
 
 log = logging.getLogger(__name__)
 SERVICE = "enrich"
+# The model tags one batch while the worker sends the other; more would only hold more
+# articles unacknowledged.
+BATCHES_IN_FLIGHT = 2
 
 
 def to_enriched(raw: RawArticle, analysis) -> EnrichedArticle:
@@ -73,9 +78,9 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
         metrics.failed.labels(failure_reason(error)).inc()
         await send_dead_letter(dlq, SERVICE, event, error)
 
-    async def analyse_and_send(events) -> None:
-        """Decode a batch, analyse it and send each article on to dedup, chunk by chunk as
-        the analyses come; what cannot be decoded or analysed is dead-lettered."""
+    async def start_analysis(events) -> tuple[list, list]:
+        """Decode a batch and hand it to the model process; what cannot be decoded is
+        dead-lettered. The events whose articles are under analysis, and their chunks."""
         decoded = []
         for event in events:
             try:
@@ -83,11 +88,14 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
                                                       settings.enrich_max_text_chars)))
             except InvalidMessage as exc:
                 await reject(event, exc)
-        if not decoded:
-            return
-        started = time.perf_counter()
-        events_left = iter([event for event, _ in decoded])
-        for chunk in analysis.analyse([article for _, article in decoded]):
+        chunks = analysis.analyse([article for _, article in decoded]) if decoded else []
+        return [event for event, _ in decoded], chunks
+
+    async def send_analysed(events: list, chunks: list) -> None:
+        """Send each article on to dedup, chunk by chunk as the analyses come; a chunk whose
+        analysis failed is dead-lettered."""
+        events_left = iter(events)
+        for chunk in chunks:
             chunk_events = list(itertools.islice(events_left, len(chunk.articles)))
             try:
                 analyses = await chunk.analyses
@@ -99,21 +107,36 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
             for article, result in zip(chunk.articles, analyses, strict=True):
                 await dedup_topic.send(key=article.id.encode(),
                                        value=encode(to_enriched(article, result)))
-        metrics.ner_duration.observe(time.perf_counter() - started)
-        metrics.batch_size.observe(len(decoded))
+
+    async def handle(stream, events, previous: asyncio.Future | None) -> None:
+        """Analyse a batch while the previous one finishes; then send its outputs and ack it,
+        strictly after the previous batch, so that offsets are committed in order and only
+        for articles whose outputs were sent."""
+        with metrics.stream.working():
+            analysed_events, chunks = await start_analysis(events)
+            if previous is not None:
+                await previous  # what it raised fails this batch too: neither is acked
+            started = time.perf_counter()
+            await send_analysed(analysed_events, chunks)
+            if chunks:
+                metrics.ner_duration.observe(time.perf_counter() - started)
+                metrics.batch_size.observe(len(analysed_events))
+        for event in events:
+            await stream.ack(event)
 
     @app.agent(raw_topic)
     async def analyse(stream):
         # noack_take + ack after the batch's outputs are sent: only processed offsets can be
         # committed. (take_events acks a batch when the agent leaves it, even when SIGTERM
-        # cancelled it mid-batch, and those articles were lost.) One batch at a time, sent
-        # and acked by this task alone.
+        # cancelled it mid-batch, and those articles were lost.) Two batches in flight: the
+        # model process tags the next while this process completes, sends and acks the last.
+        in_flight: deque[asyncio.Future] = deque()
         async for events in stream.noack_take(settings.faust_batch_size,
                                               within=settings.faust_batch_within_s):
-            with metrics.stream.working():
-                await analyse_and_send(events)
-            for event in events:
-                await stream.ack(event)
+            in_flight.append(asyncio.ensure_future(
+                handle(stream, events, in_flight[-1] if in_flight else None)))
+            while in_flight and (in_flight[0].done() or len(in_flight) >= BATCHES_IN_FLIGHT):
+                await in_flight.popleft()  # raises what a batch raised: the agent crashes
 
     @app.agent(dedup_topic)
     async def deduplicate(stream):

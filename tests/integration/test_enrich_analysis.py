@@ -118,3 +118,23 @@ def test_chunks_survive_the_death_of_the_model_process():
     results = [result for _, analyses in chunks for result in analyses]
     assert [person in names(result) for person, result in zip(PEOPLE, results, strict=True)] \
         == [True] * len(PEOPLE)
+
+
+def test_a_batch_handed_over_after_the_model_process_died_is_analysed():
+    # With two batches in flight, the next one can be handed over after the model process
+    # died and before the previous batch's chunks found out and started another.
+    analysis = AnalysisProcess("fr_core_news_sm", None, chunk_size=2)
+    analysis.warm_up()
+    [model_pid] = analysis._pool._processes  # noqa: SLF001 - the process to kill
+    os.kill(model_pid, signal.SIGKILL)
+    deadline = time.monotonic() + 10
+    while not analysis._pool._broken and time.monotonic() < deadline:  # noqa: SLF001
+        time.sleep(0.05)
+    assert analysis._pool._broken  # noqa: SLF001 - the pool knows: a submit would raise
+    try:
+        chunks = asyncio.run(analyse_in_chunks(analysis, BATCH))
+    finally:
+        analysis.close()
+    results = [result for _, analyses in chunks for result in analyses]
+    assert [person in names(result) for person, result in zip(PEOPLE, results, strict=True)] \
+        == [True] * len(PEOPLE)
