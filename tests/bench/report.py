@@ -67,6 +67,12 @@ def _enrich_rows(r: dict) -> list[Row]:
         Row("enrich", "articles/s, 1 worker via Kafka", pipe["one"]["articles_per_s"],
             "articles/s", "nlp.pipe, same texts, model, components", pipe["nlp_pipe_per_s"],
             note("ratio_to_pipe", f"{pipe['one']['articles']} articles a run; target ≥ 0.9")),
+        # Why the ratio above is what it is: the model process's idle time, or its CPU per
+        # article against nlp.pipe's (one thread: its time per article is its CPU).
+        Row("enrich", "model process CPU per article, 1 worker",
+            pipe["one"]["cpu_ms_per_article"]["ner"], "ms", "nlp.pipe, same round",
+            1000 / pipe["nlp_pipe_per_s"],
+            f"the model process used {_model_cpu_share(pipe['one']):.0%} of a core over the run"),
         Row("enrich", "articles/s, Enricher in-process", base["core_per_s"], "articles/s",
             "nlp.pipe, same texts", base["nlp_pipe_per_s"],
             f"{base['texts']} articles of {base['mean_chars']} chars, no Kafka"),
@@ -83,6 +89,10 @@ def _enrich_rows(r: dict) -> list[Row]:
             shared["one"]["articles_per_s"],
             note("scaling_shared_cores", "one worker already uses two cores (NER + the rest)")),
     ]
+
+
+def _model_cpu_share(run: dict) -> float:
+    return run["cpu_ms_per_article"]["ner"] * run["articles_per_s"] / 1000
 
 
 def _worker_cpu(run: dict) -> float:

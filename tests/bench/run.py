@@ -48,7 +48,7 @@ class Plan:
     feed_polls: int
 
 
-FULL = Plan(files=3000, enrich_articles=400, enrich_rounds=3, latency_seconds=45,
+FULL = Plan(files=3000, enrich_articles=400, enrich_rounds=5, latency_seconds=45,
             rule_texts=300, feed_files=2000, feed_polls=300)
 QUICK = Plan(files=300, enrich_articles=60, enrich_rounds=1, latency_seconds=12,
              rule_texts=50, feed_files=100, feed_polls=20)
