@@ -24,7 +24,9 @@ class EnrichMetrics:
             ["reason"], registry=registry,
         )
         self.ner_duration = Histogram(
-            "vigie_enrich_ner_duration_seconds", "Time to analyse one batch (NER, dates, hashes)",
+            "vigie_enrich_ner_duration_seconds",
+            "Time a batch takes once the one before it is sent: its NER left to wait for,"
+            " dates, hashes, sending",
             buckets=DURATION_BUCKETS, registry=registry,
         )
         self.batch_size = Histogram(

@@ -103,8 +103,8 @@ class WorkerSet:
             "workers": len(procs), "one_core_each": one_core_each, "articles": len(records),
             "span_s": round(span_s, 2), "articles_per_s": len(records) / span_s,
             "steady_per_s": _steady_rate(stamps),
-            # Time inside the analysis (NER process, then the cleaning thread) per article,
-            # and the share of the span spent there (above 1: batches overlap).
+            # Time a batch held the head of the worker's pipeline (from the previous batch
+            # sent to its own outputs sent) per article, and the share of the span it took.
             "analysis_ms_per_article": round(analysed_s / len(records) * 1000, 1),
             "analysis_busy_share": round(analysed_s / len(procs) / span_s, 3),
             # CPU per article of the workers' event-loop processes, of their NER processes
