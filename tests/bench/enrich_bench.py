@@ -30,7 +30,7 @@ from .kafka_io import (
     read_keys,
     wait_for_records,
 )
-from .proc import cpu_seconds, pin
+from .proc import cpu_seconds, pin, preemptions
 from .workers import Worker, WorkerFailed, running, wait_until
 
 BATCHES = "vigie_enrich_batch_size_articles_count"
@@ -83,6 +83,7 @@ class WorkerSet:
         already = message_count(settings, settings.topic_enriched)
         analysed_before = _analysis_seconds(procs)
         cpu_before = _cpu(procs, self.broker_pid)
+        preempted_before = sum(preemptions(worker.process.pid) for worker in procs)
         filled_ms = time.time() * 1000
         produce(settings, settings.topic_raw, raws)
         wait_for_records(settings, settings.topic_enriched, already + len(raws),
@@ -90,6 +91,7 @@ class WorkerSet:
         analysed_s = _analysis_seconds(procs) - analysed_before
         cpu_used = {part: after - cpu_before[part]
                     for part, after in _cpu(procs, self.broker_pid).items()}
+        preempted = sum(preemptions(worker.process.pid) for worker in procs) - preempted_before
         # read once the workers are done, so the reading costs them nothing
         records = read_keys(settings, settings.topic_enriched, {r.id.encode() for r in raws},
                             timeout=60, progress=_watch(procs, len(raws)))
@@ -111,6 +113,8 @@ class WorkerSet:
             # and of the broker: where the cores went.
             "cpu_ms_per_article": {part: round(seconds / len(records) * 1000, 1)
                                    for part, seconds in cpu_used.items()},
+            # How often other work took a model process off its core, per article.
+            "model_preemptions_per_article": round(preempted / len(records), 2),
         }
 
     def peak_rss_mb(self) -> float:

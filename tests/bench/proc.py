@@ -26,14 +26,7 @@ def peak_rss_mb(pid: int) -> float:
 
 
 def _own_peak_mb(pid: int) -> float:
-    try:
-        status = Path(f"/proc/{pid}/status").read_text()
-    except OSError:
-        return 0.0
-    for line in status.splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return 0.0
+    return _status_count(pid, "VmHWM") / 1024  # kB
 
 
 def _children(pid: int) -> list[int]:
@@ -82,6 +75,25 @@ def _own_cpu_s(pid: int) -> float:
     except OSError:
         return 0.0
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime, stime
+
+
+def preemptions(pid: int) -> int:
+    """Times the main thread of each child process of ``pid`` was taken off its core
+    against its will so far (``nonvoluntary_ctxt_switches``): how often other work cut into
+    the enrich worker's model process."""
+    return sum(_status_count(child, "nonvoluntary_ctxt_switches") for child in _children(pid))
+
+
+def _status_count(pid: int, field: str) -> int:
+    """A number from ``/proc/<pid>/status``; 0 if the process is gone."""
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return 0
+    for line in status.splitlines():
+        if line.startswith(f"{field}:"):
+            return int(line.split()[1])
+    return 0
 
 
 def pin(pid: int, cores: set[int]) -> None:
