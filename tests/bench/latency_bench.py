@@ -7,7 +7,6 @@ contain alert phrases, one enrich and one alert worker, latencies read from the 
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import threading
 import time
@@ -16,7 +15,7 @@ from pathlib import Path
 from kafka import TopicPartition
 
 from vigie.shared.kafka import make_consumer, make_producer
-from vigie.shared.messages import RawArticle, encode, utc_now
+from vigie.shared.messages import RawArticle, encode, parse_time, utc_now
 
 from .kafka_io import bench_settings
 from .workers import WorkerFailed, running, wait_until
@@ -48,7 +47,7 @@ class TopicReader(threading.Thread):
 
 
 def seconds(stamp: str) -> float:
-    return dt.datetime.fromisoformat(stamp).timestamp()
+    return parse_time(stamp).timestamp()
 
 
 def stage_latencies(alerts: list[dict], enriched: list[tuple[dict, float, float]]) -> dict:

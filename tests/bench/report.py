@@ -73,7 +73,7 @@ def _enrich_rows(r: dict) -> list[Row]:
             pipe["one"]["cpu_ms_per_article"]["ner"], "ms", "nlp.pipe, same round",
             1000 / pipe["nlp_pipe_per_s"],
             f"the model process used {_model_cpu_share(pipe['one']):.0%} of a core over the run"
-            f" and was preempted {pipe['one'].get('model_preemptions_per_article', 'n/a')} times"
+            f" and was preempted {pipe['one']['model_preemptions_per_article']} times"
             " per article"),
         Row("enrich", "articles/s, Enricher in-process", base["core_per_s"], "articles/s",
             "nlp.pipe, same texts", base["nlp_pipe_per_s"],
