@@ -139,7 +139,7 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
 
     @app.timer(5.0)
     async def watch_stream():
-        await metrics.stream.check(app, settings.faust_read_stall_s)
+        await metrics.stream.check(app, settings)
 
     if settings.alert_webhook_url:
         attach_webhook(app, settings, metrics, alerts_topic, dlq)

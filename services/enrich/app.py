@@ -159,7 +159,7 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
 
     @app.timer(5.0)
     async def watch_stream():
-        await metrics.stream.check(app, settings.faust_read_stall_s)
+        await metrics.stream.check(app, settings)
 
     return app
 

@@ -53,7 +53,7 @@ def main() -> int:
 
     @app.timer(1.0)
     async def watch_stream():
-        await watch.check(app, settings.faust_read_stall_s)
+        await watch.check(app, settings)
 
     return run_worker(app, settings)
 

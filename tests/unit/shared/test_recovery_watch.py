@@ -7,7 +7,7 @@ import sys
 from types import SimpleNamespace
 
 from vigie.local import _wait
-from vigie.shared.streams import RESTART_STATUS, recovery_stalled
+from vigie.shared.streams.worker import RESTART_STATUS, recovery_stalled
 
 
 def recovery(*, in_recovery=True, remaining=True, received=(), started=100.0):

@@ -4,7 +4,7 @@ tests/integration/test_read_stall.py)."""
 
 from __future__ import annotations
 
-from vigie.shared.streams import Progress
+from vigie.shared.streams.watch import Progress
 
 OFFSETS = ((("raw", 0), 41),)
 LIMIT = 30.0

@@ -1,0 +1,78 @@
+"""Creating a faust app: raw bytes in and out, at-least-once, the corrections installed.
+
+Delivery is at-least-once: faust flushes the producer before it commits offsets, so a crash
+replays the last uncommitted batch, and the deterministic ids downstream absorb the repeats.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from pathlib import Path
+
+import faust
+
+from ..config import ConfigError
+from ..kafka import (
+    MAX_MESSAGE_BYTES,
+    commit_start_offsets,
+    contract_topics,
+    ensure_topics,
+    faust_options,
+)
+from . import faust_internals
+from .settings import StreamSettings
+
+# Kafka refuses group session timeouts under its group.min.session.timeout.ms (6 s by default).
+MIN_SESSION_TIMEOUT_S = 6.0
+PRODUCER_LINGER_S = 0.005
+
+
+def make_app(settings: StreamSettings, app_id: str) -> faust.App:
+    """A faust app that reads and writes raw bytes (the JSON contracts are ours to decode),
+    on the tested faust versions with Vigie's corrections of its offset handling."""
+    if settings.faust_session_timeout_s < MIN_SESSION_TIMEOUT_S:
+        raise ConfigError(f"VIGIE_FAUST_SESSION_TIMEOUT_S must be at least {MIN_SESSION_TIMEOUT_S}"
+                          " (the broker refuses shorter sessions)")
+    faust_internals.check_versions(settings.faust_allow_untested)
+    faust_internals.apply()
+    datadir = Path(settings.faust_data_dir) / app_id
+    datadir.parent.mkdir(parents=True, exist_ok=True)
+    return faust.App(
+        app_id,
+        **faust_options(settings),
+        datadir=str(datadir),
+        store="memory://",
+        value_serializer="raw",
+        key_serializer="raw",
+        web_enabled=False,
+        topic_partitions=settings.topic_partitions,
+        topic_allow_declare=True,
+        consumer_auto_offset_reset="earliest",
+        broker_session_timeout=settings.faust_session_timeout_s,
+        broker_heartbeat_interval=max(1.0, settings.faust_session_timeout_s / 5),
+        broker_commit_interval=1.0,
+        producer_acks=-1,
+        # Agents send one record per event: a few ms of linger turns those into one produce
+        # request per partition, which costs the broker (and the worker's syscalls) far less.
+        producer_linger=PRODUCER_LINGER_S,
+        producer_max_request_size=MAX_MESSAGE_BYTES,
+        consumer_max_fetch_size=MAX_MESSAGE_BYTES * 2,
+        stream_wait_empty=False,
+        # No standby copies of tables on other workers: they replay every changelog record
+        # on a second worker for a faster failover, and a takeover replays the (compacted)
+        # changelog anyway; their CPU is better spent on the stream.
+        table_standby_replicas=0,
+    )
+
+
+def prepare_group(settings: StreamSettings, app_id: str, consumed: Iterable[str],
+                  internal: dict[str, int]) -> None:
+    """Before a worker joins its group: create the contract topics and the worker's internal
+    ones, and commit a start offset for every partition the group consumes.
+
+    faust declares internal topics itself, but that can race the first partition assignment,
+    which then ignores the missing topic for good (its agent never gets a partition). Why the
+    start offsets: ``commit_start_offsets``.
+    """
+    ensure_topics(settings, contract_topics(settings) | internal)
+    commit_start_offsets(settings, app_id, [*consumed, *internal])

@@ -1,0 +1,205 @@
+"""The corrections of faust's offset handling, and what they rely on in faust, aiokafka and
+mode. A test named ``..._faust_...`` describes faust's own behaviour, the reason for a
+correction: it fails when an upgrade fixes the bug (drop the correction) or changes what the
+correction relies on (rework it). The rest check the corrected behaviour."""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+import subprocess
+import sys
+from collections import defaultdict
+from types import SimpleNamespace
+from unittest.mock import AsyncMock, MagicMock
+
+import mode
+import pytest
+from faust.tables.recovery import Recovery
+from faust.transport.consumer import Consumer
+from faust.types import TP
+from intervaltree import IntervalTree
+
+from vigie.shared.config import ConfigError
+from vigie.shared.streams import StreamSettings, faust_internals, make_app
+
+RAW0, RAW1, RAW2 = TP("raw", 0), TP("raw", 1), TP("raw", 2)
+ORIGINAL, CORRECTED = faust_internals.ORIGINALS, faust_internals.corrected()
+
+
+def offsets(committed: int | None, acked: list[int], gap: tuple[int, int] | None = None):
+    """A consumer's offset bookkeeping for RAW0, as faust keeps it."""
+    state = SimpleNamespace(_committed_offset=defaultdict(lambda: None), _acked=defaultdict(list),
+                            _acked_index=defaultdict(set), _gap=defaultdict(IntervalTree))
+    state._committed_offset[RAW0] = committed
+    state._acked[RAW0] = list(acked)
+    state._acked_index[RAW0] = set(acked)
+    if gap:
+        state._gap[RAW0].addi(*gap)
+    return state
+
+
+# --- faust-streaming #606: never commit past an unacknowledged head ---------------------------
+
+def new_offset(which, state):
+    return which[Consumer, "_new_offset"](state, RAW0)
+
+
+def test_faust_commits_past_a_single_unacked_record_at_the_head():
+    assert new_offset(ORIGINAL, offsets(2585, [2586, 2587, 2588, 2589])) == 2590  # 2585 lost
+    assert new_offset(ORIGINAL, offsets(0, [1, 2, 3])) == 4  # committed 0 is not checked
+
+
+def test_a_run_is_committed_only_from_the_committed_offset():
+    assert new_offset(CORRECTED, offsets(2585, [2586, 2587, 2588, 2589])) is None
+    assert new_offset(CORRECTED, offsets(0, [1, 2, 3])) is None
+    assert new_offset(CORRECTED, offsets(2585, [2585, 2586, 2588])) == 2587
+    assert new_offset(CORRECTED, offsets(0, [0, 1, 2])) == 3
+
+
+def test_a_head_in_a_known_hole_is_committed_over():
+    """A compacted or transactional topic has offsets with no record: faust records them as
+    gaps, which count as acknowledged."""
+    assert new_offset(CORRECTED, offsets(10, [12, 13], gap=(10, 12))) == 14
+
+
+def test_nothing_acked_nothing_committed():
+    assert new_offset(CORRECTED, offsets(7, [])) is None
+
+
+# --- aiokafka #1003 and faust's 0 as None: a partition committed at 0 -------------------------
+
+class SeekingConsumer:
+    """What perform_seek uses of a consumer: the committed offsets, and seeks."""
+
+    def __init__(self, committed: dict) -> None:
+        self.committed, self.seeks = committed, []
+        self._read_offset = defaultdict(lambda: None)
+        self._committed_offset = defaultdict(lambda: None)
+
+    async def seek_to_committed(self) -> dict:
+        return self.committed
+
+    async def seek(self, tp, offset) -> None:
+        self.seeks.append((tp, offset))
+
+
+def test_faust_forgets_a_committed_offset_of_zero():
+    consumer = SeekingConsumer({RAW0: 0, RAW1: 7})
+    asyncio.run(ORIGINAL[Consumer, "perform_seek"](consumer))
+    assert consumer._committed_offset[RAW0] is None and consumer._committed_offset[RAW1] == 7
+    assert consumer.seeks == []  # it relies on aiokafka's seek, which skips 0
+
+
+def test_a_partition_committed_at_zero_is_sought_there_and_remembered():
+    consumer = SeekingConsumer({RAW0: 0, RAW1: 7, RAW2: None})
+    asyncio.run(CORRECTED[Consumer, "perform_seek"](consumer))
+    assert consumer.seeks == [(RAW0, 0)]
+    assert dict(consumer._committed_offset) == {RAW0: 0, RAW1: 7}
+    assert consumer._read_offset[RAW0] == 0 and consumer._read_offset[RAW1] == 7
+
+
+# --- faust-streaming #596: the end of a recovery resumes the streams before the seek ------------
+
+class RecoveringConsumer:
+    """The consumer at the end of a recovery: records the order of resume and seek."""
+
+    def __init__(self) -> None:
+        self.calls: list[str] = []
+
+    def assignment(self) -> set:
+        return {RAW0, RAW1}
+
+    def resume_partitions(self, partitions) -> None:
+        self.calls.append(f"resume {len(set(partitions))}")
+
+    async def perform_seek(self) -> None:
+        self.calls.append("seek")
+
+    def resume_flow(self) -> None:
+        self.calls.append("flow")
+
+
+def end_of_recovery(method_name: str, which) -> list[str]:
+    """Run faust's end of recovery (or its correction) on a recovery whose app has two stream
+    partitions; returns what it asked the consumer, in order."""
+    consumer = RecoveringConsumer()
+    app = MagicMock(consumer=consumer, consumer_generation_id=0)
+    app.on_rebalance_complete.send = AsyncMock()
+    app._fetcher.maybe_start = AsyncMock()
+    recovery = MagicMock(app=app)
+    recovery.tables.values.return_value = []
+    recovery._is_changelog_tp.return_value = False
+
+    async def wait(coro, timeout=None):
+        return await coro
+
+    recovery._wait = wait
+    asyncio.run(which[Recovery, method_name](recovery, 0))
+    return consumer.calls
+
+
+@pytest.mark.parametrize("method_name", ["on_recovery_completed", "_resume_streams"])
+def test_faust_resumes_the_streams_through_the_consumer_before_the_seek(method_name):
+    calls = end_of_recovery(method_name, ORIGINAL)
+    assert calls.index("resume 2") < calls.index("seek")
+
+
+@pytest.mark.parametrize("method_name", ["on_recovery_completed", "_resume_streams"])
+def test_the_streams_are_resumed_only_after_the_seek(method_name):
+    calls = end_of_recovery(method_name, CORRECTED)
+    assert calls.index("seek") < calls.index("resume 2")
+    assert calls.count("resume 2") == 1
+
+
+# --- mode: the signal handlers StopAtOnce overrides ---------------------------------------------
+
+def test_mode_makes_the_handlers_stop_at_once_overrides_the_signal_handlers():
+    worker = MagicMock()
+    mode.Worker.install_signal_handlers(worker)
+    worker._install_signal_handlers_unix.assert_called_once()
+    mode.Worker._install_signal_handlers_unix(worker)
+    handlers = {call.args[0]: call.args[1] for call in worker.loop.add_signal_handler.mock_calls}
+    assert handlers[signal.SIGTERM] is worker._on_sigterm
+    assert handlers[signal.SIGINT] is worker._on_sigint
+
+
+# --- applied explicitly, on tested versions only --------------------------------------------------
+
+def test_importing_every_module_patches_nothing():
+    script = (
+        "import importlib, pkgutil, vigie\n"
+        "for m in pkgutil.walk_packages(vigie.__path__, 'vigie.'):\n"
+        "    importlib.import_module(m.name)\n"
+        "from vigie.shared.streams import faust_internals as fi\n"
+        "changed = [n for (o, n), f in fi.ORIGINALS.items() if getattr(o, n) is not f]\n"
+        "print('changed:', changed)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "changed: []"
+
+
+def test_creating_an_app_applies_every_correction(tmp_path):
+    make_app(StreamSettings.from_env({}, faust_data_dir=str(tmp_path)), "vigie-test-apply")
+    assert faust_internals.is_applied()
+    for (owner, name), original in ORIGINAL.items():
+        assert getattr(owner, name).__wrapped__ is original
+
+
+def test_the_pinned_versions_are_the_tested_ones():
+    assert faust_internals.untested_versions() == {}
+    faust_internals.check_versions(allow_untested=False)
+
+
+def test_a_worker_refuses_untested_versions_unless_allowed(monkeypatch, tmp_path, caplog):
+    monkeypatch.setattr(faust_internals.importlib.metadata, "version", lambda name: "9.9.9")
+    settings = StreamSettings.from_env({}, faust_data_dir=str(tmp_path))
+    with pytest.raises(ConfigError, match="faust-streaming 9.9.9 .tested: 0.15.3.*"
+                                          "VIGIE_FAUST_ALLOW_UNTESTED=1"):
+        make_app(settings, "vigie-test-versions")
+    allowed = StreamSettings.from_env({"VIGIE_FAUST_ALLOW_UNTESTED": "1"},
+                                      faust_data_dir=str(tmp_path))
+    make_app(allowed, "vigie-test-versions")
+    assert "untested stream library versions" in caplog.text
