@@ -83,6 +83,16 @@ def topic_size(settings: KafkaSettings, topic: str) -> int:
         consumer.close()
 
 
+def committed_offsets(settings: KafkaSettings, group: str, topic: str) -> dict[int, int | None]:
+    """The offsets ``group`` has committed for each partition of ``topic`` (None: none)."""
+    consumer = make_consumer(settings, group_id=group, enable_auto_commit=False)
+    try:
+        return {partition: consumer.committed(TopicPartition(topic, partition))
+                for partition in consumer.partitions_for_topic(topic)}
+    finally:
+        consumer.close()
+
+
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

@@ -1,11 +1,12 @@
 """A faust worker that shows whether records reach it before the seek that ends a recovery.
 
 It copies ``VIGIE_TOPIC_RAW`` to ``VIGIE_TOPIC_ENRICHED`` as the group ``RACE_APP_ID`` and
-owns a table, so faust recovers before it reads. Its ``perform_seek`` first waits up to
-``RACE_WAIT_S`` for records of the stream to be read, then logs how many were
-("read before the seek: N") and seeks. faust's own order (resume, seek, clear) lets records
-be read before the seek, which is how a worker that took over lost or stranded them; with
-``vigie.shared.streams`` loaded, none can be. ``RACE_FAUST_ORDER=1`` restores faust's order.
+owns a table, so faust recovers before it reads. Its ``perform_seek`` logs how many stream
+partitions are active ("active at the seek: N"), waits up to ``RACE_WAIT_S`` for records of
+the stream to be read, logs how many were ("read before the seek: N") and seeks. faust's own
+order (resume, seek, clear) lets records be read before the seek, which is how a worker that
+took over lost or stranded them; with the correction the partitions are paused at the seek and
+none can be. ``RACE_FAUST_ORDER=1`` restores faust's order.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import os
 
 from vigie.shared.logs import configure_logging
 from vigie.shared.streams import StreamSettings, make_app, prepare_group, run_worker
+from vigie.shared.streams.faust_internals import partition_state
 
 log = logging.getLogger("recovery_race_worker")
 
@@ -35,6 +37,9 @@ def watch_the_seek(app, topic: str, wait_s: float) -> None:
     perform_seek = Consumer.perform_seek
 
     async def waiting_seek(consumer) -> None:
+        active = [tp for tp in consumer.assignment()
+                  if tp.topic == topic and partition_state(app, tp)["active"]]
+        log.warning("active at the seek: %d", len(active))
         for _ in range(int(wait_s * 20)):
             if read_beyond_committed(consumer, topic) > 0:
                 break
@@ -55,11 +60,11 @@ def restore_faust_order() -> None:
 def main() -> int:
     settings = StreamSettings.from_env()
     configure_logging(settings.log_level, settings.log_format)
-    if os.environ.get("RACE_FAUST_ORDER") == "1":
-        restore_faust_order()
     app_id = os.environ["RACE_APP_ID"]
     prepare_group(settings, app_id, [settings.topic_raw], {})
-    app = make_app(settings, app_id)
+    app = make_app(settings, app_id)  # installs the corrections
+    if os.environ.get("RACE_FAUST_ORDER") == "1":
+        restore_faust_order()
     app.Table("seen", partitions=settings.topic_partitions)
     sink = app.topic(settings.topic_enriched)
     watch_the_seek(app, settings.topic_raw, float(os.environ.get("RACE_WAIT_S", "3")))

@@ -2,7 +2,8 @@
 
 A worker that took over from one that died before its first commit stalled with a backlog:
 the records its fetcher read during table recovery were dropped, and the seek back to the
-committed offsets skipped the partitions committed at 0 (or not at all).
+committed offsets skipped the partitions committed at 0 (or not at all). The correction is in
+``faust_internals.perform_seek`` (unit-tested); what it relies on is checked here.
 """
 
 from __future__ import annotations
@@ -11,34 +12,24 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition as AioTopicPartition
-from kafka import TopicPartition
 
-from vigie.shared.kafka import commit_start_offsets, make_consumer
-from vigie.shared.streams import StreamSettings  # noqa: F401 - installs the seek of offset 0
+from vigie.shared.kafka import commit_start_offsets
 
-from .faults import produce
-
-
-def committed(settings, group: str, topic: str) -> dict[int, int | None]:
-    consumer = make_consumer(settings, group_id=group, enable_auto_commit=False)
-    try:
-        return {partition: consumer.committed(TopicPartition(topic, partition))
-                for partition in consumer.partitions_for_topic(topic)}
-    finally:
-        consumer.close()
+from .faults import committed_offsets, produce
 
 
 def test_start_offsets_are_committed_once_for_partitions_without_any(kafka_settings):
     topic, group = kafka_settings.topic_raw, "start-offsets"
-    assert set(committed(kafka_settings, group, topic).values()) == {None}
-    partitions = len(committed(kafka_settings, group, topic))
+    assert set(committed_offsets(kafka_settings, group, topic).values()) == {None}
+    partitions = len(committed_offsets(kafka_settings, group, topic))
 
     assert commit_start_offsets(kafka_settings, group, [topic]) == partitions
-    assert set(committed(kafka_settings, group, topic).values()) == {0}
+    assert set(committed_offsets(kafka_settings, group, topic).values()) == {0}
     assert commit_start_offsets(kafka_settings, group, [topic]) == 0
 
 
-def test_seek_to_committed_rewinds_a_partition_committed_at_zero(kafka_settings):
+def test_aiokafka_seek_to_committed_still_skips_a_partition_committed_at_zero(kafka_settings):
+    """aiokafka #1003, the reason for the correction: when this fails, aiokafka has fixed it."""
     topic, group = kafka_settings.topic_raw, "seek-zero"
     produce(kafka_settings, topic, [(None, f"record {n}".encode()) for n in range(5)],
             partition=0)
@@ -54,17 +45,18 @@ def test_seek_to_committed_rewinds_a_partition_committed_at_zero(kafka_settings)
             consumer.assign([tp])
             first = await read_all(consumer, tp, 5)
             await consumer.seek_to_committed()  # what faust does once recovery is over
-            return first, await read_all(consumer, tp, 5)
+            return first, await read_all(consumer, tp, 5, tries=4)
         finally:
             await consumer.stop()
 
     first, again = asyncio.run(read_twice())
-    assert first == again == [0, 1, 2, 3, 4]
+    assert first == [0, 1, 2, 3, 4]
+    assert again == []  # left where the fetcher had got to
 
 
-async def read_all(consumer: AIOKafkaConsumer, tp, count: int) -> list[int]:
+async def read_all(consumer: AIOKafkaConsumer, tp, count: int, tries: int = 20) -> list[int]:
     offsets: list[int] = []
-    for _ in range(20):
+    for _ in range(tries):
         batch = await consumer.getmany(tp, timeout_ms=500)
         offsets += [record.offset for record in batch.get(tp, [])]
         if len(offsets) >= count:
