@@ -6,7 +6,9 @@ STAMP := $(VENV)/.installed
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
-.PHONY: help install system-deps run test test-unit lint bench schema env-example metrics-doc clean
+N ?= 10
+
+.PHONY: help install system-deps run test test-unit test-repeat lint bench schema env-example metrics-doc clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -30,6 +32,9 @@ test: install ## unit, integration and fault tests against a real local Kafka
 
 test-unit: $(STAMP) ## the unit tests only (no broker)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)
+
+test-repeat: install ## every test that starts faust workers N times (fresh broker each), then N times beside a CPU hog
+	$(BIN)/python -m tests.repeat $(N)
 
 lint: $(STAMP) ## ruff, and the JSON Schema files up to date
 	$(BIN)/ruff check services shared tests
