@@ -133,24 +133,37 @@ def ensure_topics(
 
 def commit_start_offsets(settings: KafkaSettings, group_id: str, topics: Iterable[str]) -> int:
     """Commit, for ``group_id``, the earliest offset of every partition of ``topics`` that it
-    has no committed offset for yet; returns how many partitions that was.
+    has no committed offset for yet, or one below the earliest (records deleted by retention
+    before the group processed them: logged as lost); returns how many partitions that was.
 
     The group would start there anyway (``auto_offset_reset=earliest``). But a faust worker
     seeks its partitions to their committed offsets once its tables are recovered, and a
     partition with none keeps the position its fetcher reached meanwhile: the records fetched
     during recovery were dropped, and a worker taking over from one that died before its
-    first commit stalled for good with a backlog. Only an empty group accepts this commit;
-    when workers are already running, the first of them committed every partition.
+    first commit stalled for good with a backlog. A committed offset below the earliest would
+    be jumped over by the first read, which faust does not count as a hole when it is 0 (and
+    Vigie commits nothing past an offset never processed). Only an empty group accepts this
+    commit; when workers are already running, the first of them committed every partition.
     """
     consumer = make_consumer(settings, group_id=group_id, enable_auto_commit=False)
     try:
         partitions = [TopicPartition(topic, partition) for topic in topics
                       for partition in consumer.partitions_for_topic(topic) or ()]
-        missing = [tp for tp in partitions if consumer.committed(tp) is None]
-        if missing:
-            earliest = consumer.beginning_offsets(missing)
-            consumer.commit({tp: OffsetAndMetadata(earliest[tp], "", -1) for tp in missing})
-        return len(missing)
+        if not partitions:
+            return 0
+        earliest = consumer.beginning_offsets(partitions)
+        committed = {tp: consumer.committed(tp) for tp in partitions}
+        behind = {tp: earliest[tp] for tp in partitions
+                  if committed[tp] is None or committed[tp] < earliest[tp]}
+        for tp, offset in committed.items():
+            if offset is not None and offset < earliest[tp]:
+                log.error("%d records deleted by retention before the group processed them",
+                          earliest[tp] - offset, extra={"group": group_id, "topic": tp.topic,
+                                                        "partition": tp.partition})
+        if behind:
+            consumer.commit({tp: OffsetAndMetadata(offset, "", -1)
+                             for tp, offset in behind.items()})
+        return len(behind)
     except KafkaError as exc:  # a running group refuses it: its workers committed already
         log.info("start offsets not committed: %s", exc, extra={"group": group_id})
         return 0

@@ -102,8 +102,11 @@ def commit_from_the_head(new_offset):
     it starts one past the committed offset (it only holds back for a hole of two or more,
     and not at all while the committed offset is 0), so a single record left unacknowledged
     at the head (dropped from a queue, still in flight) is committed over and never read
-    again. A run is now committed only if it starts at the committed offset, or the head is
-    a known hole in the partition (a compacted or transactional topic).
+    again. A run is now committed only if it starts at the committed offset, or faust
+    recorded a hole there: its gaps (offsets its reads jumped over) start one past the
+    committed offset, so a hole right after the head means the head was jumped over too, as
+    when the records from the committed offset on were deleted by retention. On the topics
+    Vigie's agents read (no compaction, no transactions) a record is never followed by a hole.
 
     Relies on: ``_committed_offset``, ``_acked``, ``_acked_index`` and ``_gap`` per partition.
     """
@@ -112,7 +115,8 @@ def commit_from_the_head(new_offset):
         committed = self._committed_offset[tp]
         if (committed is not None and self._acked[tp]
                 and committed not in self._acked_index[tp]
-                and not self._gap[tp].overlaps_point(committed)):
+                and not self._gap[tp].overlaps_point(committed)
+                and not self._gap[tp].overlaps_point(committed + 1)):
             return None
         return new_offset(self, tp)
 

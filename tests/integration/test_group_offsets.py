@@ -12,8 +12,10 @@ import asyncio
 
 from aiokafka import AIOKafkaConsumer
 from aiokafka.structs import TopicPartition as AioTopicPartition
+from kafka import KafkaAdminClient
+from kafka import TopicPartition as KafkaTopicPartition
 
-from vigie.shared.kafka import commit_start_offsets
+from vigie.shared.kafka import client_options, commit_start_offsets
 
 from .faults import committed_offsets, produce
 
@@ -26,6 +28,24 @@ def test_start_offsets_are_committed_once_for_partitions_without_any(kafka_setti
     assert commit_start_offsets(kafka_settings, group, [topic]) == partitions
     assert set(committed_offsets(kafka_settings, group, topic).values()) == {0}
     assert commit_start_offsets(kafka_settings, group, [topic]) == 0
+
+
+def test_a_start_offset_below_the_earliest_moves_up_to_it(kafka_settings, caplog):
+    """Records deleted by retention before the group processed them are lost; the group starts
+    at the earliest record left rather than at an offset no read will ever return."""
+    topic, group = kafka_settings.topic_raw, "start-retention"
+    produce(kafka_settings, topic, [(None, f"record {n}".encode()) for n in range(5)],
+            partition=0)
+    commit_start_offsets(kafka_settings, group, [topic])
+    admin = KafkaAdminClient(**client_options(kafka_settings))
+    try:
+        admin.delete_records({KafkaTopicPartition(topic, 0): 3})
+    finally:
+        admin.close()
+
+    assert commit_start_offsets(kafka_settings, group, [topic]) == 1
+    assert committed_offsets(kafka_settings, group, topic)[0] == 3
+    assert "3 records deleted by retention before the group processed them" in caplog.text
 
 
 def test_aiokafka_seek_to_committed_still_skips_a_partition_committed_at_zero(kafka_settings):

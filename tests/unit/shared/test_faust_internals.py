@@ -58,9 +58,16 @@ def test_a_run_is_committed_only_from_the_committed_offset():
 
 
 def test_a_head_in_a_known_hole_is_committed_over():
-    """A compacted or transactional topic has offsets with no record: faust records them as
-    gaps, which count as acknowledged."""
+    """Offsets with no record (a compacted or transactional topic) are recorded as gaps, which
+    count as acknowledged."""
     assert new_offset(CORRECTED, offsets(10, [12, 13], gap=(10, 12))) == 14
+
+
+def test_a_head_jumped_over_is_committed_over():
+    """The records from the committed offset 10 on were deleted by retention: the first read
+    is 15, and faust records the jump as a gap from 11 (one past the committed offset)."""
+    assert new_offset(ORIGINAL, offsets(10, [15, 16], gap=(11, 15))) == 17
+    assert new_offset(CORRECTED, offsets(10, [15, 16], gap=(11, 15))) == 17
 
 
 def test_nothing_acked_nothing_committed():
