@@ -196,7 +196,9 @@ def main() -> int:
     settings = AlertSettings.from_env()
     metrics = AlertMetrics(CollectorRegistry())
     latest: collections.deque = collections.deque(maxlen=settings.alert_latest_size)
-    prepare_group(settings, settings.alert_app_id, [settings.topic_enriched],
+    consumed = [settings.topic_enriched, *([settings.topic_alerts] if settings.alert_webhook_url
+                                           else [])]  # the webhook reads the alerts back
+    prepare_group(settings, settings.alert_app_id, consumed,
                   {candidates_topic_name(settings): settings.topic_partitions})
     app = build(settings, metrics, load_rulebook(settings, metrics), latest)
     routes = {"/alerts/latest": lambda: (200, list(reversed(latest))),

@@ -76,25 +76,27 @@ def resume_after_seek(method):
 
 
 async def perform_seek(self) -> None:
-    """faust's ``Consumer.perform_seek``, but a partition committed at 0 is sought back to 0
-    and remembered as committed at 0.
+    """faust's ``Consumer.perform_seek``, except that a partition committed at 0 is sought
+    back to 0 and remembered as committed at 0, and the read offset is the one before the
+    committed offset.
 
     aiokafka #1003: ``seek_to_committed`` skips partitions committed at 0 (``offset > 0``), so
     one stayed where its fetcher had got to during recovery, past the records faust then
     dropped: a worker that took over from one that died before its first commit stalled with
-    a backlog. And faust stored 0 as None ("nothing committed"), which turns off the head
-    check of ``commit_from_the_head``. ``prepare_group`` commits a start offset, so every
-    partition the group consumes has one.
+    a backlog. faust stored 0 as None ("nothing committed"), which turned off its own head
+    check. And faust set the read offset, which its fetch loop takes for the last record read,
+    to the committed offset, the next one to read: a first read that jumps over the committed
+    offset (records deleted by retention) was not recorded as a hole, and the commit rule of
+    ``commit_from_the_head`` would then wait for it for ever. ``prepare_group`` commits a
+    start offset, so every partition the group consumes has one.
     """
     committed = await self.seek_to_committed()
-    for tp, offset in committed.items():
-        if offset == 0:
-            await self.seek(tp, 0)
-    self._read_offset.update(
-        {tp: offset if offset is not None and offset >= 0 else None
-         for tp, offset in committed.items()})
-    self._committed_offset.update(
-        {tp: offset for tp, offset in committed.items() if offset is not None and offset >= 0})
+    known = {tp: offset for tp, offset in committed.items() if offset is not None and offset >= 0}
+    at_zero = {tp: 0 for tp, offset in known.items() if offset == 0}
+    if at_zero:
+        await self.seek_wait(at_zero)  # on the consumer's own thread
+    self._read_offset.update({tp: offset - 1 for tp, offset in known.items()})
+    self._committed_offset.update(known)
 
 
 def commit_from_the_head(new_offset):
@@ -190,11 +192,17 @@ def fetch_position(consumer, tp) -> int | None:
 
 
 async def seek_back(app: faust.App) -> None:
-    """Seek every partition back to its committed offset and read all but the paused ones
-    again: what faust does once a recovery is over."""
+    """Seek the stream partitions back to their committed offsets, paused meanwhile (records
+    fetched before the seek would otherwise be delivered after it), as faust does once a
+    recovery is over."""
     consumer = app.consumer
-    await consumer.perform_seek()
-    consumer._set_active_tps(consumer.assignment())
+    changelogs = set(app.tables.changelog_topics)
+    streams = {tp for tp in consumer.assignment() if tp.topic not in changelogs}
+    consumer.pause_partitions(streams)
+    try:
+        await consumer.perform_seek()
+    finally:
+        consumer.resume_partitions(streams)
 
 
 def last_changelog_event(recovery) -> float | None:

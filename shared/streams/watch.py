@@ -109,7 +109,7 @@ class StreamWatch:
         """Update the lag and the stalled partitions; seek back if the worker has stalled
         (call every few seconds)."""
         waiting = self.update_lag(app)
-        self.update_stalled(app, waiting, settings.faust_partition_stall_s)
+        self.update_stalled(app, waiting, settings.faust_partition_stall_s, time.monotonic())
         if self.worker_stalled(app, waiting, settings.faust_read_stall_s):
             log.warning("records wait and nothing moved for %.0f s; seeking back to the"
                         " committed offsets", settings.faust_read_stall_s,
@@ -145,8 +145,10 @@ class StreamWatch:
         self.shown = labels
         return waiting
 
-    def update_stalled(self, app: faust.App, waiting: dict, limit: float) -> None:
-        standing = self.standstill.update(time.monotonic(), waiting)
+    def update_stalled(self, app: faust.App, waiting: dict, limit: float, now: float) -> None:
+        """Count (and log once) the partitions that have stood still for ``limit`` seconds,
+        whether the worker is idle or busy."""
+        standing = self.standstill.update(now, waiting)
         stalled = {tp for tp, seconds in standing.items() if seconds >= limit}
         self.stalled.set(len(stalled))
         if stalled - self.reported:

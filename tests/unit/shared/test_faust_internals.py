@@ -57,17 +57,41 @@ def test_a_run_is_committed_only_from_the_committed_offset():
     assert new_offset(CORRECTED, offsets(0, [0, 1, 2])) == 3
 
 
-def test_a_head_in_a_known_hole_is_committed_over():
-    """Offsets with no record (a compacted or transactional topic) are recorded as gaps, which
-    count as acknowledged."""
-    assert new_offset(CORRECTED, offsets(10, [12, 13], gap=(10, 12))) == 14
+def read(state, offsets: list[int], acked: list[int]) -> None:
+    """Records read by faust's fetch loop after a seek to the committed offset (the read
+    offset as ``perform_seek`` leaves it), with its rule for holes, then acknowledged."""
+    state._read_offset = state._committed_offset[RAW0] - 1
+    for offset in offsets:
+        last = state._read_offset
+        if offset - (last or 0) > 1 and last:  # as in Consumer._drain_messages
+            asyncio.run(Consumer._add_gap(state, RAW0, last + 1, offset))
+        state._read_offset = offset
+    state._acked[RAW0] += acked
+    state._acked_index[RAW0] |= set(acked)
 
 
-def test_a_head_jumped_over_is_committed_over():
-    """The records from the committed offset 10 on were deleted by retention: the first read
-    is 15, and faust records the jump as a gap from 11 (one past the committed offset)."""
-    assert new_offset(ORIGINAL, offsets(10, [15, 16], gap=(11, 15))) == 17
-    assert new_offset(CORRECTED, offsets(10, [15, 16], gap=(11, 15))) == 17
+def commit_all(state) -> int:
+    """Commit as faust's commit loop does, until nothing more is committable."""
+    while (offset := new_offset(CORRECTED, state)) is not None:
+        state._committed_offset[RAW0] = offset
+    return state._committed_offset[RAW0]
+
+
+def test_a_head_the_first_read_jumped_over_is_committed_over():
+    """Records from the committed offset on were deleted by retention: the first read is
+    past it, faust records a hole, and the run after it is committed."""
+    for committed, first in ((10, 11), (10, 15), (0, 5), (0, 1)):
+        state = offsets(committed, [])
+        read(state, [first, first + 1], acked=[first, first + 1])
+        assert commit_all(state) == first + 2
+
+
+def test_a_head_read_but_not_acked_holds_the_commit_whatever_follows():
+    for committed in (10, 0):
+        state = offsets(committed, [])
+        read(state, [committed, committed + 1, committed + 2], acked=[committed + 1,
+                                                                      committed + 2])
+        assert commit_all(state) == committed
 
 
 def test_nothing_acked_nothing_committed():
@@ -87,8 +111,11 @@ class SeekingConsumer:
     async def seek_to_committed(self) -> dict:
         return self.committed
 
-    async def seek(self, tp, offset) -> None:
-        self.seeks.append((tp, offset))
+    async def seek(self, tp, offset) -> None:  # faust's own: runs aiokafka on the event loop
+        self.seeks.append(("seek", tp, offset))
+
+    async def seek_wait(self, partitions: dict) -> None:  # on the consumer's thread
+        self.seeks += [("seek_wait", tp, offset) for tp, offset in partitions.items()]
 
 
 def test_faust_forgets_a_committed_offset_of_zero():
@@ -96,14 +123,15 @@ def test_faust_forgets_a_committed_offset_of_zero():
     asyncio.run(ORIGINAL[Consumer, "perform_seek"](consumer))
     assert consumer._committed_offset[RAW0] is None and consumer._committed_offset[RAW1] == 7
     assert consumer.seeks == []  # it relies on aiokafka's seek, which skips 0
+    assert consumer._read_offset[RAW1] == 7  # the next to read, taken for the last one read
 
 
 def test_a_partition_committed_at_zero_is_sought_there_and_remembered():
     consumer = SeekingConsumer({RAW0: 0, RAW1: 7, RAW2: None})
     asyncio.run(CORRECTED[Consumer, "perform_seek"](consumer))
-    assert consumer.seeks == [(RAW0, 0)]
+    assert consumer.seeks == [("seek_wait", RAW0, 0)]
     assert dict(consumer._committed_offset) == {RAW0: 0, RAW1: 7}
-    assert consumer._read_offset[RAW0] == 0 and consumer._read_offset[RAW1] == 7
+    assert consumer._read_offset[RAW0] == -1 and consumer._read_offset[RAW1] == 6
 
 
 # --- faust-streaming #596: the end of a recovery resumes the streams before the seek ------------

@@ -104,11 +104,14 @@ def test_the_lag_shows_only_partitions_the_worker_owns():
 def test_a_partition_stalled_beyond_the_limit_is_counted_whatever_the_worker_does(caplog):
     registry = CollectorRegistry()
     watch = StreamWatch(registry, "test")
-    watch.busy = 1  # an agent hung on a call: the worker is not idle, the partition still stalls
     raw0 = TP("raw", 0)
     app = fake_app(FakeConsumer({raw0: 50}, {raw0: 40}))
-    watch.update_stalled(app, {raw0: 40}, limit=0.0)
+    with watch.working():  # an agent hung on a call: the partition stalls all the same
+        watch.update_stalled(app, {raw0: 40}, limit=300.0, now=1000.0)
+        watch.update_stalled(app, {raw0: 40}, limit=300.0, now=1299.0)
+        assert samples(registry, "vigie_test_stalled_partitions") == {(None, None): 0}
+        watch.update_stalled(app, {raw0: 40}, limit=300.0, now=1300.0)
     assert samples(registry, "vigie_test_stalled_partitions") == {(None, None): 1}
-    assert "has not moved" in caplog.text
-    watch.update_stalled(app, {raw0: 41}, limit=60.0)  # it moved
+    assert "has not moved for 300 s" in caplog.text
+    watch.update_stalled(app, {raw0: 41}, limit=300.0, now=1310.0)  # it moved
     assert samples(registry, "vigie_test_stalled_partitions") == {(None, None): 0}
