@@ -67,15 +67,18 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("runs", type=int, nargs="?", default=10)
     parser.add_argument("--results-dir", default=str(ROOT / ".vigie" / "repeat"))
-    parser.add_argument("--no-hog", action="store_true", help="skip the round beside a CPU hog")
+    parser.add_argument("--rounds", choices=("both", "alone", "hog"), default="both",
+                        help="run both rounds (default), or only one of them")
     args = parser.parse_args(argv)
     results = Path(args.results_dir)
     results.mkdir(parents=True, exist_ok=True)
     print(f"{len(WORKER_TESTS)} test files, {args.runs} runs each round, on {os.cpu_count()}"
           f" cores; logs in {results}", flush=True)
-    alone = round_of(args.runs, "run", results)
-    summary = [f"{alone} of {args.runs} runs passed"]
-    if not args.no_hog:
+    summary = []
+    if args.rounds in ("both", "alone"):
+        alone = round_of(args.runs, "run", results)
+        summary.append(f"{alone} of {args.runs} runs passed")
+    if args.rounds in ("both", "hog"):
         with cpu_hog():
             hogged = round_of(args.runs, "hog", results)
         summary.append(f"{hogged} of {args.runs} runs passed beside a CPU hog on one core")
