@@ -3,8 +3,8 @@ stream watch reads it again (faust-streaming #606; real broker, real faust).
 
 faust committed the acknowledged records after it as soon as the committed offset reached it:
 one record of 200 was lost that way in a full run of the suite (``test_read_stall``), where
-faust had dropped it from its queues while the next one was processed. ``unacked_worker``
-leaves it unacknowledged on purpose, every time.
+faust had dropped it from its queues while the next one was processed. ``copy_worker`` leaves
+it unacknowledged on purpose, every time.
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ def produce_keys(settings) -> set[bytes]:
 def start_worker(settings, tmp_path, **env: str):
     group = settings.topic_raw.removesuffix(".raw") + "-unacked"
     log = tmp_path / "unacked.log"
-    worker = start_module(settings, "tests.integration.unacked_worker", log_path=log,
-                          UNACKED_APP_ID=group, UNACKED_KEY=SKIPPED,
+    worker = start_module(settings, "tests.integration.copy_worker", log_path=log,
+                          COPY_APP_ID=group, COPY_SKIP_KEY=SKIPPED,
                           VIGIE_FAUST_READ_STALL_S="3", VIGIE_FAUST_SESSION_TIMEOUT_S="6",
                           VIGIE_FAUST_DATA_DIR=str(tmp_path / "faust"), **env)
     return worker, log, group
@@ -63,7 +63,7 @@ def test_with_faust_rule_the_record_is_committed_past_and_lost(kafka_settings, t
     will ever read the skipped record again."""
     settings = kafka_settings
     keys = produce_keys(settings)
-    worker, log, group = start_worker(settings, tmp_path, UNACKED_FAUST_RULE="1")
+    worker, log, group = start_worker(settings, tmp_path, COPY_FAUST_RULE="1")
     try:
         wait_until(lambda: committed_offsets(settings, group, settings.topic_raw)[0]
                    == PER_PARTITION, 120, "the commit of partition 0")
