@@ -221,8 +221,9 @@ class StopAtOnce(faust.Worker):
     offsets of a batch cut short were committed unprocessed: the fault tests lost articles
     that way. Exiting at once turns a stop into a crash, which at-least-once delivery covers:
     what was not committed is redone by the next owner of the partitions (after the group's
-    session timeout), under the same ids. Relies on mode's ``Worker._on_sigterm`` and
-    ``_on_sigint`` being the signal handlers.
+    session timeout), under the same ids. No upstream issue matches it exactly (the closest
+    is robinhood/faust #75, "Should not commit offsets upon crash"). Relies on mode's
+    ``Worker._on_sigterm`` and ``_on_sigint`` being the signal handlers.
     """
 
     def _on_sigterm(self) -> None:
