@@ -93,6 +93,17 @@ def committed_offsets(settings: KafkaSettings, group: str, topic: str) -> dict[i
         consumer.close()
 
 
+def stop_process(process: subprocess.Popen) -> int | None:
+    """SIGTERM, then SIGKILL if it will not stop; the exit code of a clean stop, else None."""
+    process.terminate()
+    try:
+        return process.wait(60)
+    except subprocess.TimeoutExpired:
+        process.kill()
+        process.wait()
+        return None
+
+
 def wait_until(condition: Callable[[], bool], timeout: float, what: str) -> None:
     deadline = time.monotonic() + timeout
     while not condition():

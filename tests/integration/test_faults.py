@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import threading
 import time
 from collections import Counter
@@ -46,6 +45,7 @@ from .faults import (
     produce,
     produce_articles,
     raw_article,
+    stop_process,
     topic_size,
     wait_until,
 )
@@ -332,17 +332,6 @@ def test_broker_outage_during_watch_ingest_loses_nothing(own_broker, outage_sett
     assert exit_code == 0
     record_property("raw_repeats", repeats(records))
     print(f"raw repeats after the outage {repeats(records)}")
-
-
-def stop_process(process: subprocess.Popen) -> int | None:
-    """SIGTERM, then SIGKILL if it will not stop; the exit code of a clean stop, else None."""
-    process.terminate()
-    try:
-        return process.wait(60)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait()
-        return None
 
 
 def check_raw_records(records, expected: dict[str, str]) -> None:

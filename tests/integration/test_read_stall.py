@@ -13,7 +13,7 @@ import time
 
 import pytest
 
-from .faults import collect, has_keys, produce, topic_size, wait_until
+from .faults import collect, has_keys, produce, stop_process, topic_size, wait_until
 from .helpers import start_module
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
@@ -29,11 +29,6 @@ def start_stranded(settings, tmp_path, stall_s: str):
     return start_module(settings, "tests.integration.copy_worker", log_path=log, **env), log
 
 
-def stop(process) -> None:
-    process.terminate()
-    process.wait(30)
-
-
 def test_a_stranded_worker_seeks_back_and_copies_every_record(kafka_settings, tmp_path):
     settings = kafka_settings
     produce(settings, settings.topic_raw, [(f"k{n}".encode(), b"v") for n in range(RECORDS)])
@@ -42,7 +37,7 @@ def test_a_stranded_worker_seeks_back_and_copies_every_record(kafka_settings, tm
         collect(settings, settings.topic_enriched,
                 has_keys({f"k{n}".encode() for n in range(RECORDS)}), timeout=120)
     finally:
-        stop(worker)
+        stop_process(worker)
     text = log.read_text()
     assert "stranded: fetch position at the end" in text
     assert "seeking back to the committed offsets" in text
@@ -59,4 +54,4 @@ def test_without_the_watch_a_stranded_worker_stays_stranded(kafka_settings, tmp_
         time.sleep(10)  # what the watch would have undone within 3 s plus a check
         assert topic_size(settings, settings.topic_enriched) == STRAND_AFTER
     finally:
-        stop(worker)
+        stop_process(worker)

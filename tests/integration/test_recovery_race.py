@@ -16,7 +16,7 @@ import pytest
 
 from vigie.shared.kafka import ensure_topics
 
-from .faults import collect, has_keys, produce, wait_until
+from .faults import collect, has_keys, produce, stop_process, wait_until
 from .helpers import start_module
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
@@ -55,8 +55,7 @@ def test_nothing_is_read_before_the_seek_and_every_record_is_copied(kafka_settin
         collect(settings, settings.topic_enriched,
                 has_keys({f"k{n}".encode() for n in range(RECORDS)}), timeout=120)
     finally:
-        worker.terminate()
-        worker.wait(30)
+        stop_process(worker)
     assert "Restoring state from changelog topics" in log.read_text()  # the fetcher ran
     assert logged(log, "active at the seek") and max(logged(log, "active at the seek")) == 0
     assert read_before_seeks(log) and max(read_before_seeks(log)) == 0
@@ -72,7 +71,6 @@ def test_in_faust_order_records_are_read_before_the_seek(kafka_settings, tmp_pat
     try:
         wait_until(lambda: read_before_seeks(log), 150, "the seek")
     finally:
-        worker.terminate()
-        worker.wait(30)
+        stop_process(worker)
     assert logged(log, "active at the seek")[0] > 0  # the first seek: the end of recovery
     assert read_before_seeks(log)[0] > 0

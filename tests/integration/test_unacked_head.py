@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from .faults import collect, committed_offsets, has_keys, produce, wait_until
+from .faults import collect, committed_offsets, has_keys, produce, stop_process, wait_until
 from .helpers import start_module
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
@@ -38,11 +38,6 @@ def start_worker(settings, tmp_path, **env: str):
     return worker, log, group
 
 
-def stop(worker) -> None:
-    worker.terminate()
-    worker.wait(30)
-
-
 def test_a_record_left_unacknowledged_is_read_again(kafka_settings, tmp_path):
     settings = kafka_settings
     keys = produce_keys(settings)
@@ -52,7 +47,7 @@ def test_a_record_left_unacknowledged_is_read_again(kafka_settings, tmp_path):
         wait_until(lambda: committed_offsets(settings, group, settings.topic_raw)[0]
                    == PER_PARTITION, 60, "the commit of partition 0")
     finally:
-        stop(worker)
+        stop_process(worker)
     text = log.read_text()
     assert "left unacknowledged: offset 2" in text
     assert "seeking back to the committed offsets" in text
@@ -70,6 +65,6 @@ def test_with_faust_rule_the_record_is_committed_past_and_lost(kafka_settings, t
         records = collect(settings, settings.topic_enriched,
                           has_keys(keys - {SKIPPED.encode()}), timeout=60)
     finally:
-        stop(worker)
+        stop_process(worker)
     assert "left unacknowledged: offset 2" in log.read_text()
     assert SKIPPED.encode() not in {r.key for r in records}
