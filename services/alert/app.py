@@ -7,9 +7,10 @@ Two agents, so "once per story" holds across partitions and workers:
   ``<app id>.candidates`` topic **keyed by alert id**, so every candidate of one alert id lands
   in the same partition, whoever found it.
 * ``publish`` consumes the candidates with a changelog-backed table of the alert ids already
-  published (co-partitioned: same key, same partition), publishes the first, suppresses the
-  rest. The alert is sent before its id is recorded: a crash in between repeats an alert under
-  the same id (never loses one), and subscribers that key on ``id`` see it once.
+  published within the window (co-partitioned: same key, same partition; ``published``),
+  publishes the first, suppresses the rest. The alert is sent before its id is recorded: a
+  crash in between repeats an alert under the same id (never loses one), and subscribers that
+  key on ``id`` see it once.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import time
 import msgspec
 from prometheus_client import CollectorRegistry
 
+from vigie.shared.expiry import event_time
 from vigie.shared.messages import (
     Alert,
     EnrichedArticle,
@@ -36,6 +38,7 @@ from vigie.shared.messages import (
 )
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
+    CHANGELOG_CONFIGS,
     health_route,
     make_app,
     prepare_group,
@@ -45,6 +48,7 @@ from vigie.shared.streams import (
 
 from .evaluate import Evaluator
 from .metrics import AlertMetrics
+from .published import PublishedIds
 from .rules import RuleBook
 from .settings import AlertSettings
 
@@ -80,7 +84,9 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
                            partitions=settings.topic_partitions)
     alerts_topic = app.topic(settings.topic_alerts)
     dlq = app.topic(settings.topic_dlq)
-    published = app.Table("published", key_type=str)  # JSON keys and values
+    published = PublishedIds(app.Table("published", key_type=str,  # JSON keys and values
+                                       extra_topic_configs=CHANGELOG_CONFIGS),
+                             settings.dedup_window_s)
     route_topics: dict[str, object] = {}
 
     def route(name: str):
@@ -111,7 +117,8 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
         async for event in stream.events():
             envelope = decode_envelope(event.value)
             alert = envelope["alert"]
-            if published.get(alert.id):
+            at = event_time(alert.article.published, alert.detected_at, settings.dedup_window_s)
+            if published.seen(alert.id, at):
                 metrics.suppressed.inc()
                 continue
             stamp_latency(alert)
@@ -119,7 +126,8 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
             await alerts_topic.send(key=alert.id.encode(), value=value)
             if envelope["topic"]:
                 await route(envelope["topic"]).send(key=alert.id.encode(), value=value)
-            published[alert.id] = alert.detected_at
+            published.record(alert.id, at, event.message.partition)
+            metrics.published_keys.set(len(published))
             metrics.alerts.labels(alert.rule.id, alert.rule.severity).inc()
             metrics.latency.observe(alert.latency_ms / 1000)
             if latest is not None:

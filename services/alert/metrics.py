@@ -31,6 +31,11 @@ class AlertMetrics:
             "Alerts not published again: the same rule and story already alerted",
             registry=registry,
         )
+        self.published_keys = Gauge(
+            "vigie_alert_published_keys",
+            "Alert ids this worker remembers as published (those within the window)",
+            registry=registry,
+        )
         self.evaluation_duration = Histogram(
             "vigie_alert_rule_evaluation_duration_seconds",
             "Time to evaluate every rule on one article",

@@ -22,6 +22,7 @@ from collections import deque
 
 from prometheus_client import CollectorRegistry
 
+from vigie.shared.expiry import event_time
 from vigie.shared.messages import (
     EnrichedArticle,
     InvalidMessage,
@@ -34,6 +35,7 @@ from vigie.shared.messages import (
 )
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
+    CHANGELOG_CONFIGS,
     health_route,
     make_app,
     prepare_group,
@@ -72,7 +74,8 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
     dedup_topic = app.topic(dedup_topic_name(settings), partitions=1, internal=True)
     enriched_topic = app.topic(settings.topic_enriched)
     dlq = app.topic(settings.topic_dlq)
-    table = app.Table("dedup", partitions=1, key_type=str)  # JSON keys and values
+    table = app.Table("dedup", partitions=1, key_type=str,  # JSON keys and values
+                      extra_topic_configs=CHANGELOG_CONFIGS)
 
     async def reject(event, error: BaseException) -> None:
         metrics.failed.labels(failure_reason(error)).inc()
@@ -140,15 +143,20 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
 
     @app.agent(dedup_topic)
     async def deduplicate(stream):
-        index = DedupIndex(table)
+        index = DedupIndex(table, window_s=settings.dedup_window_s)
         async for event in stream.events():
             try:
                 article = decode(event.value, EnrichedArticle)
+                at = event_time(article.published, article.ingested_at, settings.dedup_window_s)
             except InvalidMessage as exc:
                 await reject(event, exc)
                 continue
+            if not index.in_step:  # a take-over: the band index is rebuilt from the table
+                for _ in index.rebuild():
+                    await asyncio.sleep(0)
             article.duplicate_of, article.near_duplicate_of = index.check(
-                article.id, article.hashes)
+                article.id, article.hashes, at)
+            metrics.dedup_keys.set(len(table))
             if article.duplicate_of:
                 metrics.duplicates.labels("exact").inc()
             elif article.near_duplicate_of:

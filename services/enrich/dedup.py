@@ -6,12 +6,13 @@
 - ``near``: a MinHash of the word 3-shingles of the folded text, 64 permutations, written
   ``mh1:`` + base64 of 64 little-endian uint32 (the prefix names the scheme).
 
-``DedupIndex(mapping).check(article_id, hashes)`` returns ``(duplicate_of, near_duplicate_of)``
-and records the article. The mapping (a faust Table in the worker) holds only JSON values:
-``x:<exact>`` → first id; ``s:<id>`` → [near signature, id of the first article of its group];
-and, in memory only, ``b:<band>:<hex>`` → ids whose signature has that LSH band (32 bands of
-2 rows), derived from the ``s:`` entries. A lookup reads 32 band buckets and the signatures of
-the candidates found there: sub-linear.
+``DedupIndex(mapping).check(article_id, hashes, at)`` returns ``(duplicate_of,
+near_duplicate_of)`` and records the article, of event time ``at``, among those seen within the
+window (``VIGIE_DEDUP_WINDOW_DAYS``). The mapping (a faust Table in the worker) holds only JSON
+values: ``x:<exact>`` → [first id, time]; ``s:<id>`` → [near signature, id of the first article
+of its group, time]; and, in memory only, the LSH band buckets (32 bands of 2 rows) → ids whose
+signature has that band, derived from the ``s:`` entries. A lookup reads 32 band buckets and
+the signatures of the candidates found there: sub-linear.
 
 Near duplicate = estimated Jaccard similarity of 3-shingles >= ``NEAR_THRESHOLD`` (0.4),
 chosen from these measurements (``tests/eval_enrich.py`` and the unit tests):
@@ -35,11 +36,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import re
-from collections.abc import MutableMapping
+from collections.abc import Iterator, MutableMapping
 
 import numpy as np
 from datasketch import MinHash
 
+from vigie.shared.expiry import DAY_S, Expiry
 from vigie.shared.messages import Hashes
 from vigie.shared.text import fold_text
 
@@ -48,6 +50,8 @@ PERMUTATIONS = 64
 BANDS, ROWS = 32, 2
 NEAR_THRESHOLD = 0.4
 MAX_BUCKET = 50  # the earliest ids of a band bucket are the ones worth pointing to
+EXPIRED_PER_CHECK = 8  # a check adds two entries; deleting up to eight drains any backlog
+REBUILD_STEP = 5_000  # entries indexed between two yields to the event loop
 SCHEME = "mh1:"
 WORD = re.compile(r"\w+")
 
@@ -95,77 +99,150 @@ def signatures(text: str) -> Hashes:
     return Hashes(exact=exact, near=encode_near(minhash_values(text, folded=folded)))
 
 
-def band_keys(near: str) -> list[str]:
-    values = decode_near(near)
-    return [f"b:{band}:{values[band * ROWS:(band + 1) * ROWS].tobytes().hex()}"
-            for band in range(BANDS)]
+def band_keys(near: str) -> list[int]:
+    """The signature's 32 LSH bands, each as one int (band number in the low 5 bits): small
+    dictionary keys, since the index holds 32 per article in the window."""
+    values = decode_near(near).view("<u8").tolist()  # one uint64 per band of 2 rows
+    return [(value << 5) | band for band, value in enumerate(values)]
 
 
 class DedupIndex:
-    """First-seen ids per exact hash and per near-duplicate group, in any mutable mapping.
+    """First-seen ids per exact hash and per near-duplicate group, over a window of event time.
 
-    The mapping (the changelog-backed table) holds only ``x:`` and ``s:`` keys: two writes per
-    new article. The LSH band buckets are derived from the ``s:`` entries and kept in memory,
-    rebuilt whenever the mapping changed behind the index's back (recovery after a restart or
-    a rebalance), so the changelog carries no bucket rewrites. Values are always re-assigned,
-    never mutated in place, so the changelog records every change.
+    The mapping (the changelog-backed table) holds only JSON values, two entries per new
+    article: ``x:<exact>`` → [first id, time] and ``s:<id>`` → [near signature, id of the first
+    article of its group, time]. Entries older than the window (``vigie.shared.expiry``)
+    no longer count and are deleted a few per check, so the table follows the window. The LSH
+    band buckets are derived from the ``s:`` entries and kept in memory only, rebuilt whenever
+    the mapping changed behind the index's back (recovery after a restart or a rebalance), so
+    the changelog carries no bucket rewrites. Values are always re-assigned, never mutated in
+    place, so the changelog records every change.
     """
 
-    def __init__(self, mapping: MutableMapping[str, object], threshold: float = NEAR_THRESHOLD):
+    def __init__(self, mapping: MutableMapping[str, object], threshold: float = NEAR_THRESHOLD,
+                 window_s: float = 7 * DAY_S):
         self.mapping = mapping
         self.threshold = threshold
-        self._buckets: dict[str, list[str]] = {}
+        self.expiry = Expiry(window_s)
+        self._buckets: dict[int, str | list[str]] = {}
         self._known_size = -1  # the mapping's size when the buckets were last in step
 
-    def check(self, article_id: str, hashes: Hashes) -> tuple[str | None, str | None]:
-        if len(self.mapping) != self._known_size:
-            self._rebuild_buckets()
+    @property
+    def in_step(self) -> bool:
+        return len(self.mapping) == self._known_size
+
+    def rebuild(self) -> Iterator[None]:
+        """Rebuild the buckets and the expiry order from the mapping, one step per
+        ``REBUILD_STEP`` entries: a worker awaits between steps, so that a take-over's rebuild
+        never holds the event loop (heartbeats, metrics) for long."""
+        self._buckets = {}
+        self.expiry.reset()
+        entries = list(self.mapping.items())
+        for start in range(0, len(entries), REBUILD_STEP):
+            for key, value in entries[start:start + REBUILD_STEP]:
+                at = _time_of(value)
+                self.expiry.observe(at or 0.0)
+                self.expiry.track(0, at, key)
+                if key.startswith("s:"):
+                    self._index(key[2:], value[0])
+            yield
+        self._known_size = len(self.mapping)
+
+    def check(self, article_id: str, hashes: Hashes, at: float = 0.0) -> tuple[str | None, str | None]:
+        """The verdicts for an article of event time ``at`` (epoch seconds), recorded."""
+        if not self.in_step:
+            for _ in self.rebuild():
+                pass
+        self.expiry.observe(at)
         try:
-            return self._check(article_id, hashes)
+            return self._check(article_id, hashes, at)
         finally:
+            self._expire()
             self._known_size = len(self.mapping)
 
-    def _check(self, article_id: str, hashes: Hashes) -> tuple[str | None, str | None]:
-        first_exact = self.mapping.get(f"x:{hashes.exact}")
+    def _check(self, article_id: str, hashes: Hashes, at: float) -> tuple[str | None, str | None]:
+        exact_key = f"x:{hashes.exact}"
+        first_exact = self._live(exact_key)
         if first_exact is None:
-            self.mapping[f"x:{hashes.exact}"] = article_id
-        elif first_exact != article_id:
-            return first_exact, None
-        recorded = self.mapping.get(f"s:{article_id}")
+            self._record(exact_key, [article_id, at])
+        elif first_exact[0] != article_id:
+            return first_exact[0], None
+        recorded = self._live(f"s:{article_id}")
         if recorded is not None:  # redelivery: same verdict as the first time
             root = recorded[1]
             return None, (root if root != article_id else None)
         root = self._near_root(article_id, hashes.near)
-        self.mapping[f"s:{article_id}"] = [hashes.near, root or article_id]
+        self._record(f"s:{article_id}", [hashes.near, root or article_id, at])
         self._index(article_id, hashes.near)
         return None, root
 
-    def _rebuild_buckets(self) -> None:
-        self._buckets = {}
-        for key, value in list(self.mapping.items()):
+    def _live(self, key: str) -> list | None:
+        value = self.mapping.get(key)
+        if value is None or not self.expiry.is_live(_time_of(value)):
+            return None
+        return value
+
+    def _record(self, key: str, value: list) -> None:
+        self.mapping[key] = value
+        self.expiry.track(0, value[-1], key)
+
+    def _expire(self) -> None:
+        """Delete a few entries that left the window (more than a check adds, so a backlog
+        drains); an entry rewritten since it was tracked stays."""
+        for key in self.expiry.due(0, EXPIRED_PER_CHECK):
+            value = self.mapping.get(key)
+            if value is None or self.expiry.is_live(_time_of(value)):
+                continue
+            del self.mapping[key]
             if key.startswith("s:"):
-                self._index(key[2:], value[0])
+                self._unindex(key[2:], value[0])
 
     def _index(self, article_id: str, near: str) -> None:
         for key in band_keys(near):
-            bucket = self._buckets.setdefault(key, [])
-            if article_id not in bucket and len(bucket) < MAX_BUCKET:
+            bucket = self._buckets.get(key)
+            if bucket is None:
+                self._buckets[key] = article_id  # most buckets hold one id: no list for them
+            elif isinstance(bucket, str):
+                if bucket != article_id:
+                    self._buckets[key] = [bucket, article_id]
+            elif article_id not in bucket and len(bucket) < MAX_BUCKET:
                 bucket.append(article_id)
+
+    def _unindex(self, article_id: str, near: str) -> None:
+        for key in band_keys(near):
+            bucket = self._buckets.get(key)
+            if bucket == article_id:
+                del self._buckets[key]
+            elif isinstance(bucket, list) and article_id in bucket:
+                bucket.remove(article_id)
+                if len(bucket) == 1:
+                    self._buckets[key] = bucket[0]
 
     def _candidates(self, article_id: str, near: str) -> list[str]:
         seen: dict[str, None] = {}
         for key in band_keys(near):
-            for other in self._buckets.get(key, ()):
+            bucket = self._buckets.get(key, ())
+            for other in ((bucket,) if isinstance(bucket, str) else bucket):
                 if other != article_id:
                     seen.setdefault(other)
         return list(seen)
 
     def _near_root(self, article_id: str, near: str) -> str | None:
-        """The group's first article among sufficiently similar candidates, if any."""
+        """The group's first article among sufficiently similar live candidates, if any."""
         best: tuple[float, str] | None = None
         for other in self._candidates(article_id, near):
-            other_near, other_root = self.mapping[f"s:{other}"]
-            score = similarity(near, other_near)
+            recorded = self._live(f"s:{other}")
+            if recorded is None:
+                continue
+            score = similarity(near, recorded[0])
             if score >= self.threshold and (best is None or score > best[0]):
-                best = (score, other_root)
+                best = (score, recorded[1])
         return best[1] if best else None
+
+
+def _time_of(value) -> float | None:
+    """An entry's event time; None for an entry written before entries had one (a string, or
+    a list without it), which is then out of every window."""
+    if isinstance(value, list) and len(value) in (2, 3) and isinstance(value[-1], (int, float)):
+        return float(value[-1])
+    return None

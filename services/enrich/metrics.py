@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from vigie.shared.messages import FAILURE_REASONS
 from vigie.shared.metrics import DURATION_BUCKETS
@@ -36,6 +36,11 @@ class EnrichMetrics:
         self.duplicates = Counter(
             "vigie_enrich_duplicates_total", "Articles flagged as duplicates, by kind",
             ["kind"], registry=registry,
+        )
+        self.dedup_keys = Gauge(
+            "vigie_enrich_dedup_keys",
+            "Entries of the dedup table on this worker (two per article in the window)",
+            registry=registry,
         )
         self.languages = Counter(
             "vigie_enrich_articles_by_language_total", "Articles by detected language",

@@ -12,11 +12,11 @@ job:
   corrections of faust's offset handling, and the version guard).
 """
 
-from .app import make_app, prepare_group
+from .app import CHANGELOG_CONFIGS, make_app, prepare_group
 from .dead_letters import send_dead_letter
 from .settings import StreamSettings
 from .watch import StreamWatch
 from .worker import RESTART_STATUS, health_route, run_worker
 
-__all__ = ["RESTART_STATUS", "StreamSettings", "StreamWatch", "health_route", "make_app",
+__all__ = ["CHANGELOG_CONFIGS", "RESTART_STATUS", "StreamSettings", "StreamWatch", "health_route", "make_app",
            "prepare_group", "run_worker", "send_dead_letter"]

@@ -25,6 +25,10 @@ from .settings import StreamSettings
 # Kafka refuses group session timeouts under its group.min.session.timeout.ms (6 s by default).
 MIN_SESSION_TIMEOUT_S = 6.0
 PRODUCER_LINGER_S = 0.005
+STORES = ("memory://", "rocksdb://")
+# Table changelogs roll a segment every 64 MiB rather than Kafka's 1 GiB: compaction cleans
+# only rolled segments, so the tombstones of expired entries free the disk that much sooner.
+CHANGELOG_CONFIGS = {"segment.bytes": 64 * 1024 * 1024}
 
 
 def make_app(settings: StreamSettings, app_id: str) -> faust.App:
@@ -33,6 +37,8 @@ def make_app(settings: StreamSettings, app_id: str) -> faust.App:
     if settings.faust_session_timeout_s < MIN_SESSION_TIMEOUT_S:
         raise ConfigError(f"VIGIE_FAUST_SESSION_TIMEOUT_S must be at least {MIN_SESSION_TIMEOUT_S}"
                           " (the broker refuses shorter sessions)")
+    if settings.faust_table_store not in STORES:
+        raise ConfigError(f"VIGIE_FAUST_TABLE_STORE must be one of {', '.join(STORES)}")
     faust_internals.check_versions(settings.faust_allow_untested)
     faust_internals.apply()
     datadir = Path(settings.faust_data_dir) / app_id
@@ -41,7 +47,7 @@ def make_app(settings: StreamSettings, app_id: str) -> faust.App:
         app_id,
         **faust_options(settings),
         datadir=str(datadir),
-        store="memory://",
+        store=settings.faust_table_store,
         value_serializer="raw",
         key_serializer="raw",
         web_enabled=False,

@@ -11,7 +11,19 @@ from ..config import KafkaSettings, setting
 class StreamSettings(KafkaSettings):
     """Settings of every faust worker."""
 
+    @property
+    def dedup_window_s(self) -> float:
+        return self.dedup_window_days * 86_400
+
     faust_data_dir: str = setting(".vigie/faust", "where workers keep table state (per app id)")
+    dedup_window_days: float = setting(
+        7.0, "how long, in event time, an article counts for deduplication (enrich) and an alert"
+             " id for publish-once (alert); older table entries are deleted"
+    )
+    faust_table_store: str = setting(
+        "memory://", "where workers keep tables between changelog writes: memory:// (a"
+                     " take-over replays the compacted changelog) or rocksdb:// (needs rocksdict)"
+    )
     faust_session_timeout_s: float = setting(
         15.0, "how long the group waits for a silent worker before moving its partitions"
     )

@@ -86,3 +86,67 @@ def test_state_is_json_serialisable(seeds):
     again = DedupIndex(restored)
     assert again.check("late-copy", signatures(seeds["002"].text)) == ("002", None)
     assert again.check("late-near", signatures(seeds["002"].text + BOILERPLATE)) == (None, "002")
+
+
+DAY = 86_400.0
+
+
+def test_copies_count_within_the_window_only(seeds):
+    index = DedupIndex({}, window_s=7 * DAY)
+    text = seeds["003"].text
+    assert index.check("original", signatures(text), at=0.0) == (None, None)
+    assert index.check("copy", signatures(text), at=6 * DAY) == ("original", None)
+    assert index.check("near", signatures(text + BOILERPLATE), at=6 * DAY) == (None, "original")
+    # eight days on, the original is out of the window, its near copy is not: the group lives
+    assert index.check("late", signatures(text), at=8 * DAY) == (None, "original")
+    # once every member left the window, a copy starts a new group
+    assert index.check("fresh", signatures(text), at=16 * DAY) == (None, None)
+    assert index.check("fresh-near", signatures(text + BOILERPLATE), at=16 * DAY) == (None, "fresh")
+
+
+def test_the_table_follows_the_window(seeds):
+    """Ten windows of articles, two a day: the table never holds much more than one window's
+    entries (two per article), and the band index forgets what the table forgot."""
+    table: dict = {}
+    index = DedupIndex(table, window_s=7 * DAY)
+    texts = [a.text for a in seeds.values()]
+    sizes = []
+    for day in range(70):
+        for n in range(2):
+            text = f"Dépêche {day}-{n}. " + texts[(2 * day + n) % len(texts)] + f" Fin {day}-{n}."
+            index.check(f"{day}-{n}", signatures(text), at=day * DAY + n)
+        sizes.append(len(table))
+    assert max(sizes[20:]) <= 2 * 2 * 8  # entries of the last 7-8 days
+    assert len(index._buckets) <= 32 * 2 * 8
+    assert all(key[2:].split("-")[0] in {str(d) for d in range(61, 70)} for key in table
+               if key.startswith("s:"))
+
+
+def test_a_recovered_table_rebuilds_in_steps_and_keeps_the_window(seeds, monkeypatch):
+    import vigie.enrich.dedup as dedup
+
+    monkeypatch.setattr(dedup, "REBUILD_STEP", 3)
+    table: dict = {}
+    first = DedupIndex(table, window_s=7 * DAY)
+    for n, (key, article) in enumerate(seeds.items()):
+        first.check(key, signatures(article.text), at=n * DAY)
+    restored = DedupIndex(json.loads(json.dumps(table)), window_s=7 * DAY)
+    assert not restored.in_step
+    steps = sum(1 for _ in restored.rebuild())
+    assert restored.in_step and steps == -(-len(table) // 3)
+    keys = list(seeds)
+    last = len(keys) - 1
+    assert restored.check("copy-of-last", signatures(seeds[keys[last]].text),
+                          at=last * DAY) == (keys[last], None)
+    if last >= 8:  # the first seed left the window when the last arrived
+        assert restored.check("copy-of-first", signatures(seeds[keys[0]].text),
+                              at=last * DAY) == (None, None)
+
+
+def test_entries_without_a_time_leave_at_once(seeds):
+    text = seeds["001"].text
+    hashes = signatures(text)
+    table = {f"x:{hashes.exact}": "old", "s:old": [hashes.near, "old"]}  # an earlier version's
+    index = DedupIndex(table, window_s=7 * DAY)
+    assert index.check("new", hashes, at=DAY) == (None, None)
+    assert "s:old" not in table and table[f"x:{hashes.exact}"] == ["new", DAY]
