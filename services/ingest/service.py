@@ -20,6 +20,7 @@ from vigie.shared.service import start_service, stop_on_signals
 from .metrics import IngestMetrics
 from .publish import Publisher
 from .settings import IngestSettings
+from .state_topic import StateTopic
 from .watch import FolderIngest
 
 log = logging.getLogger(__name__)
@@ -37,24 +38,29 @@ def _running(settings: IngestSettings):
         server.stop()
 
 
-def _folder_ingest(settings, paths, metrics) -> FolderIngest:
+def _folder_ingest(settings, paths, metrics, *, watch: bool) -> FolderIngest:
+    """Folders to ingest; a watch keeps what it published in the watch state topic."""
     publisher = Publisher(settings, metrics,
                           delivery_timeout_ms=settings.ingest_delivery_timeout_s * 1000)
+    state = None
+    if watch:
+        state = StateTopic(settings, settings.ingest_watch_state_topic)
+        state.ensure()
     return FolderIngest([Path(p) for p in paths], publisher, metrics,
-                        settings.ingest_max_file_bytes)
+                        settings.ingest_max_file_bytes, state)
 
 
 def run_files(settings: IngestSettings, paths: list[str], *, watch: bool) -> int:
     """Publish every file under ``paths``; with ``watch``, keep publishing new or changed files."""
     with _running(settings) as (metrics, stop):
-        ingest = _folder_ingest(settings, paths, metrics)
+        ingest = _folder_ingest(settings, paths, metrics, watch=watch)
         try:
             if watch:
                 ingest.watch(settings.ingest_watch_interval_s, stop)
             else:
                 log.info("published %d article(s)", ingest.scan())
         finally:
-            ingest.publisher.close()
+            ingest.close()
     return 0
 
 
@@ -75,7 +81,7 @@ def serve(settings: IngestSettings) -> int:
         raise ConfigError(f"VIGIE_FEEDS_FILE: no such file: {settings.feeds_file}")
     with _running(settings) as (metrics, stop):
         ingest = _folder_ingest(settings, [d for d in settings.ingest_watch_dirs
-                                           if Path(d).exists()], metrics)
+                                           if Path(d).exists()], metrics, watch=True)
         watcher = threading.Thread(
             target=ingest.watch, args=(settings.ingest_watch_interval_s, stop), daemon=True
         )
@@ -88,5 +94,5 @@ def serve(settings: IngestSettings) -> int:
         finally:
             stop.set()
             watcher.join()
-            ingest.publisher.close()
+            ingest.close()
     return 0

@@ -17,6 +17,10 @@ class IngestSettings(KafkaSettings):
     ingest_metrics_port: int = setting(9101, "port of ingest's /metrics and /healthz")
     ingest_max_file_bytes: int = setting(2_000_000, "larger files are skipped and counted")
     ingest_watch_interval_s: float = setting(1.0, "how often --watch scans its folders")
+    ingest_watch_state_topic: str = setting(
+        "vigie.ingest.watch-state", "compacted topic of what --watch published (path → revision),"
+                                    " so a restart publishes only new and changed files"
+    )
     ingest_delivery_timeout_s: int = setting(
         600, "how long an article is retried while the broker is unreachable"
     )

@@ -1,4 +1,9 @@
-"""Ingesting folders: once, or watching them for new and changed files."""
+"""Ingesting folders: once, or watching them for new and changed files.
+
+With a state topic (``ingest --watch`` and ``ingest serve``), what was published, root-relative
+path → revision, is kept in a compacted topic (``vigie.ingest.state_topic``), so a restart
+reads every file again but publishes only the new and the changed ones.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +11,15 @@ import logging
 import threading
 from pathlib import Path
 
+from kafka.errors import KafkaError
+
+from vigie.shared.ids import article_id
+from vigie.shared.messages import RawArticle
+
 from .files import FileRejected, news_files, read_article
 from .metrics import IngestMetrics
 from .publish import Publisher, PublishError
+from .state_topic import StateTopic
 
 log = logging.getLogger(__name__)
 
@@ -17,13 +28,17 @@ class FolderIngest:
     """Publishes every file under some roots; remembers what it sent so --watch sends changes."""
 
     def __init__(self, roots: list[Path], publisher: Publisher, metrics: IngestMetrics,
-                 max_bytes: int) -> None:
+                 max_bytes: int, state: StateTopic | None = None) -> None:
         self.roots = [root.resolve() for root in roots]
         self.publisher = publisher
         self.metrics = metrics
         self.max_bytes = max_bytes
+        self.state = state
         self._seen: dict[Path, tuple[float, int]] = {}
-        self._revisions: dict[str, str] = {}
+        self._revisions: dict[str, str] = {}  # article id → revision published
+        if state is not None:
+            for path, revision in state.load().items():
+                self._revisions[article_id("file", path)] = revision.decode("utf-8", "replace")
 
     def scan(self) -> int:
         """Publish new or changed files; returns how many articles were published.
@@ -32,27 +47,40 @@ class FolderIngest:
         next scan reads them again (same ids), so an outage longer than the delivery timeout
         delays articles instead of losing them.
         """
-        sent: list[tuple[Path, str]] = []
+        sent: list[tuple[Path, RawArticle]] = []
         for root in self.roots:
             for path in news_files(root):
                 stamp = _stamp(path)
                 if stamp is None or self._seen.get(path) == stamp:
                     continue
                 self._seen[path] = stamp
-                article_id = self._ingest(path, root)
-                if article_id:
-                    sent.append((path, article_id))
+                article = self._ingest(path, root)
+                if article:
+                    sent.append((path, article))
         try:
             self.publisher.flush()
         except PublishError:
-            for path, article_id in sent:
+            for path, article in sent:
                 self._seen.pop(path, None)
-                self._revisions.pop(article_id, None)
+                self._revisions.pop(article.id, None)
             raise
+        self._remember([article for _, article in sent])
         return len(sent)
 
-    def _ingest(self, path: Path, root: Path) -> str | None:
-        """Publish one file; returns its article id, or None if it was skipped."""
+    def _remember(self, articles: list[RawArticle]) -> None:
+        """Record acknowledged files in the state topic; if that fails, a restart publishes
+        them once more (same ids), which is all it costs."""
+        if self.state is None or not articles:
+            return
+        try:
+            for article in articles:
+                self.state.save(article.source.path, article.revision.encode())
+            self.state.flush()
+        except KafkaError as exc:
+            log.warning("watch state not saved; a restart republishes these files: %s", exc)
+
+    def _ingest(self, path: Path, root: Path) -> RawArticle | None:
+        """Publish one file; returns its article, or None if it was skipped."""
         try:
             article = read_article(path, root, self.max_bytes)
         except FileRejected as exc:
@@ -66,7 +94,14 @@ class FolderIngest:
         self.publisher.publish(article)
         self.metrics.files.labels("published").inc()
         log.info("file published", extra={"path": article.source.path, "article_id": article.id})
-        return article.id
+        return article
+
+    def close(self) -> None:
+        try:
+            self.publisher.close()
+        finally:
+            if self.state is not None:
+                self.state.close()
 
     def watch(self, interval: float, stop: threading.Event) -> None:
         """Scan until ``stop`` is set; a file still being written is re-read when it changes."""

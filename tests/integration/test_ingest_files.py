@@ -103,3 +103,44 @@ def scrape(port: int, wait: float = 10.0) -> dict[str, float]:
             name, value = line.rsplit(" ", 1)
             samples[name] = float(value)
     return samples
+
+
+def test_a_watch_restart_publishes_only_new_and_changed_files(kafka_settings, tmp_path):
+    folder = tmp_path / "inbox"
+    folder.mkdir()
+    for name in ("same.txt", "edited.txt"):
+        (folder / name).write_text(f"Titre {name}\nUne alerte aérienne à Kyiv.", "utf-8")
+
+    def watch_once(expect_published: int, expect_unchanged: int, run: int) -> None:
+        """Start a watch, let its first scan finish (its counters say so), stop it."""
+        port = free_port()
+        process = start_vigie(kafka_settings, "ingest", "files", str(folder), "--watch",
+                              log_path=tmp_path / f"ingest-{run}.log",
+                              VIGIE_INGEST_METRICS_PORT=str(port))
+        try:
+            deadline = time.monotonic() + 60
+            while True:
+                metrics = scrape(port, wait=30)
+                counts = (metrics.get('vigie_ingest_files_total{result="published"}', 0),
+                          metrics.get('vigie_ingest_files_total{result="unchanged"}', 0))
+                if counts == (expect_published, expect_unchanged):
+                    break
+                assert time.monotonic() < deadline, counts
+                time.sleep(0.2)
+        finally:
+            process.terminate()
+            assert process.wait(30) == 0
+
+    watch_once(expect_published=2, expect_unchanged=0, run=1)
+    (folder / "edited.txt").write_text("Titre edited.txt\nFin de l'alerte à Kyiv.", "utf-8")
+    (folder / "new.txt").write_text("Titre new.txt\nUn nouvel article arrive.", "utf-8")
+    watch_once(expect_published=2, expect_unchanged=1, run=2)
+
+    articles, _ = seed_articles(kafka_settings, expect=4)
+    assert sorted(a.source.path for a in articles) == [
+        "edited.txt", "edited.txt", "new.txt", "same.txt"]
+    assert len(read_topic(kafka_settings, kafka_settings.topic_raw, idle=2.0)) == 4
+    state = {r.key.decode(): r.value.decode() for r in
+             read_topic(kafka_settings, kafka_settings.topic_raw + ".watch-state", idle=1.0)}
+    latest = {a.source.path: a.revision for a in articles}  # the last of each path wins
+    assert state == latest

@@ -41,10 +41,9 @@ def run(settings: IngestSettings, feeds_path: str, *, once: bool, metrics: Inges
     """
     feeds = load_feed_list(feeds_path, default_interval_s=settings.feeds_default_interval_s,
                            min_interval_s=settings.feeds_min_interval_s)
-    ensure_topics(settings, {settings.topic_raw: settings.topic_partitions,
-                             settings.feeds_state_topic: 1},
-                  compacted=[settings.feeds_state_topic])
+    ensure_topics(settings, {settings.topic_raw: settings.topic_partitions})
     store = StateStore(settings)
+    store.topic.ensure()
     states = store.load()
     publisher = Publisher(settings, metrics)
     log.info("polling %d feeds%s", len(feeds), " once" if once else "",
