@@ -27,8 +27,10 @@ MIN_SESSION_TIMEOUT_S = 6.0
 PRODUCER_LINGER_S = 0.005
 STORES = ("memory://", "rocksdb://")
 # Table changelogs roll a segment every 64 MiB rather than Kafka's 1 GiB: compaction cleans
-# only rolled segments, so the tombstones of expired entries free the disk that much sooner.
-CHANGELOG_CONFIGS = {"segment.bytes": 64 * 1024 * 1024}
+# only rolled segments, so expired entries free the disk that much sooner. Their tombstones
+# stay 10 minutes after a cleaning (not a day): a take-over replays every record left, and only
+# a recovery slower than that could miss a deletion, whose entry would then expire again.
+CHANGELOG_CONFIGS = {"segment.bytes": 64 * 1024 * 1024, "delete.retention.ms": 10 * 60 * 1000}
 
 
 def make_app(settings: StreamSettings, app_id: str) -> faust.App:
