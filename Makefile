@@ -8,7 +8,7 @@ PYTEST_ARGS ?=
 .DEFAULT_GOAL := help
 N ?= 10
 
-.PHONY: help install system-deps run test test-unit test-repeat lint bench schema env-example metrics-doc clean
+.PHONY: help install system-deps run test test-unit test-repeat lint bench soak schema env-example metrics-doc clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -42,6 +42,9 @@ lint: $(STAMP) ## ruff, and the JSON Schema files up to date
 
 bench: install ## throughput and latency figures, as ratios against baselines of the same run
 	$(BIN)/python -m tests.bench.run
+
+soak: install ## a million articles through dedup and publish-once: memory, state and take-over
+	$(BIN)/python -m tests.soak
 
 schema: $(STAMP) ## regenerate the JSON Schema files from the message definitions
 	$(BIN)/vigie schema --write

@@ -1,6 +1,6 @@
 """``make soak``: a million articles through the stateful paths, memory and state measured.
 
-    .venv/bin/python -m tests.soak [--articles 1000000] [--windows 10] [--store memory://]
+    .venv/bin/python -m tests.soak [--articles 1000000] [--windows 10] [--store rocksdb://]
 
 Months of running, compressed: the articles' times (``ingested_at``, ``published``) are
 simulated and spread over ``--windows`` dedup windows (``VIGIE_DEDUP_WINDOW_DAYS``, 7 days by
@@ -54,7 +54,7 @@ from .bench.proc import cpu_seconds
 from .bench.workers import Worker, running, wait_until
 
 DAY_S = 86_400
-STEP = 100_000
+STEP = int(os.environ.get("VIGIE_SOAK_STEP", 100_000))
 SESSION_TIMEOUT_S = "6"
 APP = "soak"  # app ids soak-enrich, soak-alert (from the raw topic's name)
 DEDUP_TOPIC = f"{APP}-enrich.dedup"
@@ -129,8 +129,9 @@ def rss_mb(pid: int) -> float:
 
 
 def changelog_bytes(broker: LocalBroker, table: str) -> int:
+    """The bytes of a table's changelog segments (not their preallocated indexes)."""
     return sum(f.stat().st_size for d in (broker.home / "data").glob(f"*-{table}-changelog-*")
-               for f in d.iterdir() if f.is_file())
+               for f in d.glob("*.log"))
 
 
 def feed(producer, source: Feed, first: int, count: int) -> None:
@@ -205,10 +206,14 @@ def run(args: argparse.Namespace, workdir: Path) -> str:
         env = {"VIGIE_DEDUP_WINDOW_DAYS": str(args.window_days),
                "VIGIE_FAUST_TABLE_STORE": args.store,
                "VIGIE_FAUST_SESSION_TIMEOUT_S": SESSION_TIMEOUT_S,
-               "VIGIE_LOG_LEVEL": "WARNING"}
+               "VIGIE_LOG_LEVEL": os.environ.get("VIGIE_LOG_LEVEL", "WARNING")}
         source = Feed(args.articles, args.windows * args.window_days * DAY_S)
         with contextlib.ExitStack() as stack:
-            workers = stack.enter_context(running(settings, workdir, "enrich", "enrich", **env))
+            workers = []
+            for index in range(2):  # each worker has its own table state, as on two machines
+                folder = workdir / f"enrich-{index}"
+                folder.mkdir()
+                workers += stack.enter_context(running(settings, folder, "enrich", **env))
             # the alert worker reads an enriched topic of its own, left empty: only its
             # publish-once agent is measured, fed through the candidates topic
             quiet = KafkaSettings.from_env({}, kafka_bootstrap=broker.bootstrap,
@@ -255,7 +260,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--windows", type=float, default=10.0,
                         help="simulated time span, in dedup windows (more than 2)")
     parser.add_argument("--window-days", type=float, default=7.0)
-    parser.add_argument("--store", default="memory://", choices=("memory://", "rocksdb://"))
+    parser.add_argument("--store", default="rocksdb://", choices=("memory://", "rocksdb://"),
+                        help="the workers' table store (production: rocksdb://)")
     args = parser.parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="vigie-soak-"))
     try:

@@ -38,12 +38,12 @@ from vigie.shared.messages import (
 )
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
-    CHANGELOG_CONFIGS,
     health_route,
     make_app,
     prepare_group,
     run_worker,
     send_dead_letter,
+    state_table,
 )
 
 from .evaluate import Evaluator
@@ -84,9 +84,8 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
                            partitions=settings.topic_partitions)
     alerts_topic = app.topic(settings.topic_alerts)
     dlq = app.topic(settings.topic_dlq)
-    published = PublishedIds(app.Table("published", key_type=str,  # JSON keys and values
-                                       extra_topic_configs=CHANGELOG_CONFIGS),
-                             settings.dedup_window_s)
+    table = state_table(app, "published", lambda: published.mark_stale())
+    published = PublishedIds(table, settings.dedup_window_s)
     route_topics: dict[str, object] = {}
 
     def route(name: str):
@@ -127,7 +126,7 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
             if envelope["topic"]:
                 await route(envelope["topic"]).send(key=alert.id.encode(), value=value)
             published.record(alert.id, at, event.message.partition)
-            metrics.published_keys.set(len(published))
+            metrics.published_keys.set(published.size)
             metrics.alerts.labels(alert.rule.id, alert.rule.severity).inc()
             metrics.latency.observe(alert.latency_ms / 1000)
             if latest is not None:

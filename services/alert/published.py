@@ -21,7 +21,12 @@ class PublishedIds:
     def __init__(self, table: MutableMapping[str, object], window_s: float) -> None:
         self.table = table
         self.expiry = Expiry(window_s)
-        self._known_size = -1  # the table's size when the expiry order was last in step
+        self.size = 0  # entries in the table (counted: len() of a rocksdb table reads it all)
+        self._stale = True  # the table may hold entries the expiry order does not
+
+    def mark_stale(self) -> None:
+        """The table changed behind our back (a table recovery): re-read it first."""
+        self._stale = True
 
     def seen(self, alert_id: str, at: float) -> bool:
         """Whether ``alert_id`` was published within the window before ``at``."""
@@ -35,25 +40,26 @@ class PublishedIds:
     def record(self, alert_id: str, at: float, partition: int) -> None:
         """Remember a published alert id; forget a few that left the window (same partition:
         the current event's, which alone may be written)."""
+        if alert_id not in self.table:
+            self.size += 1
         self.table[alert_id] = [at, partition]
         self.expiry.track(partition, at, alert_id)
         for key in self.expiry.due(partition, EXPIRED_PER_RECORD):
             value = self.table.get(key)
             if isinstance(value, list) and not self.expiry.is_live(value[0]):
                 del self.table[key]
-        self._known_size = len(self.table)
+                self.size -= 1
 
     def _keep_in_step(self) -> None:
-        """After a recovery or a rebalance the table changed behind our back: re-read it (a
-        few hundred bytes per alert id, a pass of milliseconds for thousands)."""
-        if len(self.table) == self._known_size:
+        """After a recovery, re-read the table (a few dozen bytes per alert id, a pass of
+        milliseconds for thousands, so in one go)."""
+        if not self._stale:
             return
         self.expiry.reset()
-        for key, value in list(self.table.items()):
+        entries = list(self.table.items())
+        for key, value in entries:
             if isinstance(value, list):
                 self.expiry.observe(value[0])
                 self.expiry.track(value[1], value[0], key)
-        self._known_size = len(self.table)
-
-    def __len__(self) -> int:
-        return len(self.table)
+        self.size = len(entries)
+        self._stale = False

@@ -35,12 +35,12 @@ from vigie.shared.messages import (
 )
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
-    CHANGELOG_CONFIGS,
     health_route,
     make_app,
     prepare_group,
     run_worker,
     send_dead_letter,
+    state_table,
 )
 
 from .metrics import EnrichMetrics
@@ -74,8 +74,8 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
     dedup_topic = app.topic(dedup_topic_name(settings), partitions=1, internal=True)
     enriched_topic = app.topic(settings.topic_enriched)
     dlq = app.topic(settings.topic_dlq)
-    table = app.Table("dedup", partitions=1, key_type=str,  # JSON keys and values
-                      extra_topic_configs=CHANGELOG_CONFIGS)
+    table = state_table(app, "dedup", lambda: index.mark_stale(), partitions=1)
+    index = DedupIndex(table, window_s=settings.dedup_window_s)
 
     async def reject(event, error: BaseException) -> None:
         metrics.failed.labels(failure_reason(error)).inc()
@@ -143,7 +143,6 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
 
     @app.agent(dedup_topic)
     async def deduplicate(stream):
-        index = DedupIndex(table, window_s=settings.dedup_window_s)
         async for event in stream.events():
             try:
                 article = decode(event.value, EnrichedArticle)
@@ -156,7 +155,7 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
                     await asyncio.sleep(0)
             article.duplicate_of, article.near_duplicate_of = index.check(
                 article.id, article.hashes, at)
-            metrics.dedup_keys.set(len(table))
+            metrics.dedup_keys.set(index.size)
             if article.duplicate_of:
                 metrics.duplicates.labels("exact").inc()
             elif article.near_duplicate_of:

@@ -114,8 +114,8 @@ class DedupIndex:
     article of its group, time]. Entries older than the window (``vigie.shared.expiry``)
     no longer count and are deleted a few per check, so the table follows the window. The LSH
     band buckets are derived from the ``s:`` entries and kept in memory only, rebuilt whenever
-    the mapping changed behind the index's back (recovery after a restart or a rebalance), so
-    the changelog carries no bucket rewrites. Values are always re-assigned, never mutated in
+    the mapping changed behind the index's back (``mark_stale``: a recovery after a restart or a
+    rebalance), so the changelog carries no bucket rewrites. Values are always re-assigned, never mutated in
     place, so the changelog records every change.
     """
 
@@ -124,12 +124,17 @@ class DedupIndex:
         self.mapping = mapping
         self.threshold = threshold
         self.expiry = Expiry(window_s)
+        self.size = 0  # entries in the mapping (counted: len() of a rocksdb table reads it all)
         self._buckets: dict[int, str | list[str]] = {}
-        self._known_size = -1  # the mapping's size when the buckets were last in step
+        self._stale = True  # the mapping may hold entries the buckets do not
 
     @property
     def in_step(self) -> bool:
-        return len(self.mapping) == self._known_size
+        return not self._stale
+
+    def mark_stale(self) -> None:
+        """The mapping changed behind the index's back (a table recovery): rebuild first."""
+        self._stale = True
 
     def rebuild(self) -> Iterator[None]:
         """Rebuild the buckets and the expiry order from the mapping, one step per
@@ -138,6 +143,7 @@ class DedupIndex:
         self._buckets = {}
         self.expiry.reset()
         entries = list(self.mapping.items())
+        self.size = len(entries)
         for start in range(0, len(entries), REBUILD_STEP):
             for key, value in entries[start:start + REBUILD_STEP]:
                 at = _time_of(value)
@@ -146,7 +152,7 @@ class DedupIndex:
                 if key.startswith("s:"):
                     self._index(key[2:], value[0])
             yield
-        self._known_size = len(self.mapping)
+        self._stale = False
 
     def check(self, article_id: str, hashes: Hashes, at: float = 0.0) -> tuple[str | None, str | None]:
         """The verdicts for an article of event time ``at`` (epoch seconds), recorded."""
@@ -158,7 +164,6 @@ class DedupIndex:
             return self._check(article_id, hashes, at)
         finally:
             self._expire()
-            self._known_size = len(self.mapping)
 
     def _check(self, article_id: str, hashes: Hashes, at: float) -> tuple[str | None, str | None]:
         exact_key = f"x:{hashes.exact}"
@@ -183,6 +188,8 @@ class DedupIndex:
         return value
 
     def _record(self, key: str, value: list) -> None:
+        if key not in self.mapping:
+            self.size += 1
         self.mapping[key] = value
         self.expiry.track(0, value[-1], key)
 
@@ -194,6 +201,7 @@ class DedupIndex:
             if value is None or self.expiry.is_live(_time_of(value)):
                 continue
             del self.mapping[key]
+            self.size -= 1
             if key.startswith("s:"):
                 self._unindex(key[2:], value[0])
 

@@ -4,7 +4,8 @@ Agents stay thin: consume a batch, call pure functions, produce. The package, on
 job:
 
 * ``settings``: what every worker reads from the environment;
-* ``app``: the faust app (raw bytes, at-least-once) and its consumer group's preparation;
+* ``app``: the faust app (raw bytes, at-least-once), its state tables and its consumer group's
+  preparation;
 * ``dead_letters``: what an agent cannot process, to the dead-letter topic;
 * ``watch``: consumer lag, stalled workers and stalled partitions;
 * ``worker``: running, stopping and restarting a worker, and its ``/healthz``;
@@ -12,11 +13,11 @@ job:
   corrections of faust's offset handling, and the version guard).
 """
 
-from .app import CHANGELOG_CONFIGS, make_app, prepare_group
+from .app import make_app, prepare_group, state_table
 from .dead_letters import send_dead_letter
 from .settings import StreamSettings
 from .watch import StreamWatch
 from .worker import RESTART_STATUS, health_route, run_worker
 
-__all__ = ["CHANGELOG_CONFIGS", "RESTART_STATUS", "StreamSettings", "StreamWatch", "health_route", "make_app",
-           "prepare_group", "run_worker", "send_dead_letter"]
+__all__ = ["RESTART_STATUS", "StreamSettings", "StreamWatch", "health_route", "make_app",
+           "prepare_group", "run_worker", "send_dead_letter", "state_table"]

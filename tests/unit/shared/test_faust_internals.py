@@ -238,3 +238,10 @@ def test_a_worker_refuses_untested_versions_unless_allowed(monkeypatch, tmp_path
                                       faust_data_dir=str(tmp_path))
     make_app(allowed, "vigie-test-versions")
     assert "untested stream library versions" in caplog.text
+
+
+def test_a_worker_refuses_an_unknown_table_store(tmp_path):
+    settings = StreamSettings.from_env({"VIGIE_FAUST_TABLE_STORE": "redis://"},
+                                       faust_data_dir=str(tmp_path))
+    with pytest.raises(ConfigError, match="VIGIE_FAUST_TABLE_STORE must be one of memory://"):
+        make_app(settings, "vigie-test-store")
