@@ -237,6 +237,7 @@ def measure(args, workers, producer, broker, source: Feed) -> str:
                what="the workers' first records")
     owner = dedup_owner(workers)
     cpu_before = cpu_seconds(owner.process.pid)["own"]
+    base_rss = rss_mb(owner.process.pid)
     rows, n = [], 10
     first_window = args.articles // args.windows
     while n < args.articles:
@@ -247,6 +248,11 @@ def measure(args, workers, producer, broker, source: Feed) -> str:
                    what=f"{n} articles processed")
         rows.append(report(n, workers, broker, started, cpu_before))
     window_row = next(r for r in rows if r["articles"] >= first_window)
+    in_window = window_row["live_keys"]["dedup"] / 2  # an x: and an s: entry per article
+    print(f"soak: dedup memory per article in the window"
+          f" {1000 * (window_row['dedup_rss_mb'] - base_rss) / in_window:.1f} kB"
+          f" ({window_row['dedup_rss_mb'] - base_rss:.0f} MB over {base_rss:.0f} MB at start,"
+          f" {in_window:.0f} articles in the window)", flush=True)
     seconds = takeover(workers, producer, source, n)
     keys = rows[-1]["live_keys"]["dedup"] + rows[-1]["live_keys"]["published"]
     return (f"soak: {n} articles, dedup RSS first-window {window_row['dedup_rss_mb']:.0f} MB"
