@@ -31,6 +31,10 @@ STORES = ("memory://", "rocksdb://")
 # stay 10 minutes after a cleaning (not a day): a take-over replays every record left, and only
 # a recovery slower than that could miss a deletion, whose entry would then expire again.
 CHANGELOG_CONFIGS = {"segment.bytes": 64 * 1024 * 1024, "delete.retention.ms": 10 * 60 * 1000}
+# RocksDB per table partition: 64 MiB of block cache and two 16 MiB write buffers, not faust's
+# 2 GiB and three of 64 MiB, so that a worker's memory stays flat for months (make soak).
+ROCKSDB_OPTIONS = {"block_cache_size": 64 * 1024 * 1024, "write_buffer_size": 16 * 1024 * 1024,
+                   "max_write_buffer_number": 2}
 
 
 def make_app(settings: StreamSettings, app_id: str) -> faust.App:
@@ -77,6 +81,8 @@ def state_table(app: faust.App, name: str, on_recover: Callable[[], None], **opt
     """A changelog-backed table of JSON values keyed by str, whose changelog frees expired
     entries soon (``CHANGELOG_CONFIGS``); ``on_recover()`` runs after every recovery, when the
     table changed behind its agent's back."""
+    if app.conf.store.scheme == "rocksdb":
+        options["options"] = ROCKSDB_OPTIONS
     table = app.Table(name, key_type=str, extra_topic_configs=CHANGELOG_CONFIGS, **options)
 
     async def recovered() -> None:
