@@ -54,7 +54,8 @@ from .bench.proc import cpu_seconds
 from .bench.workers import Worker, running, wait_until
 
 DAY_S = 86_400
-STEP = int(os.environ.get("VIGIE_SOAK_STEP", 100_000))
+STEP = int(os.environ.get("VIGIE_SOAK_STEP", 100_000))  # articles between two reports
+CHUNK = 10_000  # articles sent at a time, once the last are processed
 SESSION_TIMEOUT_S = "6"
 APP = "soak"  # app ids soak-enrich, soak-alert (from the raw topic's name)
 DEDUP_TOPIC = f"{APP}-enrich.dedup"
@@ -241,14 +242,22 @@ def measure(args, workers, producer, broker, source: Feed) -> str:
     rows, n = [], 10
     first_window = args.articles // args.windows
     while n < args.articles:
-        count = min(STEP - n % STEP, args.articles - n)
+        # a steady stream, not bursts: a backlog of 100,000 would be held in the workers'
+        # fetch buffers, and their memory would measure the burst, not the state
+        count = min(CHUNK - n % CHUNK, args.articles - n)
         feed(producer, source, n, count)
         n += count
-        wait_until(lambda n=n: processed(workers) >= (n, n), workers, timeout=3600,
-                   what=f"{n} articles processed")
-        rows.append(report(n, workers, broker, started, cpu_before))
-    window_row = next(r for r in rows if r["articles"] >= first_window)
+        wait_until(lambda n=n: processed(workers) >= (n, n), workers, timeout=600,
+                   what=f"{n} articles processed", every=0.1)
+        if n % STEP == 0 or n == args.articles:
+            rows.append(report(n, workers, broker, started, cpu_before))
+    # the reference: once the first window's articles have all expired and been replaced,
+    # when the table, the expiry in motion and RocksDB's capped caches are all at full size
+    window_row = next(r for r in rows if r["articles"] >= 2 * first_window)
     in_window = window_row["live_keys"]["dedup"] / 2  # an x: and an s: entry per article
+    first_full = next(r for r in rows if r["articles"] >= first_window)
+    print(f"soak: dedup RSS {first_full['dedup_rss_mb']:.0f} MB when the first window filled,"
+          f" {window_row['dedup_rss_mb']:.0f} MB once it had turned over", flush=True)
     print(f"soak: dedup memory per article in the window"
           f" {1000 * (window_row['dedup_rss_mb'] - base_rss) / in_window:.1f} kB"
           f" ({window_row['dedup_rss_mb'] - base_rss:.0f} MB over {base_rss:.0f} MB at start,"
