@@ -11,10 +11,16 @@ it over) and one alert worker. The soak feeds the dedup agent's input topic dire
 analysed articles, since NER would take days for a million; their MinHash signatures are
 drawn at random, one article in ten an exact copy of a recent one and one in ten a near copy.
 It feeds alert's candidates topic (publish-once) with one candidate per article, one in
-twenty a repeat of a recent alert id. Every 100,000 articles it prints each worker's resident
-memory, the changelogs' bytes on disk and the live table keys. At the end it SIGKILLs the
-worker that owns the dedup partition and times the other until it processes again. The
-workers' session timeout is the broker's minimum (6 s), part of every take-over.
+twenty a repeat of a recent alert id, as a steady stream (10,000 at a time). Every 100,000
+articles it prints each worker's resident memory, the changelogs' bytes on disk and the live
+table keys. At the end it SIGKILLs the worker that owns the dedup partition and times the other
+until it processes again. The workers' session timeout is the broker's minimum (6 s), part of
+every take-over.
+
+The last line compares the dedup worker's memory over the last 100,000 articles with the
+window's full size, taken once the first window has turned over (two windows in): by then the
+table is full, its entries expire as fast as they come, and RocksDB's caches have reached
+their caps. The size when the first window had just filled is printed too.
 """
 
 from __future__ import annotations
