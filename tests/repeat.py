@@ -18,7 +18,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 # The tests that start faust workers: faults (SIGKILL, SIGTERM, poison, takeover), the stalled
-# and stranded worker, the recovery race, the unacknowledged head, group offsets, the pipeline.
+# and stranded worker, the recovery race, the unacknowledged head, group offsets, the pipeline,
+# the dedup window.
 WORKER_TESTS = [
     "tests/integration/test_faults.py",
     "tests/integration/test_read_stall.py",
@@ -27,6 +28,7 @@ WORKER_TESTS = [
     "tests/integration/test_group_offsets.py",
     "tests/integration/test_pipeline.py",
     "tests/integration/test_alert_worker.py",
+    "tests/integration/test_windowed_state.py",
 ]
 HOG = "import os\nos.sched_setaffinity(0, {0})\nwhile True:\n    pass\n"
 
