@@ -115,8 +115,8 @@ class DedupIndex:
     no longer count and are deleted a few per check, so the table follows the window. The LSH
     band buckets are derived from the ``s:`` entries and kept in memory only, rebuilt whenever
     the mapping changed behind the index's back (``mark_stale``: a recovery after a restart or a
-    rebalance), so the changelog carries no bucket rewrites. Values are always re-assigned, never mutated in
-    place, so the changelog records every change.
+    rebalance), so the changelog carries no bucket rewrites. Values are always re-assigned,
+    never mutated in place, so the changelog records every change.
     """
 
     def __init__(self, mapping: MutableMapping[str, object], threshold: float = NEAR_THRESHOLD,
