@@ -18,7 +18,7 @@ import datetime as dt
 import heapq
 from collections.abc import Hashable
 
-from .messages import InvalidMessage
+from .messages import InvalidMessage, parse_time
 
 DAY_S = 86_400.0
 # A record's claimed time may lie this far before its arrival, at most: a feed's wrong date
@@ -32,7 +32,7 @@ def epoch(text: str | None) -> float | None:
     if not text:
         return None
     try:
-        moment = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+        moment = parse_time(text)
     except ValueError:
         return None
     if moment.tzinfo is None:
