@@ -11,6 +11,8 @@ import os
 import sys
 from pathlib import Path
 
+from vigie.shared.errors import VigieError
+
 
 def _kafka_settings():
     from vigie.shared.config import KafkaSettings
@@ -229,21 +231,9 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except Exception as exc:  # one clear message for a user's mistake; a traceback for bugs
-        if isinstance(exc, _user_errors()):
-            print(f"vigie: {exc}", file=sys.stderr)
-            return 2
-        raise
-
-
-def _user_errors() -> tuple[type[Exception], ...]:
-    """Errors that name what the user must fix (a setting, a rule, a feed entry, Java)."""
-    from vigie.alert.rules import RuleError
-    from vigie.ingest.feeds import FeedError
-    from vigie.shared.broker import BrokerError
-    from vigie.shared.config import ConfigError
-
-    return BrokerError, ConfigError, FeedError, RuleError
+    except VigieError as exc:  # names what the user must fix; anything else is a bug
+        print(f"vigie: {exc}", file=sys.stderr)
+        return 2
 
 
 if __name__ == "__main__":

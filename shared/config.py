@@ -13,10 +13,12 @@ import os
 from collections.abc import Mapping
 from typing import Any, ClassVar
 
+from .errors import VigieError
+
 PREFIX = "VIGIE_"
 
 
-class ConfigError(ValueError):
+class ConfigError(VigieError, ValueError):
     """A setting has a value that cannot be used."""
 
 

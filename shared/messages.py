@@ -16,6 +16,8 @@ from typing import Literal
 
 import msgspec
 
+from .errors import VigieError
+
 SCHEMA_VERSION = 1
 
 Severity = Literal["info", "warning", "critical"]
@@ -141,7 +143,7 @@ _encoder = msgspec.json.Encoder()
 _decoders = {cls: msgspec.json.Decoder(cls) for cls in CONTRACTS}
 
 
-class InvalidMessage(ValueError):
+class InvalidMessage(VigieError, ValueError):
     """Bytes that are not a valid message of the expected type."""
 
 

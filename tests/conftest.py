@@ -50,3 +50,12 @@ def clean_env(monkeypatch):
     for name in list(os.environ):
         if name.startswith("VIGIE_"):
             monkeypatch.delenv(name)
+
+
+@pytest.fixture(autouse=True)
+def no_proxy_from_the_shell(monkeypatch):
+    """Requests go where the test sends them: a proxy set in the caller's shell would carry the
+    tests' local traffic elsewhere. Proxy tests set their own."""
+    for name in list(os.environ):
+        if name.lower() in ("http_proxy", "https_proxy", "all_proxy", "no_proxy"):
+            monkeypatch.delenv(name)

@@ -28,6 +28,7 @@ from vigie.shared.expiry import event_time
 from vigie.shared.messages import (
     Alert,
     EnrichedArticle,
+    InvalidMessage,
     decode,
     decode_article,
     encode,
@@ -165,8 +166,13 @@ def attach_webhook(app, settings: AlertSettings, metrics: AlertMetrics, alerts_t
     async def deliver(stream):
         loop = asyncio.get_running_loop()
         async for event in stream.events():
-            alert = decode(event.value, Alert)
             started = time.perf_counter()
+            try:
+                alert = decode(event.value, Alert)
+            except InvalidMessage as exc:  # not ours to deliver, but never lost
+                metrics.webhook.labels("invalid").inc()
+                await send_dead_letter(dlq, f"{SERVICE}-webhook", event, exc)
+                continue
             try:
                 with metrics.stream.working():  # retries can take a while
                     await loop.run_in_executor(None, post_alert, settings.alert_webhook_url,

@@ -27,6 +27,7 @@ from typing import Any
 
 import yaml
 
+from vigie.shared.errors import VigieError
 from vigie.shared.text import fold_text
 
 from .tokens import phrase_key
@@ -42,7 +43,7 @@ RULE_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 
 
-class RuleError(ValueError):
+class RuleError(VigieError, ValueError):
     """An invalid rule file; ``rule`` and ``field`` say where (either may be None)."""
 
     def __init__(self, message: str, *, rule: str | None = None, field: str | None = None,

@@ -8,7 +8,8 @@ from vigie.shared.metrics import DURATION_BUCKETS
 
 FILE_RESULTS = ("published", "unchanged", "undecodable", "too_large", "empty", "unreadable")
 FETCH_RESULTS = (
-    "ok", "not_modified", "http_error", "timeout", "parse_error", "too_large", "refused", "error",
+    "ok", "not_modified", "http_error", "timeout", "parse_error", "too_large", "refused",
+    "private_address", "error",
 )
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 
 from vigie.shared.config import KafkaSettings
+from vigie.shared.errors import VigieError
 from vigie.shared.kafka import make_producer
 from vigie.shared.messages import RawArticle, encode, utc_now
 
@@ -18,7 +19,7 @@ from .metrics import IngestMetrics
 log = logging.getLogger(__name__)
 
 
-class PublishError(RuntimeError):
+class PublishError(VigieError, RuntimeError):
     """The broker did not acknowledge an article."""
 
 

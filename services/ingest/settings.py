@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import dataclasses
 
-from vigie.shared.config import KafkaSettings, setting
+from vigie.shared.addresses import NetworkPolicy
+from vigie.shared.config import ConfigError, KafkaSettings, setting
 
 
 @dataclasses.dataclass(frozen=True, repr=False)
@@ -43,3 +44,14 @@ class IngestSettings(KafkaSettings):
     feeds_max_backoff_s: float = setting(6 * 3600.0, "longest wait after repeated failures")
     feeds_user_agent: str = setting("Vigie/0.1 (+https://github.com/vigie-news/vigie)",
                                     "User-Agent sent with every fetch")
+    allow_private_networks: str = setting(
+        "", "feeds and pages are fetched from public addresses only; `true` allows every"
+            " address, or list the allowed ones (`127.0.0.1/32,10.0.0.0/8`)"
+    )
+
+    @property
+    def network_policy(self) -> NetworkPolicy:
+        try:
+            return NetworkPolicy.parse(self.allow_private_networks)
+        except ValueError as exc:
+            raise ConfigError(f"VIGIE_ALLOW_PRIVATE_NETWORKS: {exc}") from None

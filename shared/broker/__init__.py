@@ -18,6 +18,8 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..errors import VigieError
+
 HERE = Path(__file__).parent
 POM = HERE / "pom.xml"
 LOG4J = HERE / "log4j2.properties"
@@ -25,7 +27,7 @@ DEPENDENCY_PLUGIN = "org.apache.maven.plugins:maven-dependency-plugin:3.6.1"
 READY_LINE = "Kafka Server started"
 
 
-class BrokerError(RuntimeError):
+class BrokerError(VigieError, RuntimeError):
     """The local broker could not be resolved, formatted or started."""
 
 

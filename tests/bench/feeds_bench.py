@@ -20,6 +20,7 @@ from vigie.ingest.feeds.feedlist import FeedConfig
 from vigie.ingest.feeds.fetch import FetchLimits, FetchRequest
 from vigie.ingest.feeds.parse import parse_feed
 from vigie.ingest.feeds.poll import poll_feed
+from vigie.shared.addresses import NetworkPolicy
 
 FETCHED_AT = "2025-01-01T00:00:00.000Z"
 HEADERS = {"content-type": "application/xml"}
@@ -68,7 +69,8 @@ def _polls_per_minute(corpus_dir: Path, files: list[Path], polls: int) -> float:
     handler = functools.partial(_QuietHandler, directory=str(corpus_dir))
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     threading.Thread(target=server.serve_forever, daemon=True).start()
-    limits = FetchLimits(timeout_s=10, deadline_s=30, max_bytes=10_000_000)
+    limits = FetchLimits(timeout_s=10, deadline_s=30, max_bytes=10_000_000,
+                         network=NetworkPolicy(allow_all=True))  # the server is local
     base = f"http://127.0.0.1:{server.server_address[1]}/"
     try:
         started = time.perf_counter()

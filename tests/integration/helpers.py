@@ -19,7 +19,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def vigie_env(settings: KafkaSettings, **extra: str) -> dict[str, str]:
     """The environment a ``vigie`` process needs to use this test's broker and topics."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("VIGIE_")}
+    env = {k: v for k, v in os.environ.items()
+           if not k.startswith("VIGIE_") and not k.lower().endswith("_proxy")}
     env.update({
         "VIGIE_KAFKA_BOOTSTRAP": settings.kafka_bootstrap,
         "VIGIE_TOPIC_RAW": settings.topic_raw,
@@ -28,6 +29,7 @@ def vigie_env(settings: KafkaSettings, **extra: str) -> dict[str, str]:
         "VIGIE_TOPIC_DLQ": settings.topic_dlq,
         "VIGIE_INGEST_WATCH_STATE_TOPIC": settings.topic_raw + ".watch-state",
         "VIGIE_LOG_FORMAT": "json",
+        "VIGIE_ALLOW_PRIVATE_NETWORKS": "127.0.0.0/8",  # the tests' feeds and pages are local
     })
     env.update(extra)
     return env

@@ -10,6 +10,7 @@ from vigie.shared.kafka import make_producer
 from vigie.shared.messages import Alert, DeadLetter, EnrichedArticle, Hashes, decode, encode, utc_now
 from vigie.shared.text import digest
 
+from ..local_http import LocalServer, redirect, reply
 from .helpers import ROOT, read_topic, run_vigie
 from .workers import running
 
@@ -95,3 +96,28 @@ def test_replay_runs_new_rules_over_history(kafka_settings, tmp_path):
         n for n, a in seeds.items()
         if "secrétaire général de l'otan" in a.text.replace("’", "'").casefold()}
     assert all(a.rule.id == "rutte-visit" for a in replayed)
+
+
+def test_the_webhook_dead_letters_what_it_cannot_deliver(kafka_settings, tmp_path):
+    """A webhook that answers 302 counts no delivery (its alerts end in the dead-letter topic
+    after the retries, and nothing is sent as a GET); a record in the alerts topic that is not
+    an Alert is dead-lettered too, and the agent goes on."""
+    seeds = enriched_seeds()
+    with LocalServer() as hook:
+        hook.routes["/hook"] = redirect(302, "/moved")
+        hook.routes["/moved"] = lambda handler: reply(handler, 200, b"ok")
+        with running(kafka_settings, tmp_path, ("alert",), VIGIE_ALERT_WEBHOOK_URL=hook.url("/hook"),
+                     VIGIE_ALERT_WEBHOOK_RETRIES="1"):
+            producer = make_producer(kafka_settings)
+            producer.send(kafka_settings.topic_alerts, key=b"stray", value=b'{"not": "an alert"}')
+            producer.flush()
+            producer.close()
+            send(kafka_settings, [(seeds["002"].id.encode(), encode(seeds["002"]))])
+            letters = [decode(r.value, DeadLetter) for r in
+                       read_topic(kafka_settings, kafka_settings.topic_dlq, expect=2, timeout=90)]
+        published = read_topic(kafka_settings, kafka_settings.topic_alerts, expect=2, timeout=10)
+    (alert,) = [record.value for record in published if record.key != b"stray"]
+    stray, undelivered = sorted(letters, key=lambda letter: letter.key != "stray")
+    assert stray.value == b'{"not": "an alert"}' and "Alert" in stray.error
+    assert undelivered.value == alert and "HTTP 302" in undelivered.error
+    assert hook.hits["/hook"] == 2 and hook.hits["/moved"] == 0  # two attempts, no GET

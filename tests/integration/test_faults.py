@@ -37,6 +37,7 @@ from vigie.shared.messages import (
     utc_now,
 )
 
+from ..local_http import LocalServer, serve
 from .faults import (
     Worker,
     collect,
@@ -50,7 +51,6 @@ from .faults import (
     wait_until,
 )
 from .helpers import ROOT, start_vigie
-from .test_feeds_fetch import FeedServer, serve
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
 RULES = ROOT / "deploy" / "rules.yaml"
@@ -387,6 +387,7 @@ def feed_settings(kafka_settings: KafkaSettings) -> IngestSettings:
         feeds_state_topic=kafka_settings.topic_raw + ".feed-state", feeds_per_host_delay_s=0.0,
         feeds_min_interval_s=0.0, feeds_max_bytes=1_000_000, feeds_timeout_s=5.0,
         feeds_deadline_s=8.0, feeds_concurrency=4, feeds_max_backoff_s=30.0,
+        allow_private_networks="127.0.0.1/32",
     )
 
 
@@ -406,7 +407,7 @@ def test_hanging_trickling_and_endless_feeds_do_not_stall_the_others(kafka_setti
     """
     release = threading.Event()
     bad_routes = {"hang": hang(release), "trickle": trickle, "endless": endless}
-    servers = [FeedServer() for _ in range(4)]
+    servers = [LocalServer() for _ in range(4)]
     for server, route in zip(servers, [serve(GOOD_FEED), *bad_routes.values()], strict=True):
         server.routes["/feed"] = route
         server.__enter__()

@@ -25,10 +25,11 @@ from vigie.ingest.feeds.parse import parser_headers
 from vigie.ingest.feeds.poll import poll_feed
 from vigie.ingest.metrics import IngestMetrics
 from vigie.ingest.settings import IngestSettings
+from vigie.shared.addresses import NetworkPolicy
 
 from ..conftest import OUTSIDE_SHARED
+from ..local_http import LocalServer
 from .helpers import read_topic
-from .test_feeds_fetch import FeedServer
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +40,8 @@ MARKUP = re.compile(r"<[^>]*>")
 HEADER_LINE = re.compile(rb"^\s*Header:\s*([A-Za-z-]+):\s*(.*?)\s*$", re.MULTILINE)
 # Well-formed feeds that declare XML entities: refused on purpose (see parse.py).
 REFUSED = {"wellformed/rss/entity_in_doctype.xml", "wellformed/rdf/doctype_contains_entity_decl.xml"}
-LIMITS = FetchLimits(timeout_s=5.0, deadline_s=10.0, max_bytes=10_000_000)
+LIMITS = FetchLimits(timeout_s=5.0, deadline_s=10.0, max_bytes=10_000_000,
+                     network=NetworkPolicy.parse("127.0.0.0/8"))
 
 
 def corpus_files(folder: Path) -> list[Path]:
@@ -68,7 +70,7 @@ def corpus_route(path: Path):
 
 @pytest.fixture(scope="module")
 def corpus_site():
-    with FeedServer() as server:
+    with LocalServer() as server:
         for folder in (FEEDPARSER, FRENCH):
             for path in (folder.rglob("*") if folder.is_dir() else ()):
                 if not path.is_file():
@@ -77,7 +79,7 @@ def corpus_site():
         yield server
 
 
-def poll_file(server: FeedServer, path: Path):
+def poll_file(server: LocalServer, path: Path):
     url = server.url("/" + str(path.relative_to(CORPUS)))
     feed = FeedConfig(url=url, name=path.stem[:80], interval_s=60)
     return poll_feed(feed, FetchRequest(url), LIMITS)
@@ -148,7 +150,7 @@ def test_corpus_sample_through_the_broker(corpus_site, kafka_settings, tmp_path)
     settings = IngestSettings.from_env(
         {}, kafka_bootstrap=kafka_settings.kafka_bootstrap, topic_raw=kafka_settings.topic_raw,
         feeds_state_topic=kafka_settings.topic_raw + ".feed-state", feeds_per_host_delay_s=0.0,
-        feeds_min_interval_s=0.0)
+        feeds_min_interval_s=0.0, allow_private_networks="127.0.0.0/8")
     expected = sum(distinct_versions(poll_file(corpus_site, p)) for p in paths)
     metrics = IngestMetrics(CollectorRegistry())
     run(settings, str(feeds_file), once=True, metrics=metrics)

@@ -1,93 +1,30 @@
-"""Fetching against a real HTTP server on 127.0.0.1: caching, redirects, limits, deadlines.
-
-``FeedServer`` is also used by the other feed integration tests.
-"""
+"""Fetching against real HTTP servers on 127.0.0.0/8: caching, redirects, limits, deadlines,
+the address guard and a proxy."""
 
 from __future__ import annotations
 
 import gzip
-import threading
 import time
-from collections import Counter
-from collections.abc import Callable
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 
 from vigie.ingest.feeds.errors import FetchError
 from vigie.ingest.feeds.fetch import FetchLimits, FetchRequest, fetch
+from vigie.shared.addresses import NetworkPolicy
+
+from ..local_http import LocalServer, Proxy, redirect, reply, serve
 
 pytestmark = pytest.mark.integration
 
-Route = Callable[[BaseHTTPRequestHandler], None]
-
-
-class FeedServer:
-    """A threaded HTTP server on a free 127.0.0.1 port whose paths are plain functions."""
-
-    def __init__(self) -> None:
-        self.routes: dict[str, Route] = {}
-        self.hits: Counter[str] = Counter()
-        self.requests: list[tuple[str, dict[str, str]]] = []
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self._server.daemon_threads = True
-
-    def url(self, path: str) -> str:
-        return f"http://127.0.0.1:{self._server.server_address[1]}{path}"
-
-    def __enter__(self) -> FeedServer:
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
-        return self
-
-    def __exit__(self, *exc_info) -> None:
-        self._server.shutdown()
-        self._server.server_close()
-
-    def _handler(self):
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                path = self.path.split("?", 1)[0]
-                server.hits[path] += 1
-                server.requests.append((path, {k.lower(): v for k, v in self.headers.items()}))
-                server.routes.get(path, not_found)(self)
-
-            def log_message(self, *args) -> None:
-                pass
-
-        return Handler
-
-
-def reply(handler, status: int, body: bytes = b"", headers: dict | None = None) -> None:
-    handler.send_response(status)
-    for name, value in (headers or {}).items():
-        handler.send_header(name, value)
-    handler.send_header("Content-Length", str(len(body)))
-    handler.end_headers()
-    handler.wfile.write(body)
-
-
-def not_found(handler) -> None:
-    reply(handler, 404, b"not found")
-
-
-def serve(body: bytes, content_type: str = "application/rss+xml", **headers) -> Route:
-    """A route that always answers 200 with ``body``."""
-    return lambda handler: reply(handler, 200, body, {"Content-Type": content_type, **headers})
-
-
-def redirect(status: int, location: str) -> Route:
-    return lambda handler: reply(handler, status, b"", {"Location": location})
-
-
 FEED = b'<rss version="2.0"><channel><title>t</title><item><title>a</title></item></channel></rss>'
-LIMITS = FetchLimits(timeout_s=2.0, deadline_s=3.0, max_bytes=100_000, user_agent="Vigie-test")
+LOOPBACK = NetworkPolicy.parse("127.0.0.0/8")
+LIMITS = FetchLimits(timeout_s=2.0, deadline_s=3.0, max_bytes=100_000, user_agent="Vigie-test",
+                     network=LOOPBACK)
 
 
 @pytest.fixture
 def server():
-    with FeedServer() as instance:
+    with LocalServer() as instance:
         yield instance
 
 
@@ -160,7 +97,7 @@ def test_trickling_server_hits_the_total_deadline(server):
             pass
 
     server.routes["/feed"] = trickle
-    limits = FetchLimits(timeout_s=1.0, deadline_s=1.5, max_bytes=100_000)
+    limits = FetchLimits(timeout_s=1.0, deadline_s=1.5, max_bytes=100_000, network=LOOPBACK)
     started = time.monotonic()
     with pytest.raises(FetchError) as caught:
         fetch(FetchRequest(server.url("/feed")), limits)
@@ -193,8 +130,52 @@ def test_retry_after_is_reported_on_429(server):
 
 
 def test_connection_refused_is_an_error_not_a_crash():
-    with FeedServer() as closed:
+    with LocalServer() as closed:
         url = closed.url("/feed")
     with pytest.raises(FetchError) as caught:
         fetch(FetchRequest(url), LIMITS)
     assert caught.value.result in ("error", "timeout")
+
+
+def test_a_feed_on_loopback_is_refused_by_default(server):
+    server.routes["/feed"] = serve(FEED)
+    with pytest.raises(FetchError) as caught:
+        fetch(FetchRequest(server.url("/feed")), FetchLimits())
+    assert caught.value.result == "private_address"
+    assert "127.0.0.1" in str(caught.value) and "VIGIE_ALLOW_PRIVATE_NETWORKS" in str(caught.value)
+    assert server.hits["/feed"] == 0  # refused before connecting
+
+
+def test_a_redirect_to_an_address_not_allowed_is_refused_on_that_hop():
+    only_one = FetchLimits(network=NetworkPolicy.parse("127.0.0.1/32"))
+    with LocalServer("127.0.0.1") as first, LocalServer("127.0.0.2") as second:
+        second.routes["/feed"] = serve(FEED)
+        first.routes["/feed"] = redirect(302, second.url("/feed"))
+        first.routes["/direct"] = serve(FEED)
+        assert fetch(FetchRequest(first.url("/direct")), only_one).body == FEED
+        with pytest.raises(FetchError) as caught:
+            fetch(FetchRequest(first.url("/feed")), only_one)
+        assert caught.value.result == "private_address" and "127.0.0.2" in str(caught.value)
+        assert (first.hits["/feed"], second.hits["/feed"]) == (1, 0)
+
+
+def test_a_fetch_goes_through_the_proxy_of_the_environment(server, monkeypatch):
+    server.routes["/feed"] = serve(FEED)
+    with Proxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url.replace("//", "//reader:s%3Acret@"))
+        assert fetch(FetchRequest(server.url("/feed")), LIMITS).body == FEED
+        assert proxy.carried == [("GET", server.url("/feed"))]
+        assert proxy.headers[0]["proxy-authorization"] == "Basic cmVhZGVyOnM6Y3JldA=="
+        monkeypatch.setenv("NO_PROXY", "127.0.0.1")
+        assert fetch(FetchRequest(server.url("/feed")), LIMITS).body == FEED
+        assert len(proxy.carried) == 1 and server.hits["/feed"] == 2
+
+
+def test_behind_a_proxy_the_target_is_checked_and_the_proxy_is_not(server, monkeypatch):
+    """The proxy (on loopback) is the operator's; the feed behind it must pass the guard."""
+    server.routes["/feed"] = serve(FEED)
+    with Proxy() as proxy:
+        monkeypatch.setenv("HTTP_PROXY", proxy.url)
+        with pytest.raises(FetchError) as caught:
+            fetch(FetchRequest(server.url("/feed")), FetchLimits())
+        assert caught.value.result == "private_address" and proxy.carried == []

@@ -17,8 +17,8 @@ from vigie.ingest.metrics import IngestMetrics
 from vigie.ingest.settings import IngestSettings
 from vigie.shared.messages import RawArticle, decode
 
+from ..local_http import LocalServer, redirect, reply, serve
 from .helpers import read_topic
-from .test_feeds_fetch import FeedServer, redirect, reply, serve
 
 pytestmark = pytest.mark.integration
 
@@ -84,7 +84,7 @@ def scenario_routes(rss2: dict) -> dict:
 def feed_site(tmp_path):
     rss2 = {"body": fixture("rss2.xml")}
     routes = scenario_routes(rss2)
-    with FeedServer() as server:
+    with LocalServer() as server:
         for path, route, _ in routes.values():
             server.routes[path] = route
         server.routes["/moved-new.xml"] = serve(rss("moved", 2))
@@ -101,7 +101,7 @@ def settings(kafka_settings):
         {}, kafka_bootstrap=kafka_settings.kafka_bootstrap, topic_raw=kafka_settings.topic_raw,
         feeds_state_topic=kafka_settings.topic_raw + ".feed-state", feeds_per_host_delay_s=0.0,
         feeds_min_interval_s=0.0, feeds_max_bytes=MAX_BYTES, feeds_timeout_s=5.0,
-        feeds_deadline_s=10.0, feeds_concurrency=4,
+        feeds_deadline_s=10.0, feeds_concurrency=4, allow_private_networks="127.0.0.0/8",
     )
 
 

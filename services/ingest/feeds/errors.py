@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from vigie.shared.errors import VigieError
 
-class FeedError(Exception):
+
+class FeedError(VigieError):
     """Base of every error raised by the feed ingest."""
 
 

@@ -1,30 +1,30 @@
-"""Fetching one feed over HTTP, politely and within hard limits.
+"""Fetching one feed (or page) over HTTP, politely and within hard limits.
 
-Built on ``http.client`` (standard library) rather than urllib so that every hop of a redirect
-is checked (http and https only), permanence of redirects is known, and the socket is at hand:
-each read waits at most the socket timeout, and a watchdog shuts the socket down when the
-total deadline passes, so a server trickling one byte per second cannot hold a worker. Bodies
-are capped before and after gzip decompression (a small gzip bomb is cut off too).
+On the connections of ``vigie.shared.http`` (proxies from the environment, the address guard),
+so that every hop of a redirect is checked (http and https only, a permitted address), the
+permanence of redirects is known, and the socket is at hand: each read waits at most the
+socket timeout, and a watchdog shuts the socket down when the total deadline passes, so a
+server trickling one byte per second cannot hold a worker. Bodies are capped before and after
+gzip decompression (a small gzip bomb is cut off too).
 """
 
 from __future__ import annotations
 
 import http.client
 import socket
-import ssl
 import threading
 import time
 import zlib
 from dataclasses import dataclass, field
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urljoin
 
-from vigie.shared.http import retry_after
+from vigie.shared.addresses import NetworkPolicy, RefusedAddress
+from vigie.shared.http import REDIRECTS, open_route, retry_after
 
 from .errors import FetchError, UnsafeURLError
 from .urls import check_url
 
 MAX_REDIRECTS = 5
-REDIRECTS = {301, 302, 303, 307, 308}
 PERMANENT_REDIRECTS = {301, 308}
 RETRY_AFTER_STATUSES = {429, 503}
 CHUNK = 64 * 1024
@@ -37,11 +37,13 @@ class FetchLimits:
     deadline_s: float = 60.0
     max_bytes: int = 10_000_000
     user_agent: str = "Vigie"
+    network: NetworkPolicy = NetworkPolicy()  # public addresses only
 
     @classmethod
     def from_settings(cls, settings) -> FetchLimits:
         return cls(timeout_s=settings.feeds_timeout_s, deadline_s=settings.feeds_deadline_s,
-                   max_bytes=settings.feeds_max_bytes, user_agent=settings.feeds_user_agent)
+                   max_bytes=settings.feeds_max_bytes, user_agent=settings.feeds_user_agent,
+                   network=settings.network_policy)
 
 
 @dataclass(frozen=True)
@@ -114,17 +116,23 @@ def _request_headers(request: FetchRequest, limits: FetchLimits) -> dict[str, st
 
 def _get(url: str, request: FetchRequest, limits: FetchLimits, deadline: Deadline):
     """One HTTP exchange: (status, lower-cased headers, body of a 2xx)."""
-    connection = _connection(url, deadline.socket_timeout(limits.timeout_s))
+    try:
+        route = open_route(url, deadline.socket_timeout(limits.timeout_s), limits.network)
+    except ValueError as exc:  # a proxy Vigie cannot use
+        raise FetchError("error", str(exc)) from None
+    connection = route.connection
     watchdog = _Watchdog(deadline.remaining())
     try:
         connection.connect()
         # Kept here: http.client drops connection.sock once a response says it will close.
         watchdog.sock = connection.sock
         with watchdog:
-            exchanged = _exchange(connection, url, request, limits, deadline)
+            exchanged = _exchange(route, request, limits, deadline)
         if watchdog.fired:  # the body may look complete after the shutdown: never trust it
             raise FetchError("timeout", "total fetch deadline passed")
         return exchanged
+    except RefusedAddress as exc:
+        raise FetchError("private_address", str(exc)) from None
     except FetchError:
         if watchdog.fired:
             raise FetchError("timeout", "total fetch deadline passed") from None
@@ -139,18 +147,10 @@ def _get(url: str, request: FetchRequest, limits: FetchLimits, deadline: Deadlin
         connection.close()
 
 
-def _connection(url: str, timeout: float) -> http.client.HTTPConnection:
-    parts = urlsplit(url)
-    if parts.scheme.lower() == "https":
-        return http.client.HTTPSConnection(parts.hostname, parts.port, timeout=timeout,
-                                           context=ssl.create_default_context())
-    return http.client.HTTPConnection(parts.hostname, parts.port, timeout=timeout)
-
-
-def _exchange(connection, url, request, limits, deadline):
-    parts = urlsplit(url)
-    target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
-    connection.request("GET", target, headers=_request_headers(request, limits))
+def _exchange(route, request, limits, deadline):
+    connection = route.connection
+    connection.request("GET", route.target,
+                       headers={**_request_headers(request, limits), **route.headers})
     sock = connection.sock
     response = connection.getresponse()
     headers = {name.lower(): value for name, value in response.getheaders()}

@@ -37,11 +37,13 @@ def test_human_format_colours_the_severity_on_request(alert):
 
 
 class Script:
-    """Answers to give, in order (status, headers); the last one repeats."""
+    """Answers to give, in order (status, headers); the last one repeats. Every request is
+    kept as (headers, body) in ``requests`` and as (method, path) in ``calls``."""
 
     def __init__(self, *answers):
         self.answers = list(answers)
         self.requests: list[tuple[dict, bytes]] = []
+        self.calls: list[tuple[str, str]] = []
 
     def next(self):
         return self.answers.pop(0) if len(self.answers) > 1 else self.answers[0]
@@ -57,14 +59,17 @@ def server():
 
         class Handler(http.server.BaseHTTPRequestHandler):
             def do_POST(self):
-                body = self.rfile.read(int(self.headers["Content-Length"]))
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 script.requests.append((dict(self.headers), body))
+                script.calls.append((self.command, self.path))
                 status, headers = script.next()
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+
+            do_GET = do_POST  # a client that turned the POST into a GET would be seen
 
             def log_message(self, *args):
                 pass
@@ -117,6 +122,32 @@ def test_a_refusal_is_not_retried(server, alert):
     with pytest.raises(WebhookError, match="400") as raised:
         post_alert(url, alert, retries=3, backoff=0.001)
     assert raised.value.attempts == 1 and len(script.requests) == 1
+
+
+@pytest.mark.parametrize("status", [301, 302, 303])
+def test_a_redirect_that_would_turn_the_post_into_a_get_is_a_failed_delivery(
+        server, alert, status):
+    url, script = server((status, {"Location": "/moved"}))
+    with pytest.raises(WebhookError, match=f"after 3 attempts.*HTTP {status}") as raised:
+        post_alert(url, alert, retries=2, backoff=0.001)
+    assert raised.value.status == status
+    assert script.calls == [("POST", "/hook")] * 3  # never followed, never a GET
+
+
+@pytest.mark.parametrize("status", [307, 308])
+def test_a_same_body_redirect_delivers_the_body_at_the_new_address(server, alert, status):
+    url, script = server((status, {"Location": "/moved"}), (200, {}))
+    assert post_alert(url, alert, retries=0) == 200
+    assert script.calls == [("POST", "/hook"), ("POST", "/moved")]
+    assert script.requests[0][1] == script.requests[1][1]
+    assert json.loads(script.requests[1][1])["id"] == alert.id
+
+
+def test_a_same_body_redirect_to_another_host_is_refused_at_once(server, alert):
+    url, script = server((307, {"Location": "http://localhost:9/elsewhere"}), (200, {}))
+    with pytest.raises(WebhookError, match="another host, refused") as raised:
+        post_alert(url, alert, retries=3, backoff=0.001)
+    assert raised.value.attempts == 1 and script.calls == [("POST", "/hook")]
 
 
 def test_an_unreachable_webhook_fails_after_its_retries(alert):
