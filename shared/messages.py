@@ -189,10 +189,11 @@ def utc_now() -> str:
     return format_time(dt.datetime.now(dt.timezone.utc))
 
 
-def format_time(moment: dt.datetime) -> str:
-    return moment.astimezone(dt.timezone.utc).isoformat(timespec="milliseconds").replace(
-        "+00:00", "Z"
-    )
+def format_time(moment: dt.datetime, *, keep_offset: bool = False) -> str:
+    """RFC 3339 with milliseconds, in UTC (``Z``), or at the moment's own UTC offset."""
+    if not keep_offset:
+        moment = moment.astimezone(dt.timezone.utc)
+    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def parse_time(text: str) -> dt.datetime:

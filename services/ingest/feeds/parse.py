@@ -14,6 +14,7 @@ name as a path to open.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import io
 import re
 from dataclasses import dataclass
@@ -152,15 +153,45 @@ def _content(entry) -> str:
 
 
 def entry_time(entry) -> str | None:
-    """Published (else updated) time as RFC 3339 UTC; feedparser already converted it to UTC."""
-    for field in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = dict.get(entry, field)  # plain lookup: no feedparser fallback and warning
-        if parsed:
-            try:
-                return format_time(dt.datetime(*parsed[:6], tzinfo=dt.timezone.utc))
-            except (TypeError, ValueError):
-                continue
+    """Published (else updated) time as RFC 3339, at the UTC offset the feed wrote.
+
+    The offset is the source's calendar: "hier" in an article published at 01:30 in Kyiv
+    (+03:00) is the day before the Kyiv date, which the UTC date (22:30 the day before) is not.
+    feedparser gives the time in UTC only, so the offset is read back from the raw value
+    (RFC 822 or RFC 3339) when that value names the same instant.
+    """
+    for field in ("published", "updated", "created"):
+        parsed = dict.get(entry, field + "_parsed")  # plain lookup: no feedparser fallback
+        if not parsed:
+            continue
+        try:
+            utc = dt.datetime(*parsed[:6], tzinfo=dt.timezone.utc)
+        except (TypeError, ValueError):
+            continue
+        written = _written_time(dict.get(entry, field))
+        if written is not None and written == utc:
+            return format_time(written, keep_offset=True)
+        return format_time(utc)
     return None
+
+
+def _written_time(raw) -> dt.datetime | None:
+    """The raw date with its offset, read as RFC 822 (RSS) or RFC 3339 (Atom)."""
+    if not isinstance(raw, str) or not raw.strip():
+        return None
+    raw = raw.strip()
+    for read in (email.utils.parsedate_to_datetime, _iso_time):
+        try:
+            moment = read(raw)
+        except (TypeError, ValueError, IndexError):
+            continue
+        if moment is not None and moment.tzinfo is not None:
+            return moment
+    return None
+
+
+def _iso_time(raw: str) -> dt.datetime:
+    return dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
 
 
 def _entry_language(entry) -> str | None:

@@ -96,3 +96,12 @@ def test_seed_dates(seeds):
     for key, dates in found.items():
         for date in dates:
             assert seeds[key].text[date.start:date.end] == date.text
+
+
+def test_relative_dates_resolve_in_the_source_calendar():
+    """Published at 01:30 in Kyiv on Saturday: "hier" is Friday there, although the same
+    instant is still Friday evening in UTC. Feed times keep their offset for this."""
+    kyiv = find_dates("hier, une alerte", "2025-08-23T01:30:00.000+03:00")
+    utc = find_dates("hier, une alerte", "2025-08-22T22:30:00.000Z")
+    assert [(d.value, d.anchor) for d in kyiv] == [("2025-08-22", "2025-08-23")]
+    assert [d.value for d in utc] == ["2025-08-21"]

@@ -55,7 +55,7 @@ def test_rss_fixture_maps_every_field():
     assert first.text == ("Les sirènes ont retenti dans la nuit.\n\n"
                           "La population s’est abritée : « calme ».")
     assert first.summary == "Résumé court."
-    assert first.published == "2025-02-10T13:30:00.000Z"  # +0100 converted to UTC
+    assert first.published == "2025-02-10T14:30:00.000+01:00"  # the source's own offset
     assert first.language == "fr"  # <language>fr-FR</language> of the feed
     assert (first.source.kind, first.source.name, first.source.url) == ("feed", "News", FEED.url)
     assert first.url == "https://news.example.org/2025/02/10/alerte"
@@ -86,12 +86,14 @@ def test_text_falls_back_to_summary_then_title():
 
 
 @pytest.mark.parametrize("date, expected", [
-    ("Mon, 10 Feb 2025 14:30:00 +0100", "2025-02-10T13:30:00.000Z"),
+    ("Mon, 10 Feb 2025 14:30:00 +0100", "2025-02-10T14:30:00.000+01:00"),
+    ("Sat, 23 Aug 2025 01:30:00 +0300", "2025-08-23T01:30:00.000+03:00"),
     ("Mon, 10 Feb 2025 09:00:00 GMT", "2025-02-10T09:00:00.000Z"),
-    ("Mon, 10 Feb 2025 09:00:00 EST", "2025-02-10T14:00:00.000Z"),
+    ("Mon, 10 Feb 2025 09:00:00 EST", "2025-02-10T09:00:00.000-05:00"),
+    ("2025-02-10T09:00:00+02:00", "2025-02-10T09:00:00.000+02:00"),
     ("not a date", None),
 ])
-def test_dates_become_utc(date, expected):
+def test_dates_keep_the_offset_the_feed_wrote(date, expected):
     article = only_article(rss_item(f"<guid>g</guid><pubDate>{date}</pubDate>"))
     assert article.published == expected
 
@@ -99,8 +101,8 @@ def test_dates_become_utc(date, expected):
 def test_atom_updated_used_when_published_missing_and_xml_lang_per_entry():
     entries = parse((DATA / "atom.xml").read_bytes(), "application/atom+xml").entries
     first, second = (e.article for e in entries)
-    assert first.published == "2025-02-10T16:00:00.000Z" and first.language == "en"
-    assert second.published == "2025-02-10T07:15:00.000Z" and second.language == "fr"
+    assert first.published == "2025-02-10T11:00:00.000-05:00" and first.language == "en"
+    assert second.published == "2025-02-10T08:15:00.000+01:00" and second.language == "fr"
     assert first.title == "Ceasefire talks resume"
     assert first.text == "Talks resumed in Geneva.\n\nBoth sides attended."
 
