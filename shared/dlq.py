@@ -11,35 +11,18 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from kafka import TopicPartition
-
 from .config import KafkaSettings
-from .kafka import make_consumer, make_producer
+from .kafka import make_producer, read_to_end
 from .messages import DeadLetter, InvalidMessage, decode
 
 
 def dead_letters(settings: KafkaSettings) -> Iterator[DeadLetter]:
     """Every dead letter currently in the topic, oldest first per partition."""
-    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
-    partitions = [TopicPartition(settings.topic_dlq, p)
-                  for p in sorted(consumer.partitions_for_topic(settings.topic_dlq) or ())]
-    consumer.assign(partitions)
-    consumer.seek_to_beginning()
-    ends = consumer.end_offsets(partitions)
-    remaining = {tp for tp in partitions if ends[tp] > 0}
-    try:
-        while remaining:
-            for tp, records in consumer.poll(timeout_ms=1000).items():
-                for record in records:
-                    if record.offset < ends[tp]:
-                        try:
-                            yield decode(record.value, DeadLetter)
-                        except InvalidMessage:
-                            continue  # not a letter of ours
-                if consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
-    finally:
-        consumer.close()
+    for record in read_to_end(settings, settings.topic_dlq):
+        try:
+            yield decode(record.value, DeadLetter)
+        except InvalidMessage:
+            continue  # not a letter of ours
 
 
 def replay(settings: KafkaSettings, *, service: str | None = None, topic: str | None = None,

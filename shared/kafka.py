@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
 from kafka import KafkaAdminClient, KafkaConsumer, KafkaProducer, TopicPartition
 from kafka.admin import NewTopic
+from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
@@ -91,6 +92,42 @@ def make_consumer(settings: KafkaSettings, *topics: str, **overrides) -> KafkaCo
         "max_partition_fetch_bytes": MAX_MESSAGE_BYTES * 2,
     }
     return KafkaConsumer(*topics, **(options | overrides))
+
+
+def read_to_end(settings: KafkaSettings, topic: str, *, from_beginning: bool = True,
+                timeout_s: float | None = None, wait_for_topic_s: float = 0.0,
+                ) -> Iterator[ConsumerRecord]:
+    """Every record of ``topic`` up to the end offsets found at start, from the beginning (or
+    from now), without a consumer group; records written meanwhile are left for later.
+
+    Ends on positions, not on the last offset seen: compaction and transaction markers leave
+    offsets no record has. A missing topic is waited for ``wait_for_topic_s`` (then it reads as
+    empty); with ``timeout_s`` a read that cannot finish raises TimeoutError.
+    """
+    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
+    try:
+        partitions = _partitions_of(consumer, topic, wait_for_topic_s)
+        consumer.assign(partitions)
+        if from_beginning:
+            consumer.seek_to_beginning(*partitions)
+        ends = consumer.end_offsets(partitions)
+        deadline = None if timeout_s is None else time.monotonic() + timeout_s
+        remaining = {tp for tp in partitions if consumer.position(tp) < ends[tp]}
+        while remaining:
+            if deadline is not None and time.monotonic() > deadline:
+                raise TimeoutError(f"topic {topic} not read to its end in {timeout_s:g} s")
+            for tp, records in consumer.poll(timeout_ms=500).items():
+                yield from (record for record in records if record.offset < ends[tp])
+            remaining = {tp for tp in remaining if consumer.position(tp) < ends[tp]}
+    finally:
+        consumer.close()
+
+
+def _partitions_of(consumer: KafkaConsumer, topic: str, wait_s: float) -> list[TopicPartition]:
+    deadline = time.monotonic() + wait_s
+    while not (numbers := consumer.partitions_for_topic(topic)) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    return [TopicPartition(topic, number) for number in sorted(numbers or ())]
 
 
 def contract_topics(settings: KafkaSettings) -> dict[str, int]:

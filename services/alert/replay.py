@@ -9,9 +9,7 @@ from __future__ import annotations
 
 import logging
 
-from kafka import TopicPartition
-
-from vigie.shared.kafka import ensure_topics, make_consumer, make_producer
+from vigie.shared.kafka import ensure_topics, make_producer, read_to_end
 from vigie.shared.logs import configure_logging
 from vigie.shared.messages import EnrichedArticle, InvalidMessage, decode, encode
 
@@ -22,28 +20,6 @@ from .settings import AlertSettings
 log = logging.getLogger(__name__)
 
 
-def history(settings: AlertSettings, from_beginning: bool):
-    """Every enriched article up to the end offsets at start."""
-    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
-    partitions = [TopicPartition(settings.topic_enriched, p)
-                  for p in sorted(consumer.partitions_for_topic(settings.topic_enriched) or ())]
-    consumer.assign(partitions)
-    ends = consumer.end_offsets(partitions)
-    if from_beginning:
-        consumer.seek_to_beginning()
-    remaining = {tp for tp in partitions if consumer.position(tp) < ends[tp]}
-    try:
-        while remaining:
-            for tp, records in consumer.poll(timeout_ms=1000).items():
-                for record in records:
-                    if record.offset < ends[tp]:
-                        yield record
-                if consumer.position(tp) >= ends[tp]:
-                    remaining.discard(tp)
-    finally:
-        consumer.close()
-
-
 def replay_history(settings: AlertSettings, rules_path: str, *, topic: str,
                    from_beginning: bool = True) -> int:
     configure_logging(settings.log_level, settings.log_format)
@@ -52,7 +28,7 @@ def replay_history(settings: AlertSettings, rules_path: str, *, topic: str,
     producer = make_producer(settings)
     seen: set[str] = set()
     articles = 0
-    for record in history(settings, from_beginning):
+    for record in read_to_end(settings, settings.topic_enriched, from_beginning=from_beginning):
         try:
             article = decode(record.value, EnrichedArticle)
         except InvalidMessage:

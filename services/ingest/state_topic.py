@@ -11,11 +11,8 @@ between republishes them (at-least-once), and their deterministic ids absorb tha
 from __future__ import annotations
 
 import logging
-import time
 
-from kafka import TopicPartition
-
-from vigie.shared.kafka import ensure_topics, make_consumer, make_producer
+from vigie.shared.kafka import ensure_topics, make_producer, read_to_end
 
 log = logging.getLogger(__name__)
 
@@ -36,41 +33,18 @@ class StateTopic:
     def load(self) -> dict[str, bytes]:
         """Every key's latest value: all partitions read from the start to their end; a
         tombstone deletes its key."""
-        consumer = make_consumer(self.settings, group_id=None, enable_auto_commit=False)
-        try:
-            return self._read_all(consumer)
-        finally:
-            consumer.close()
-
-    def _read_all(self, consumer) -> dict[str, bytes]:
-        partitions = self._partitions(consumer)
-        consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
-        end = consumer.end_offsets(partitions)
-        deadline = time.monotonic() + self.load_timeout_s
         values: dict[str, bytes] = {}
-        while any(consumer.position(tp) < end[tp] for tp in partitions):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"state topic {self.topic} not read to its end in time")
-            for records in consumer.poll(timeout_ms=500).values():
-                for record in records:
-                    if record.key is None:
-                        continue
-                    key = record.key.decode("utf-8", "replace")
-                    if record.value is None:
-                        values.pop(key, None)
-                    else:
-                        values[key] = record.value
+        for record in read_to_end(self.settings, self.topic, timeout_s=self.load_timeout_s,
+                                  wait_for_topic_s=self.load_timeout_s):
+            if record.key is None:
+                continue
+            key = record.key.decode("utf-8", "replace")
+            if record.value is None:
+                values.pop(key, None)
+            else:
+                values[key] = record.value
         log.info("state loaded", extra={"topic": self.topic, "keys": len(values)})
         return values
-
-    def _partitions(self, consumer) -> list[TopicPartition]:
-        deadline = time.monotonic() + self.load_timeout_s
-        while not (numbers := consumer.partitions_for_topic(self.topic)):
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"state topic {self.topic} not found")
-            time.sleep(0.2)
-        return [TopicPartition(self.topic, number) for number in sorted(numbers)]
 
     def save(self, key: str, value: bytes) -> None:
         if self._producer is None:

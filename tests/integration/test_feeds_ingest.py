@@ -172,11 +172,11 @@ def test_published_articles_carry_mapped_fields(settings, feed_site):
     found = {a.title: a for a in articles(settings).values()}
     alert = found["Alerte aérienne à Kyiv"]
     assert alert.text == "Les sirènes ont retenti dans la nuit.\n\nLa population s’est abritée : « calme »."
-    assert (alert.published, alert.language) == ("2025-02-10T13:30:00.000Z", "fr")
+    assert (alert.published, alert.language) == ("2025-02-10T14:30:00.000+01:00", "fr")
     assert alert.source.kind == "feed" and alert.source.url.endswith("/rss.xml")
     assert found["Élection à Besançon"].text.startswith("Le maire sortant a été réélu")
     assert found["Élection à Besançon (bis)"].language == "fr"
-    assert found["Ceasefire talks resume"].published == "2025-02-10T16:00:00.000Z"
+    assert found["Ceasefire talks resume"].published == "2025-02-10T11:00:00.000-05:00"
     assert found["Reprise des pourparlers"].language == "fr"
     assert all("lol" not in (a.title or "") for a in found.values())
     moved = found["moved 0"]
