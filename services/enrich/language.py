@@ -11,6 +11,8 @@ from functools import lru_cache
 
 from py3langid.langid import MODEL_FILE, LanguageIdentifier
 
+from vigie.shared.languages import language_code
+
 LANGUAGES = ("fr", "en", "uk", "ru", "de", "es", "it", "nl", "pl", "pt", "ar", "ro")
 # Below these, a guess is a coin toss on news text (names, figures, a headline).
 MIN_CONFIDENCE = 0.90
@@ -29,13 +31,6 @@ def _letter_count(text: str) -> int:
     return sum(char.isalpha() for char in text)
 
 
-def _clean_hint(hint: str | None) -> str | None:
-    """"fr-FR", "FR", "fr_CA" → "fr"; empty → None."""
-    if not hint:
-        return None
-    return hint.replace("_", "-").split("-")[0].strip().lower() or None
-
-
 def guess(text: str) -> tuple[str, float]:
     """The classifier's best language among ``LANGUAGES`` and its probability."""
     return _identifier().classify(text)
@@ -47,7 +42,7 @@ def detect(text: str, hint: str | None = None) -> str:
     Unsure means fewer than ``MIN_LETTERS`` letters or a probability under
     ``MIN_CONFIDENCE``.
     """
-    hint = _clean_hint(hint)
+    hint = language_code(hint)
     if _letter_count(text) < MIN_LETTERS:
         return hint or (guess(text)[0] if text.strip() else UNDETERMINED)
     language, probability = guess(text)

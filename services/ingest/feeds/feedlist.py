@@ -21,13 +21,14 @@ from pathlib import Path
 
 import yaml
 
+from vigie.shared.languages import language_code
+
 from .errors import FeedListError, UnsafeURLError
 from .urls import check_url
 
 FIELDS = {"url", "name", "interval", "language", "tags"}
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 UNIT_SECONDS = {None: 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
-LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 MAX_NAME = 80
 
 
@@ -140,7 +141,7 @@ def parse_duration(value: object) -> float | None:
 def _valid_language(value, refuse) -> str | None:
     if value is None:
         return None
-    if not isinstance(value, str) or not LANGUAGE.match(value):
+    if not isinstance(value, str) or language_code(value) is None:
         refuse("language", f"expected an ISO 639-1 code such as 'fr' or 'fr-BE', got {value!r}")
         return None
     return value

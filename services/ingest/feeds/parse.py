@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import feedparser
 
 from vigie.shared.ids import article_id, revision
+from vigie.shared.languages import language_code
 from vigie.shared.messages import RawArticle, Source, format_time
 from vigie.shared.text import digest
 
@@ -39,7 +40,6 @@ XML_TYPES = {"application/xml", "text/xml", "application/xml-dtd", "text/xml-ext
 CHARSET = re.compile(r"charset\s*=\s*[\"']?([A-Za-z0-9._:-]+)", re.IGNORECASE)
 HTML_START = re.compile(rb"\s*(?:<\?.*?\?>\s*|<!--.*?-->\s*|<!doctype[^>]*>\s*)*<html\b",
                         re.IGNORECASE | re.DOTALL)
-PRIMARY_LANGUAGE = re.compile(r"^([a-zA-Z]{2})(?:[-_].*)?$")
 
 
 @dataclass(frozen=True)
@@ -70,7 +70,7 @@ def parse_feed(body: bytes, headers: dict[str, str], feed: FeedConfig, *,
     problem = _bozo_reason(result)
     if not result.entries and not result.get("version") and (problem or is_html_page(body)):
         raise ParseError(f"not a feed: {problem or 'an HTML page'}")
-    feed_language = normalize_language(result.feed.get("language"))
+    feed_language = language_code(result.feed.get("language"))
     entries = [
         mapped for raw in result.entries
         if (mapped := entry_to_article(raw, feed, fetched_at, feed_language)) is not None
@@ -139,7 +139,7 @@ def entry_to_article(entry, feed: FeedConfig, fetched_at: str,
         summary=summary if summary and summary != text else None,
         text=text,
         published=entry_time(entry),
-        language=_entry_language(entry) or feed_language or normalize_language(feed.language),
+        language=_entry_language(entry) or feed_language or language_code(feed.language),
         fetched_at=fetched_at,
         ingested_at=fetched_at,
     )
@@ -200,12 +200,4 @@ def _entry_language(entry) -> str | None:
     candidates += [block.get("language") for block in entry.get("content") or []]
     candidates += [(entry.get(name) or {}).get("language")
                    for name in ("summary_detail", "title_detail")]
-    return next((lang for c in candidates if (lang := normalize_language(c))), None)
-
-
-def normalize_language(value: str | None) -> str | None:
-    """``fr-FR``, ``FR``, ``fr_BE`` → ``fr``; anything else (``und``, ``français``) → None."""
-    if not isinstance(value, str):
-        return None
-    match = PRIMARY_LANGUAGE.match(value.strip())
-    return match.group(1).lower() if match else None
+    return next((lang for c in candidates if (lang := language_code(c))), None)

@@ -9,7 +9,7 @@ import pytest
 from vigie.ingest.feeds.errors import ParseError
 from vigie.ingest.feeds.feedlist import FeedConfig
 from vigie.ingest.feeds.html_text import html_to_text, plain
-from vigie.ingest.feeds.parse import normalize_language, parse_feed, xml_content_type
+from vigie.ingest.feeds.parse import parse_feed, xml_content_type
 from vigie.shared.ids import article_id, revision
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "feeds"
@@ -112,14 +112,6 @@ def test_language_order_entry_then_feed_then_configured():
     assert only_article(rss_item("<guid>g</guid>"), feed=configured).language == "fr"
     declared = rss_item("<guid>g</guid>", channel="<language>en-us</language>")
     assert only_article(declared, feed=configured).language == "en"
-
-
-@pytest.mark.parametrize("value, expected", [
-    ("fr", "fr"), ("fr-FR", "fr"), ("FR", "fr"), ("fr_BE", "fr"), ("und", None),
-    ("français", None), (None, None),
-])
-def test_normalize_language(value, expected):
-    assert normalize_language(value) == expected
 
 
 def test_encodings_declared_in_document_or_http():
