@@ -6,6 +6,7 @@ from __future__ import annotations
 import http.client
 import select
 import socket
+import ssl
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -16,11 +17,14 @@ Route = Callable[[BaseHTTPRequestHandler], None]
 
 
 class _Running:
-    """A threaded server started on ``with`` and stopped at its end."""
+    """A threaded server started on ``with`` and stopped at its end; https with ``tls``."""
 
-    def __init__(self, host: str, handler) -> None:
+    def __init__(self, host: str, handler, tls: ssl.SSLContext | None = None) -> None:
         self._server = ThreadingHTTPServer((host, 0), handler)
         self._server.daemon_threads = True
+        if tls is not None:
+            self._server.socket = tls.wrap_socket(self._server.socket, server_side=True)
+        self.scheme = "https" if tls else "http"
         self.host, self.port = host, self._server.server_address[1]
 
     def __enter__(self):
@@ -33,18 +37,18 @@ class _Running:
 
 
 class LocalServer(_Running):
-    """GET and POST on ``host`` (127.0.0.1 by default); ``routes`` maps a path to a function
-    of the request handler. Every request is kept in ``requests`` as (path, lower-cased
-    headers) and counted in ``hits``; a POST body is ``handler.body``."""
+    """GET and POST on ``host`` (127.0.0.1 by default, https with ``tls``); ``routes`` maps a
+    path to a function of the request handler. Every request is kept in ``requests`` as (path,
+    lower-cased headers) and counted in ``hits``; a POST body is ``handler.body``."""
 
-    def __init__(self, host: str = "127.0.0.1") -> None:
+    def __init__(self, host: str = "127.0.0.1", tls: ssl.SSLContext | None = None) -> None:
         self.routes: dict[str, Route] = {}
         self.hits: Counter[str] = Counter()
         self.requests: list[tuple[str, dict[str, str]]] = []
-        super().__init__(host, self._handler())
+        super().__init__(host, self._handler(), tls)
 
     def url(self, path: str) -> str:
-        return f"http://{self.host}:{self.port}{path}"
+        return f"{self.scheme}://{self.host}:{self.port}{path}"
 
     def _handler(self):
         server = self

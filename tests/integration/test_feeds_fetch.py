@@ -4,9 +4,11 @@ the address guard and a proxy."""
 from __future__ import annotations
 
 import gzip
+import ssl
 import time
 
 import pytest
+import trustme
 
 from vigie.ingest.feeds.errors import FetchError
 from vigie.ingest.feeds.fetch import FetchLimits, FetchRequest, fetch
@@ -179,3 +181,17 @@ def test_behind_a_proxy_the_target_is_checked_and_the_proxy_is_not(server, monke
         with pytest.raises(FetchError) as caught:
             fetch(FetchRequest(server.url("/feed")), FetchLimits())
         assert caught.value.result == "private_address" and proxy.carried == []
+
+
+def test_https_goes_through_the_proxy_in_a_tunnel(monkeypatch, tmp_path):
+    """CONNECT to the proxy, then TLS with the server itself: its certificate is verified."""
+    ca = trustme.CA()
+    server_tls = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ca.issue_cert("127.0.0.1").configure_cert(server_tls)
+    ca.cert_pem.write_to_path(str(tmp_path / "ca.pem"))
+    monkeypatch.setenv("SSL_CERT_FILE", str(tmp_path / "ca.pem"))  # trusted by the client
+    with LocalServer(tls=server_tls) as server, Proxy() as proxy:
+        server.routes["/feed"] = serve(FEED)
+        monkeypatch.setenv("HTTPS_PROXY", proxy.url)
+        assert fetch(FetchRequest(server.url("/feed")), LIMITS).body == FEED
+        assert proxy.carried == [("CONNECT", f"127.0.0.1:{server.port}")]

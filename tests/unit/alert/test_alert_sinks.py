@@ -8,6 +8,7 @@ import threading
 
 import pytest
 
+from tests.local_http import Proxy
 from vigie.alert.format import human
 from vigie.alert.webhook import WebhookError, post_alert
 from vigie.shared.broker import free_port
@@ -161,3 +162,12 @@ def test_retry_after_reads_seconds_and_http_dates():
     assert retry_after("120") == 120.0
     assert retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now=1445412500.0) == 10.0
     assert retry_after("soon") is None and retry_after(None) is None
+
+
+def test_the_webhook_goes_through_the_proxy_of_the_environment(server, alert, monkeypatch):
+    url, script = server((204, {}))
+    with Proxy() as proxy:
+        monkeypatch.setenv("http_proxy", proxy.url)
+        assert post_alert(url, alert, retries=0) == 204
+    assert proxy.carried == [("POST", url)]
+    assert json.loads(script.requests[0][1])["id"] == alert.id  # the body went through
