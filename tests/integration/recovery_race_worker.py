@@ -12,6 +12,7 @@ none can be. ``RACE_FAUST_ORDER=1`` restores faust's order.
 from __future__ import annotations
 
 import asyncio
+import gc
 import logging
 import os
 
@@ -20,6 +21,7 @@ from vigie.shared.streams import StreamSettings, make_app, prepare_group, run_wo
 from vigie.shared.streams.faust_internals import partition_state
 
 log = logging.getLogger("recovery_race_worker")
+FRAMES = ("cr_frame", "ag_frame", "gi_frame")
 
 
 def read_beyond_committed(consumer, topic: str) -> int:
@@ -29,6 +31,49 @@ def read_beyond_committed(consumer, topic: str) -> int:
         if tp.topic == topic and read is not None:
             total += read + 1 - (committed or 0)
     return total
+
+
+def what_the_consumer_holds(app, topic: str) -> dict:
+    """Why nothing was read: flow flags, each stream partition's state, what the Kafka
+    client has fetched and not yet handed over, and whether the fetch loop runs."""
+    consumer = app.consumer
+    try:
+        client = consumer._thread._ensure_consumer()
+        prefetched = sorted(str(tp) for tp in client._fetcher._records)
+    except Exception as exc:  # noqa: BLE001 - a diagnosis must not stop the worker
+        prefetched = [f"unknown: {exc!r}"]
+    fetch_loops = [task for task in asyncio.all_tasks()
+                   if any("_drain_messages" in frame for frame in awaits(task.get_coro()))]
+    return {
+        "flow_active": consumer.flow_active,
+        "flow_control_active": app.flow_control.is_active(),
+        "partitions": {str(tp): partition_state(app, tp) for tp in consumer.assignment()
+                       if tp.topic == topic},
+        "prefetched": prefetched,
+        "fetcher": app._fetcher.state,
+        "fetch_loops_awaiting": [awaits(task.get_coro()) for task in fetch_loops],
+    }
+
+
+def awaits(coroutine) -> list[str]:
+    """Where a coroutine is suspended: each frame of its chain of awaits."""
+    chain = []
+    while coroutine is not None:
+        frame = next((getattr(coroutine, name) for name in FRAMES
+                      if getattr(coroutine, name, None) is not None), None)
+        if frame is not None:
+            chain.append(f"{frame.f_code.co_filename}:{frame.f_lineno} {frame.f_code.co_name}")
+        awaited = next((getattr(coroutine, name) for name in ("cr_await", "ag_await",
+                                                              "gi_yieldfrom")
+                        if getattr(coroutine, name, None) is not None), None)
+        if awaited is not None and not any(hasattr(awaited, name) for name in FRAMES):
+            # an ``async for`` step or a future: the generator it drives is among its referents
+            awaited = next((ref for ref in gc.get_referents(awaited)
+                            if any(hasattr(ref, name) for name in FRAMES)), awaited)
+        coroutine = awaited if any(hasattr(awaited, name) for name in FRAMES) else None
+        if coroutine is None and awaited is not None:
+            chain.append(repr(awaited)[:200])
+    return chain
 
 
 def watch_the_seek(app, topic: str, wait_s: float) -> None:
@@ -44,6 +89,8 @@ def watch_the_seek(app, topic: str, wait_s: float) -> None:
             if read_beyond_committed(consumer, topic) > 0:
                 break
             await asyncio.sleep(0.05)
+        else:
+            log.warning("nothing read in %s s: %s", wait_s, what_the_consumer_holds(app, topic))
         log.warning("read before the seek: %d", read_beyond_committed(consumer, topic))
         await perform_seek(consumer)
 

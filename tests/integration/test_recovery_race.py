@@ -73,4 +73,9 @@ def test_in_faust_order_records_are_read_before_the_seek(kafka_settings, tmp_pat
     finally:
         stop_process(worker)
     assert logged(log, "active at the seek")[0] > 0  # the first seek: the end of recovery
-    assert read_before_seeks(log)[0] > 0
+    assert read_before_seeks(log)[0] > 0, diagnosis(log)
+
+
+def diagnosis(log) -> str:
+    """What the worker logged of its consumer when its wait for a record expired."""
+    return "\n".join(line for line in log.read_text().splitlines() if "nothing read in" in line)
