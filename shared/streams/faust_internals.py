@@ -1,6 +1,6 @@
 """The one module that reaches into faust-streaming, aiokafka and mode internals.
 
-Vigie's at-least-once guarantee rests on three corrections of faust's consumer (each names
+Vigie's at-least-once guarantee rests on four corrections of faust's consumer (each names
 the upstream issue and what it corrects), one override of mode's signal handling, and a few
 private attributes read by the stream watch. They hold for the versions in ``TESTED``:
 ``check_versions`` refuses others unless ``VIGIE_FAUST_ALLOW_UNTESTED`` is set, and
@@ -18,6 +18,7 @@ import os
 import faust
 from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 
 from ..config import ConfigError
 
@@ -125,11 +126,38 @@ def commit_from_the_head(new_offset):
     return wrapper
 
 
+def fetch_a_snapshot(getmany):
+    """robinhood/faust #69, back since faust-streaming #239 made the set change in place: faust
+    hands its live set of active partitions to the Kafka client's thread and goes on
+    changing it in place while the thread fetches: a pause (the end of a recovery pauses the
+    changelogs while the stream partitions are still paused) can leave it empty, and
+    ``_set_active_tps`` empties it before refilling it. aiokafka takes an empty set for "every
+    partition": records of paused partitions were taken from the client, then dropped by
+    faust's filter, and the client fetched on from past them. The thread now gets a copy taken
+    when the fetch is asked for, and an empty copy fetches nothing.
+
+    Relies on: ``AIOKafkaConsumerThread.getmany(active_partitions, timeout)`` passing
+    ``active_partitions`` to ``Fetcher.fetched_records`` (None: a client-only app, every
+    partition).
+    """
+
+    async def wrapper(self, active_partitions, timeout):
+        if active_partitions is None:
+            return await getmany(self, None, timeout)
+        snapshot = frozenset(active_partitions)  # on the event loop, the set's only writer
+        if not snapshot:
+            return {}
+        return await getmany(self, snapshot, timeout)
+
+    return wrapper
+
+
 ORIGINALS = {
     (Recovery, "on_recovery_completed"): Recovery.on_recovery_completed,
     (Recovery, "_resume_streams"): Recovery._resume_streams,
     (Consumer, "perform_seek"): Consumer.perform_seek,
     (Consumer, "_new_offset"): Consumer._new_offset,
+    (AIOKafkaConsumerThread, "getmany"): AIOKafkaConsumerThread.getmany,
 }
 
 
@@ -140,6 +168,7 @@ def corrected() -> dict:
         (Recovery, "_resume_streams"): resume_after_seek(Recovery._resume_streams),
         (Consumer, "perform_seek"): perform_seek,
         (Consumer, "_new_offset"): commit_from_the_head(Consumer._new_offset),
+        (AIOKafkaConsumerThread, "getmany"): fetch_a_snapshot(AIOKafkaConsumerThread.getmany),
     }
 
 

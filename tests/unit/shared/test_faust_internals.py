@@ -15,8 +15,10 @@ from unittest.mock import AsyncMock, MagicMock
 
 import mode
 import pytest
+from aiokafka.consumer.fetcher import Fetcher, FetchResult
 from faust.tables.recovery import Recovery
 from faust.transport.consumer import Consumer
+from faust.transport.drivers.aiokafka import AIOKafkaConsumerThread
 from faust.types import TP
 from intervaltree import IntervalTree
 
@@ -185,6 +187,75 @@ def test_the_streams_are_resumed_only_after_the_seek(method_name):
     calls = end_of_recovery(method_name, CORRECTED)
     assert calls.index("seek") < calls.index("resume 2")
     assert calls.count("resume 2") == 1
+
+
+# --- robinhood/faust #69: the fetch reads faust's live set of active partitions ---------------
+
+class Records:
+    """What aiokafka's FetchResult iterates: records with the next offset to fetch."""
+
+    def __init__(self, offsets: list[int]) -> None:
+        self.offsets, self.next_fetch_offset = iter(offsets), offsets[0]
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> int:
+        offset = next(self.offsets)
+        self.next_fetch_offset = offset + 1
+        return offset
+
+
+def prefetched(*tps) -> SimpleNamespace:
+    """aiokafka's fetcher holding two records of each of ``tps``, none paused in aiokafka
+    (faust pauses in its own bookkeeping only)."""
+    state = SimpleNamespace(paused=False, position=0, consumed_to=lambda offset: None)
+    assignment = SimpleNamespace(active=True, state_value=lambda tp: state)
+    records = {tp: FetchResult(tp, assignment=assignment, partition_records=Records([0, 1]),
+                               backoff=0) for tp in tps}
+    return SimpleNamespace(_records=records, _notify=lambda future: None,
+                           _wait_consume_future=None, _subscriptions=SimpleNamespace(
+                               reassignment_in_progress=False, is_assigned=lambda tp: True))
+
+
+def test_aiokafka_takes_an_empty_set_of_partitions_for_every_partition():
+    fetched = asyncio.run(Fetcher.fetched_records(prefetched(RAW0, RAW1), set()))
+    assert set(fetched) == {RAW0, RAW1}
+    fetched = asyncio.run(Fetcher.fetched_records(prefetched(RAW0, RAW1), {RAW0}))
+    assert set(fetched) == {RAW0}
+
+
+class ConsumerThread:
+    """What the driver's getmany uses: the Kafka client, and the hand-over to its thread."""
+
+    def __init__(self) -> None:
+        self.handed: list = []
+
+    def _ensure_consumer(self):
+        return SimpleNamespace(_max_poll_records=None)
+
+    async def _fetch_records(self, *args, **kwargs):  # runs on the thread: never here
+        raise AssertionError("the hand-over is what is under test")
+
+    async def call_thread(self, method, consumer, active_partitions, **kwargs):
+        self.handed.append(active_partitions)
+        return {"fetched": True}
+
+
+def test_faust_hands_its_live_set_of_active_partitions_to_the_fetch():
+    thread, active = ConsumerThread(), {RAW0}
+    asyncio.run(ORIGINAL[AIOKafkaConsumerThread, "getmany"](thread, active, 1.0))
+    assert thread.handed[0] is active  # a pause during the fetch empties the set it reads
+
+
+def test_the_fetch_gets_a_copy_and_an_empty_one_fetches_nothing():
+    thread, active = ConsumerThread(), {RAW0}
+    getmany = CORRECTED[AIOKafkaConsumerThread, "getmany"]
+    assert asyncio.run(getmany(thread, active, 1.0)) == {"fetched": True}
+    active.clear()  # faust pauses the last active partition while the fetch runs
+    assert thread.handed == [frozenset({RAW0})]
+    assert asyncio.run(getmany(thread, set(), 1.0)) == {} and len(thread.handed) == 1
+    assert asyncio.run(getmany(thread, None, 1.0)) == {"fetched": True}  # client-only app
 
 
 # --- mode: the signal handlers StopAtOnce overrides ---------------------------------------------
