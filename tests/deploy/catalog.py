@@ -48,6 +48,9 @@ COMPOSE_VARIABLES = {
     "GRAFANA_HOST_PORT": "host port of Grafana",
     "GRAFANA_ADMIN_USER": "Grafana administrator",
     "GRAFANA_ADMIN_PASSWORD": "Grafana administrator's password: change it",
+    "HTTP_PROXY": "proxy for http:// feeds, pages and the webhook (ingest and alert)",
+    "HTTPS_PROXY": "proxy for https:// feeds, pages and the webhook (a CONNECT tunnel)",
+    "NO_PROXY": "hosts reached without the proxy, comma-separated",
 }
 COMPOSE_PROJECT = "vigie"
 SUBSTITUTION = re.compile(r"\$\{([A-Za-z_][A-Za-z0-9_]*)(?::?[-?]([^}]*))?\}")
