@@ -12,6 +12,7 @@ import trustme
 
 from vigie.ingest.feeds.errors import FetchError
 from vigie.ingest.feeds.fetch import FetchLimits, FetchRequest, fetch
+from vigie.ingest.settings import IngestSettings
 from vigie.shared.addresses import NetworkPolicy
 
 from ..local_http import LocalServer, Proxy, redirect, reply, serve
@@ -195,3 +196,16 @@ def test_https_goes_through_the_proxy_in_a_tunnel(monkeypatch, tmp_path):
         monkeypatch.setenv("HTTPS_PROXY", proxy.url)
         assert fetch(FetchRequest(server.url("/feed")), LIMITS).body == FEED
         assert proxy.carried == [("CONNECT", f"127.0.0.1:{server.port}")]
+
+
+def test_the_variable_opens_loopback_to_the_fetch(server):
+    """VIGIE_ALLOW_PRIVATE_NETWORKS, read as a user sets it, reaches the fetch limits."""
+    server.routes["/feed"] = serve(FEED)
+    for value, allowed in (("", False), ("127.0.0.1/32", True), ("true", True)):
+        settings = IngestSettings.from_env({"VIGIE_ALLOW_PRIVATE_NETWORKS": value})
+        limits = FetchLimits.from_settings(settings)
+        if allowed:
+            assert fetch(FetchRequest(server.url("/feed")), limits).body == FEED
+        else:
+            with pytest.raises(FetchError, match="not a public address"):
+                fetch(FetchRequest(server.url("/feed")), limits)
