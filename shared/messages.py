@@ -57,11 +57,28 @@ class Mention(msgspec.Struct, kw_only=True):
     end: int
 
 
+PlaceKind = Literal["country", "region", "city", "area"]
+
+
+class Place(msgspec.Struct, kw_only=True):
+    """Where a LOC entity is on the map. ``region`` is ISO 3166-2: the region itself, or the
+    one a town lies in; an ``area`` (a sea, a continent, "Middle East") has no country."""
+
+    name: str
+    kind: PlaceKind
+    country: str | None = None
+    region: str | None = None
+    lat: float | None = None
+    lon: float | None = None
+    geonames_id: int | None = None
+
+
 class Entity(msgspec.Struct, kw_only=True):
     name: str
     label: EntityLabel
     count: int
     mentions: list[Mention]
+    place: Place | None = None
 
 
 class DateMention(msgspec.Struct, kw_only=True):

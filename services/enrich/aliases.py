@@ -1,8 +1,8 @@
 """Alias tables: surface forms → canonical entity names (and, where known, their label).
 
-Two tables ship in ``data/``: ``aliases.tsv`` (people, organisations) and ``places.tsv``
-(French exonyms → English: Kiev → Kyiv, Bruxelles → Brussels, Russie → Russia). A user file
-extends or overrides them, in the same TSV format or as YAML::
+The built-in table ``data/aliases.tsv`` names people and organisations (places come from
+GeoNames and ISO 3166: ``places``). A user file extends or overrides it, in the same TSV
+format or as YAML::
 
     Kyiv: {label: LOC, aliases: [Kiev, Kyïv]}
 
@@ -21,7 +21,7 @@ import yaml
 from vigie.shared.text import fold_text
 
 LABELS = ("PER", "LOC", "ORG", "MISC")
-BUILTIN_FILES = ("aliases.tsv", "places.tsv")
+BUILTIN_FILES = ("aliases.tsv",)
 
 
 def alias_key(text: str) -> str:

