@@ -10,6 +10,10 @@ The file is a list of rules (``deploy/rules.yaml`` is the documented example)::
       near: [Kyiv, Kiev]            # optional: a phrase counts only with one of these...
       within: 10                    # ...at most this many words away (default 10)
       entities: {LOC: [Kyiv]}       # optional: the article names one of these (any of)
+      places:                       # optional: the article names a place in one of these
+        country: [UA]               # ISO 3166-1 alpha-2
+        region: [UA-63]             # ISO 3166-2
+        near: {lat: 50.45, lon: 30.52, km: 50}   # a circle
       topic: alerts.kyiv            # optional: the alert also goes to this topic
 
 Any mistake (unknown field, empty phrase list, bad severity, duplicate id, wrong type) raises
@@ -25,9 +29,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import pycountry
 import yaml
 
 from vigie.shared.errors import VigieError
+from vigie.shared.geo import distance_km
 from vigie.shared.text import fold_text
 
 from .tokens import phrase_key
@@ -37,7 +43,8 @@ log = logging.getLogger(__name__)
 SEVERITIES = ("info", "warning", "critical")
 LABELS = ("PER", "LOC", "ORG", "MISC")
 FIELDS = ("id", "severity", "description", "phrases", "exclude", "near", "within",
-          "entities", "topic")
+          "entities", "places", "topic")
+PLACE_FIELDS = ("country", "region", "near")
 DEFAULT_WITHIN = 10
 RULE_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
@@ -68,16 +75,38 @@ class Rule:
     within: int = DEFAULT_WITHIN
     # label → folded canonical names; the article must name any one of them.
     entities: dict[str, frozenset[str]] = field(default_factory=dict)
+    places: PlaceCondition | None = None
     topic: str | None = None
 
     def wants_entities(self, entities) -> bool:
-        """True when the rule has no entity condition or the article meets it (any of)."""
-        if not self.entities:
-            return True
-        return any(
+        """True when the article meets the rule's entity and place conditions, if any (each
+        one: any of its names or places)."""
+        if self.entities and not any(
             fold_text(entity.name) in self.entities.get(entity.label, ())
             for entity in entities
-        )
+        ):
+            return False
+        return self.places is None or any(self.places.holds(e.place) for e in entities)
+
+
+@dataclass(frozen=True)
+class PlaceCondition:
+    """A place in one of ``countries``, one of ``regions``, or within ``circle`` (lat, lon,
+    km): any of them."""
+
+    countries: frozenset[str] = frozenset()
+    regions: frozenset[str] = frozenset()
+    circle: tuple[float, float, float] | None = None
+
+    def holds(self, place) -> bool:
+        if place is None:
+            return False
+        if place.country in self.countries or (place.region or "") in self.regions:
+            return True
+        if self.circle is None or place.lat is None or place.lon is None:
+            return False
+        lat, lon, km = self.circle
+        return distance_km(lat, lon, place.lat, place.lon) <= km
 
 
 class _Checker:
@@ -140,6 +169,38 @@ class _Checker:
             conditions[label] = frozenset(fold_text(name) for name in names)
         return conditions
 
+    def places(self) -> PlaceCondition | None:
+        value = self.raw.get("places")
+        if value is None:
+            return None
+        if not isinstance(value, dict) or not value or set(value) - set(PLACE_FIELDS):
+            raise self.fail("places", f"must map some of {', '.join(PLACE_FIELDS)}, "
+                                      f"got {value!r}")
+        countries = self.codes(value, "country", lambda code: pycountry.countries.get(
+            alpha_2=code))
+        regions = self.codes(value, "region", lambda code: pycountry.subdivisions.get(code=code))
+        return PlaceCondition(countries, regions, self.circle(value.get("near")))
+
+    def codes(self, value: dict, name: str, lookup) -> frozenset[str]:
+        codes = value.get(name, [])
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise self.fail("places", f"{name} must list ISO codes, got {codes!r}")
+        unknown = [code for code in codes if lookup(code.upper()) is None]
+        if unknown:
+            raise self.fail("places", f"{name}: not an ISO 3166 code: {', '.join(unknown)}")
+        return frozenset(code.upper() for code in codes)
+
+    def circle(self, value) -> tuple[float, float, float] | None:
+        if value is None:
+            return None
+        numbers = isinstance(value, dict) and set(value) == {"lat", "lon", "km"} and all(
+            isinstance(value[k], int | float) and not isinstance(value[k], bool) for k in value)
+        if not numbers or not (-90 <= value["lat"] <= 90 and -180 <= value["lon"] <= 180
+                               and value["km"] > 0):
+            raise self.fail("places", f"near must be {{lat, lon, km}} with a positive radius, "
+                                      f"got {value!r}")
+        return float(value["lat"]), float(value["lon"]), float(value["km"])
+
     def rule(self) -> Rule:
         if not isinstance(self.raw, dict):
             raise self.fail(None, f"must be a mapping of fields, got {self.raw!r}")
@@ -155,7 +216,8 @@ class _Checker:
             id=self.text("id", pattern=RULE_ID), severity=severity,
             description=self.text("description"), phrases=self.phrases("phrases", required=True),
             exclude=self.phrases("exclude"), near=near, within=self.within(near),
-            entities=self.entities(), topic=self.text("topic", required=False, pattern=TOPIC),
+            entities=self.entities(), places=self.places(),
+            topic=self.text("topic", required=False, pattern=TOPIC),
         )
 
 

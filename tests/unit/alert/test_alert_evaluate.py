@@ -8,8 +8,10 @@ from pathlib import Path
 
 import pytest
 
+from vigie.alert.evaluate import Evaluator
+from vigie.alert.rules import RuleBook
 from vigie.alert.snippet import snippet
-from vigie.shared.messages import Alert, Match, decode, encode
+from vigie.shared.messages import Alert, Entity, Match, Mention, Place, decode, encode
 
 SEEDS = Path(__file__).resolve().parents[3] / "seeds"
 SEED_RULES = {
@@ -179,3 +181,36 @@ def test_surface_changes_keep_alerts_and_exact_offsets(prefix, transform, shippe
     assert {alert.rule.id for alert in alerts} == SEED_RULES[prefix]
     for alert in alerts:
         assert all(text[m.start:m.end] == m.text for m in alert.matches)
+
+
+def placed(name: str, **where) -> Entity:
+    return Entity(name=name, label="LOC", count=1, mentions=[Mention(text=name, start=0, end=0)],
+                  place=Place(name=name, kind="city", **where))
+
+
+KYIV = placed("Kyiv", country="UA", region="UA-30", lat=50.4547, lon=30.5238)
+KHARKIV = placed("Kharkiv", country="UA", region="UA-63", lat=49.9818, lon=36.2548)
+PARIS = placed("Paris", country="FR", region="FR-IDF", lat=48.8534, lon=2.3488)
+
+
+@pytest.mark.parametrize(("places", "entities", "alerts"), [
+    ("{country: [UA]}", [KYIV], True),
+    ("{country: [ua]}", [PARIS, KHARKIV], True),
+    ("{country: [UA]}", [PARIS], False),
+    ("{region: [UA-63]}", [KYIV], False),
+    ("{region: [UA-63]}", [KHARKIV], True),
+    ("{near: {lat: 50.45, lon: 30.52, km: 50}}", [KYIV], True),  # the centre of Kyiv
+    ("{near: {lat: 50.45, lon: 30.52, km: 50}}", [KHARKIV], False),  # 410 km away
+    ("{country: [FR], near: {lat: 50.45, lon: 30.52, km: 50}}", [KHARKIV], False),
+    ("{country: [UA]}", [], False),
+])
+def test_a_rule_may_require_a_place(write_rules, make_article, places, entities, alerts):
+    rules = write_rules(f"""
+        - id: raid
+          severity: critical
+          description: Air raid
+          phrases: [alerte aérienne]
+          places: {places}
+        """)
+    found = Evaluator(RuleBook(rules)).evaluate(make_article(STORY, entities=entities))
+    assert bool(found) is alerts

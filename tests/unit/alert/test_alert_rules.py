@@ -48,6 +48,12 @@ INVALID = [
     (one(entities="{LOC: Kyiv}"), "'r1'", "entities"),
     (one(entities="[Kyiv]"), "'r1'", "entities"),
     (one(topic="'not a topic'"), "'r1'", "topic"),
+    (one(places="{country: [XX]}"), "'r1'", "places"),
+    (one(places="{region: [UA-99]}"), "'r1'", "places"),
+    (one(places="{country: UA}"), "'r1'", "places"),
+    (one(places="{town: [Kyiv]}"), "'r1'", "places"),
+    (one(places="{near: {lat: 50, lon: 30}}"), "'r1'", "places"),
+    (one(places="{near: {lat: 95, lon: 30, km: 10}}"), "'r1'", "places"),
     (one() + "\n" + one(), "'r1' (#2)", "id"),
     (one() + "\n- just a string", "#2", None),
 ]

