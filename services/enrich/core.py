@@ -58,7 +58,7 @@ def complete(articles: list[RawArticle], found: list[Found],
         Analysis(
             language=detect(article.text, article.language),
             entities=cleaner.entities(article.text, spans),
-            dates=find_dates(article.text, article.published),
+            dates=find_dates(article.text, article.published, article.fetched_at),
             hashes=signatures(article.text),
         )
         for article, spans in zip(articles, found, strict=True)

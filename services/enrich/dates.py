@@ -8,13 +8,17 @@ weekdays, relative words, years 1900–2099 standing alone) — never ordinary w
 an ISO week ``2025-W33``.
 
 Relative expressions (weekdays, "hier", "le 3 mars" without a year, "l'an dernier") are
-resolved against ``published``: ``relative=True`` and ``anchor`` is the publication date used.
-A weekday is the most recent such day on or before the anchor ("vendredi" in an article
-published on Friday 2025-08-22 is 2025-08-22); a day or month without a year takes the
-year that puts it closest to the anchor ("en décembre" in February is last December).
-Without an anchor precise enough (no ``published``, or ``2023-10`` for a weekday) relative
-expressions are left out: an unresolved date is of no use to a subscriber filtering by
-date, and a wrong one is worse.
+resolved against ``published``, or ``fetched_at`` for an article without one: ``relative=True``
+and ``anchor`` is the date used. A weekday is the most recent such day on or before the anchor
+("vendredi" in an article published on Friday 2025-08-22 is 2025-08-22); a day or month
+without a year takes the year that puts it closest to the anchor ("en décembre" in February is
+last December). Where ``published`` is too coarse (``2023-10`` for a weekday) they are left out
+rather than resolved against a fetch that may be years later: a wrong date is worse than none.
+
+Event times (``times``): a time of day joins the day next to it, or takes the anchor's day
+("mardi à 21 h 10" → ``2025-08-19T21:10``), two times make a range ("entre 2 h et 4 h"), and
+nights are ranges of two days ("dans la nuit de samedi à dimanche", "overnight Saturday" →
+``2025-08-16/2025-08-17``).
 """
 
 from __future__ import annotations
@@ -41,6 +45,7 @@ from .calendar_words import (
     shift_month,
     weekday_number,
 )
+from .times import clock_times, with_times
 
 __all__ = ["find_dates", "published_date"]
 
@@ -139,6 +144,18 @@ def _weekday(match, anchor):
     return last_weekday(latest, weekday_number(match.group("weekday"))).isoformat()
 
 
+def _night(match, anchor):
+    """The two days of a night: "de samedi à dimanche", "overnight into Sunday" (Saturday to
+    Sunday), "overnight Saturday" (Saturday to Sunday); the most recent such night."""
+    if match.group("weekday2"):
+        last = last_weekday(anchor.day, weekday_number(match.group("weekday2")))
+    elif match.group("into"):
+        last = last_weekday(anchor.day, weekday_number(match.group("weekday")))
+    else:
+        last = last_weekday(anchor.day, weekday_number(match.group("weekday"))) + ONE_DAY
+    return f"{(last - ONE_DAY).isoformat()}/{last.isoformat()}"
+
+
 def _phrase(match) -> str:
     return " ".join(normalize_apostrophes(match.group("phrase")).lower().split())
 
@@ -184,6 +201,10 @@ RULES = (
     _rule(rf"(?:\b(?:en|début|fin|courant|d'ici|jusqu'en|in|since|depuis)\s+|mi-)"
           rf"(?P<core>{MONTH}){END}",
           "year", _month_alone),
+    _rule(rf"{START}(?:dans\s+)?la\s+nuit\s+(?:de|du)\s+{WEEKDAY}\s+(?:à|au)\s+"
+          rf"(?P<weekday2>{alternation(WEEKDAYS)})(?P<into>){END}", "day", _night),
+    _rule(rf"{START}overnight\s+(?P<into>into\s+)?{WEEKDAY}(?P<weekday2>){END}", "day",
+          _night),
     _rule(rf"{START}(?P<last>last\s+)?{WEEKDAY}(?P<past>\s+(?:dernier|passé))?{END}{PART_OF_DAY}",
           "day", _weekday),
     _rule(_phrases(DAY_DELTAS, r"(?:\s+(?:matin|après-midi|soir)(?=\W|$))?"), "day", _day_delta),
@@ -193,6 +214,7 @@ RULES = (
     _rule(STANDALONE_YEAR, None, _year),
 )
 PRECISION_RANK = {"year": 0, "month": 1, "day": 2}
+ONE_DAY = dt.timedelta(days=1)
 
 
 def _usable(rule: Rule, anchor: Anchor | None) -> bool:
@@ -223,13 +245,19 @@ def _without_overlaps(candidates) -> list[tuple]:
     return sorted(kept)
 
 
-def find_dates(text: str, published: str | None = None) -> list[DateMention]:
-    """Dates in ``text``, in reading order, resolved against ``published`` where relative."""
-    anchor = published_date(published)
+def find_dates(text: str, published: str | None = None,
+               fetched_at: str | None = None) -> list[DateMention]:
+    """Dates and event times in ``text``, in reading order, resolved against ``published``
+    (else ``fetched_at``) where relative."""
+    anchor = published_date(published) if published else published_date(fetched_at)
+    dates = _without_overlaps(_candidates(text, anchor))
+    day = anchor.iso() if anchor is not None and anchor.precision == "day" else None
+    clocks = [c for c in clock_times(normalize_apostrophes(text))
+              if all(c.end <= d[0] or c.start >= d[1] for d in dates)]
     return [
         DateMention(
             text=text[start:end], start=start, end=end, value=value, relative=relative,
             anchor=anchor.iso() if relative else None,
         )
-        for start, end, _, value, relative in _without_overlaps(_candidates(text, anchor))
+        for start, end, _, value, relative in with_times(text, dates, clocks, day)
     ]

@@ -105,3 +105,54 @@ def test_relative_dates_resolve_in_the_source_calendar():
     utc = find_dates("hier, une alerte", "2025-08-22T22:30:00.000Z")
     assert [(d.value, d.anchor) for d in kyiv] == [("2025-08-22", "2025-08-23")]
     assert [d.value for d in utc] == ["2025-08-21"]
+
+
+TUESDAY = "2024-03-12"
+EVENT_TIMES = [
+    ("Les sirènes ont retenti à 2 h 40.", "2 h 40", "2024-03-12T02:40"),
+    ("vers 4 heures du matin", "4 heures du matin", "2024-03-12T04"),
+    ("à 03H15 GMT", "03H15 GMT", "2024-03-12T03:15Z"),
+    ("vers 23 h du soir", "23 h du soir", "2024-03-12T23"),
+    ("mardi à 21 h 10", "mardi à 21 h 10", "2024-03-12T21:10"),
+    ("21 h 10 mardi", "21 h 10 mardi", "2024-03-12T21:10"),
+    ("lundi soir, vers 23 h", "lundi soir, vers 23 h", "2024-03-11T23"),
+    ("le 10 mars vers 4 heures", "10 mars vers 4 heures", "2024-03-10T04"),
+    ("dans la nuit de samedi à dimanche", "dans la nuit de samedi à dimanche",
+     "2024-03-09/2024-03-10"),
+    ("entre 2 h et 4 h", "2 h et 4 h", "2024-03-12T02/2024-03-12T04"),
+    ("at 2:40 am", "2:40 am", "2024-03-12T02:40"),
+    ("at 4 a.m. on Monday", "4 a.m. on Monday", "2024-03-11T04"),
+    ("at 14:30 GMT", "14:30 GMT", "2024-03-12T14:30Z"),
+    ("overnight Saturday", "overnight Saturday", "2024-03-09/2024-03-10"),
+    ("overnight into Sunday", "overnight into Sunday", "2024-03-09/2024-03-10"),
+]
+
+
+@pytest.mark.parametrize(("text", "mention", "value"), EVENT_TIMES)
+def test_event_times(text, mention, value):
+    found = find_dates(text, TUESDAY)
+    assert [(d.text, d.value, d.relative) for d in found] == [(mention, value, True)]
+    assert text[found[0].start:found[0].end] == mention
+
+
+@pytest.mark.parametrize("text", [
+    "pendant 2 h 30 de route", "il a marché 2 h", "un prix de 14.50 euros", "score 2:1",
+    "at 14 pm", "le bilan à 20 morts",
+])
+def test_durations_prices_and_counts_are_no_time(text):
+    assert find_dates(text, TUESDAY) == []
+
+
+def test_without_published_relative_dates_anchor_on_the_fetch():
+    found = find_dates("Hier, mardi vers 4 heures.", None, "2024-03-13T08:00:00.000Z")
+    assert [(d.text, d.value, d.anchor) for d in found] == [
+        ("Hier", "2024-03-12", "2024-03-13"), ("mardi vers 4 heures", "2024-03-12T04",
+                                               "2024-03-13")]
+
+
+def test_the_seeds_relative_dates_resolve(seeds):
+    """Seed 003 has no published date: its "mercredi soir" anchors on the fetch."""
+    found = {key: find_dates(a.text, a.published, a.fetched_at) for key, a in seeds.items()}
+    assert ("vendredi", "2025-08-22") in {(d.text, d.value) for d in found["001"]}
+    evening = [d for d in found["003"] if d.text.startswith("mercredi soir")]
+    assert evening and evening[0].relative and evening[0].anchor == seeds["003"].fetched_at[:10]
