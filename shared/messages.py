@@ -62,7 +62,8 @@ PlaceKind = Literal["country", "region", "city", "area"]
 
 class Place(msgspec.Struct, kw_only=True):
     """Where a LOC entity is on the map. ``region`` is ISO 3166-2: the region itself, or the
-    one a town lies in; an ``area`` (a sea, a continent, "Middle East") has no country."""
+    one a town lies in; an ``area`` (a sea, a river, "Middle East") has a country only where
+    it lies in one."""
 
     name: str
     kind: PlaceKind

@@ -2,7 +2,7 @@
 
 1. Alias tables fold known forms (OTAN → NATO, Zelenskyy → Volodymyr Zelensky), and a place
    name takes the name of the place it resolves to (Kiev/Kyïv → Kyiv, Russie → Russia), ranked
-   by the countries the article names.
+   by the countries and regions the article names.
 2. Within the article, a lone surname takes the full name it abbreviates: "Rutte" → "Mark
    Rutte" when "Mark Rutte" appears (whatever label the model gave either mention).
 3. Mentions with the same canonical name are grouped; the label is the alias table's, else the
@@ -81,25 +81,28 @@ def _may_be_a_place(span: Span, known) -> bool:
     return normalise_label(span.label) == "LOC" if known is None else known.label == "LOC"
 
 
-def _countries_named(surfaces: list[str], place_of: PlaceOf) -> frozenset[str]:
-    places = (place_of(surface, frozenset()) for surface in surfaces)
-    return frozenset(p.country for p in places if p is not None and p.kind == "country")
+def _named(surfaces: list[str], place_of: PlaceOf) -> frozenset[str]:
+    """The countries and regions an article names (ISO codes; a region names its country
+    too: Bretagne, France)."""
+    places = [place_of(surface, frozenset()) for surface in surfaces]
+    named = [p for p in places if p is not None and p.kind in ("country", "region")]
+    return frozenset(code for p in named for code in (p.country, p.region) if code)
 
 
 def group_mentions(text: str, spans: list[Span], aliases: AliasTable,
                    place_of: PlaceOf | None = None) -> list[Entity]:
     """Canonical entities of one article, most mentioned first, then by first appearance."""
-    place_of = place_of or (lambda surface, countries: None)
+    place_of = place_of or (lambda surface, named: None)
     located = [(span, text[span.start:span.end], aliases.lookup(text[span.start:span.end]))
                for span in sorted(spans)]
     places = [s for span, s, known in located if _may_be_a_place(span, known)]
-    countries = _countries_named(places, place_of)
+    named = _named(places, place_of)
     groups: dict[str, Group] = {}
     unknown_surfaces: dict[str, list[str]] = {}
     for span, surface, known in located:
         place = None
         if _may_be_a_place(span, known):  # an alias names it (the user's file wins), else the place
-            place = (known and place_of(known.name, countries)) or place_of(surface, countries)
+            place = (known and place_of(known.name, named)) or place_of(surface, named)
         name = known.name if known else place.name if place else None
         key = alias_key(name or surface)
         if key not in groups:

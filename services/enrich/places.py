@@ -14,14 +14,15 @@ accents, hyphens ignored) to candidate places:
   after their capital ("oblast de Kharkiv"), seas and informal areas, and the GeoNames admin1 →
   ISO 3166-2 link that gives a town its region.
 
-``resolve(name, countries)`` ranks the candidates of a name: a place in a country the article
-names first (unless another is fifty times larger: Paris stays in France when an article
-also names the United States); then a place of that very name (a town's own name, a country
-or region name, a form of ``data/places.yaml``) before one that has it among GeoNames'
-alternate names, which hold former and foreign names (Engels was Pokrovsk), unless the
-latter is five times larger ("Odessa" is Odesa, Ukraine, not Odessa, Texas); then countries
-before towns before regions before areas (but a town of 50,000 or more before the region of
-its name: "Moscou" is Moscow, not the Moskva region), then population.
+``resolve(name, named)`` ranks the candidates of a name: a town in a region the article names
+first ("Paris" with "Texas"), then a place in a country it names (unless another is fifty
+times larger: Paris stays in France when an article only names the United States); then a
+place of that very name (a town's own name, a country or region name, a form of
+``data/places.yaml``) before one that has it among GeoNames' alternate names, which hold
+former and foreign names (Engels was Pokrovsk), unless the latter is five times larger
+("Odessa" is Odesa, Ukraine, not Odessa, Texas); then countries before towns before regions
+before areas (but a town of 50,000 or more before the region of its name: "Moscou" is
+Moscow, not the Moskva region), then population.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ class Gazetteer:
             override = overrides.get(city["geonameid"]) or {}
             country = city["countrycode"]
             place = Place(name=override.get("name", city["name"]), kind="city", country=country,
-                          region=(self._admin1.get(country) or {}).get(city["admin1code"]),
+                          region=self._region_of(country, city["admin1code"]),
                           lat=city["latitude"], lon=city["longitude"],
                           geonames_id=city["geonameid"])
             candidate = Candidate(place, city["population"])
@@ -213,16 +214,29 @@ class Gazetteer:
                       for town in capital_names]
             self._add(Candidate(place, 0), forms)
 
+    def _region_of(self, country: str, admin1: str) -> str | None:
+        """ISO 3166-2 of a GeoNames admin1 code: from the table, or the code itself where
+        GeoNames uses ISO's (``iso``: the United States' TX is US-TX)."""
+        links = self._admin1.get(country)
+        if links == "iso":
+            code = f"{country}-{admin1}"
+            return code if pycountry.subdivisions.get(code=code) else None
+        return (links or {}).get(admin1)
+
     def candidates(self, name: str) -> list[Candidate]:
         return self._index.get(alias_key(name), [])
 
-    def resolve(self, name: str, countries: frozenset[str] = frozenset()) -> Place | None:
-        """The place ``name`` most likely means in an article naming ``countries``."""
+    def resolve(self, name: str, named: frozenset[str] = frozenset()) -> Place | None:
+        """The place ``name`` most likely means in an article that names the countries and
+        regions in ``named`` (ISO 3166-1 and 3166-2 codes)."""
         candidates = self.candidates(name)
         if not candidates:
             return None
+        in_region = [c for c in candidates if c.place.region in named and c.place.kind == "city"]
+        if in_region:
+            return _choose(in_region).place
         best = _choose(candidates)
-        local = [c for c in candidates if c.place.country in countries]
+        local = [c for c in candidates if c.place.country in named]
         if local:
             best_local = _choose(local)
             if not best_local.population or (
