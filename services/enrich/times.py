@@ -10,8 +10,11 @@ needs none, unless a duration word precedes it ("pendant 2 h 30").
 a day and a time next to each other become one mention ("mardi à 21 h 10", "21 h 10 mardi",
 "le 12 mars vers 4 heures" → ``2024-03-12T21:10``); two times joined by "et", "à", "to" or
 "and" become a range ("entre 2 h et 4 h" → ``2024-03-12T02/2024-03-12T04``); a time left
-alone takes the anchor's day (``relative``). Values keep their precision: ``T04`` for an hour,
-``T02:40`` with minutes, and ``Z`` where the text says GMT or UTC.
+alone takes the day of the last day or night mentioned before it in its paragraph ("dimanche
+soir à Odessa. Les tirs ont éclaté vers 22 h 30": Sunday; after "la nuit de samedi à
+dimanche", 2 h is on Sunday and 23 h on Saturday), else the anchor's day (``relative``).
+Values keep their precision: ``T04`` for an hour, ``T02:40`` with minutes, and ``Z`` where
+the text says GMT or UTC.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ CUED = re.compile(CUE + r"$", re.IGNORECASE)
 DAY_THEN_TIME = re.compile(r"^(?:\s+(?:soir|matin))?\s*,?\s*(?:à|a|vers|dès|at|around|,)?\s*$",
                            re.IGNORECASE)
 TIME_THEN_DAY = re.compile(r"^\s*,?\s*(?:ce|on|le)?\s*$", re.IGNORECASE)
+NIGHT_OR_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:/\d{4}-\d{2}-\d{2})?$")
 RANGE_GLUE = re.compile(r"^\s+(?:et|à|a|and|to|-)\s+$", re.IGNORECASE)
 
 
@@ -85,6 +89,7 @@ def with_times(text: str, dates: list[tuple], clocks: list[Clock],
     """Dates (start, end, priority, value, relative) with the times joined in, as above."""
     dates = sorted(dates)
     day_dates = [d for d in dates if len(d[3]) == 10]  # a day: a time can join it
+    days_and_nights = [d for d in dates if NIGHT_OR_DAY.match(d[3])]
     joined: list[tuple] = []
     used_dates: set[tuple] = set()
     index = 0
@@ -92,7 +97,7 @@ def with_times(text: str, dates: list[tuple], clocks: list[Clock],
         clock = clocks[index]
         second = clocks[index + 1] if index + 1 < len(clocks) else None
         if second and RANGE_GLUE.match(text[clock.end:second.start]):
-            day, date, relative = _day_of(text, clock, second, day_dates, anchor_day)
+            day, date, relative = _day_of(text, clock, second, day_dates, days_and_nights, anchor_day)
             if day:
                 start, end = min(clock.start, date[0] if date else clock.start), second.end
                 joined.append((start, end, -1, f"{_stamp(day, clock)}/{_stamp(day, second)}",
@@ -100,7 +105,7 @@ def with_times(text: str, dates: list[tuple], clocks: list[Clock],
                 used_dates.update([date] if date else [])
             index += 2
             continue
-        day, date, relative = _day_of(text, clock, clock, day_dates, anchor_day)
+        day, date, relative = _day_of(text, clock, clock, day_dates, days_and_nights, anchor_day)
         if day:
             start = min(clock.start, date[0]) if date else clock.start
             end = max(clock.end, date[1]) if date else clock.end
@@ -111,12 +116,19 @@ def with_times(text: str, dates: list[tuple], clocks: list[Clock],
 
 
 def _day_of(text: str, first: Clock, last: Clock, day_dates: list[tuple],
-            anchor_day: str | None):
-    """(day, the date mention it came from or None, relative) for the times ``first`` to
-    ``last``: a day mention right before or right after them, else the anchor's day."""
+            days_and_nights: list[tuple], anchor_day: str | None):
+    """(day, the date mention joined to the times or None, relative) for the times ``first``
+    to ``last``: a day mention right before or after them, else the last day or night
+    mentioned before them in their paragraph, else the anchor's day."""
     for date in day_dates:
         if date[1] <= first.start and DAY_THEN_TIME.match(text[date[1]:first.start]):
             return date[3], date, date[4]
         if date[0] >= last.end and TIME_THEN_DAY.match(text[last.end:date[0]]):
             return date[3], date, date[4]
+    before = [d for d in days_and_nights
+              if d[1] <= first.start and "\n\n" not in text[d[1]:first.start]]
+    if before:
+        date = before[-1]
+        evening, morning = date[3].split("/") if "/" in date[3] else (date[3], date[3])
+        return (morning if first.time < "12" else evening), None, date[4]
     return anchor_day, None, True
