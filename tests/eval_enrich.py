@@ -3,8 +3,9 @@
     .venv/bin/python tests/eval_enrich.py [--models fr_core_news_sm fr_core_news_md] [--repeat 20]
 
 Prints, per model: entity precision/recall/F1 on (canonical name, label) for raw spaCy (its
-surface text taken as the name) and for ``EntityExtractor``; date precision/recall on
-(text, value); near-duplicate precision/recall on the labelled pairs (plus false alarms among
+surface text taken as the name) and for ``EntityExtractor``, and place accuracy (country and
+region of the placed LOC entities); date precision/recall on (text, value), event times and
+ranges included; near-duplicate precision/recall on the labelled pairs (plus false alarms among
 all pairs of distinct labelled articles); ``nlp.pipe`` speed on the seeds repeated N times.
 """
 
@@ -59,6 +60,25 @@ def evaluate_entities(extractor: EntityExtractor, articles: list[dict]) -> None:
     print(line("EntityExtractor", prf(ours, gold)))
     names = lambda sets: [{n for n, _ in s} for s in sets]  # noqa: E731
     print(line("EntityExtractor, names only", prf(names(ours), names(gold))))
+    evaluate_places(extractor, articles, docs)
+
+
+def evaluate_places(extractor: EntityExtractor, articles: list[dict], docs: list) -> None:
+    """Of the labelled LOC entities found under their name with a place: the share whose
+    country (and region, where labelled) is right, and how many of them got a place."""
+    gold = [(i, e) for i, a in enumerate(articles) for e in a["entities"] if "place" in e]
+    found = [{e.name: e.place for e in extractor.entities_of(a["text"], d) if e.place}
+             for a, d in zip(articles, docs, strict=True)]
+    placed = [(e, found[i][e["name"]]) for i, e in gold if e["name"] in found[i]]
+    countries = sum(e["place"]["country"] == p.country for e, p in placed)
+    with_region = [(e, p) for e, p in placed if e["place"]["region"]]
+    regions = sum(e["place"]["region"] == p.region for e, p in with_region)
+    print(f"  places: country right {countries}/{len(placed)} "
+          f"({countries / max(len(placed), 1):.2f}) of the placed labelled LOC entities; "
+          f"region right {regions}/{len(with_region)}; placed {len(placed)}/{len(gold)}")
+    for e, p in placed:
+        if e["place"]["country"] != p.country:
+            print(f"    wrong country: {e['name']} → {p.country} ({p.name}, {p.kind})")
 
 
 def evaluate_dates(articles: list[dict]) -> None:
@@ -66,7 +86,8 @@ def evaluate_dates(articles: list[dict]) -> None:
         return normalize_apostrophes(text), value
 
     gold = [{key(d["text"], d["value"]) for d in a["dates"]} for a in articles]
-    found = [{key(d.text, d.value) for d in find_dates(a["text"], a["published"])}
+    found = [{key(d.text, d.value) for d in find_dates(a["text"], a["published"],
+                                                         a.get("fetched_at"))}
              for a in articles]
     print(line("dates (text+value)", prf(found, gold)))
 

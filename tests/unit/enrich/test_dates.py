@@ -156,3 +156,12 @@ def test_the_seeds_relative_dates_resolve(seeds):
     assert ("vendredi", "2025-08-22") in {(d.text, d.value) for d in found["001"]}
     evening = [d for d in found["003"] if d.text.startswith("mercredi soir")]
     assert evening and evening[0].relative and evening[0].anchor == seeds["003"].fetched_at[:10]
+
+
+def test_a_time_alone_takes_the_last_day_or_night_of_its_paragraph():
+    text = ("Dans la nuit de samedi à dimanche, les sirènes ont retenti vers 2 heures, puis à "
+            "23 h.\n\nLes secours sont arrivés à 6 h 10.")
+    found = [(d.text, d.value) for d in find_dates(text, "2025-04-14")]
+    assert found == [("Dans la nuit de samedi à dimanche", "2025-04-12/2025-04-13"),
+                     ("2 heures", "2025-04-13T02"), ("23 h", "2025-04-12T23"),
+                     ("6 h 10", "2025-04-14T06:10")]  # another paragraph: the anchor's day
