@@ -7,7 +7,8 @@ routed to the rules that own that key. The cost per article is one scan of its t
 work on actual hits, whatever the number of rules.
 
 Per rule, a phrase hit then
-- is dropped if one of the rule's ``exclude`` hits overlaps it (shares a word);
+- is dropped if one of the rule's ``exclude`` hits overlaps it (shares a word), or one of its
+  ``unless`` hits is in the same sentence (a drill, "essai des sirènes", is not an alert);
 - needs, when the rule has ``near`` terms, one of them at most ``within`` words away
   (words strictly between the two; overlapping counts as 0);
 - is dropped if another hit of the same rule covers it ("sirènes des raids aériens" keeps
@@ -18,6 +19,7 @@ Offsets map back to the original text: ``text[match.start:match.end] == match.te
 
 from __future__ import annotations
 
+import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
@@ -27,9 +29,10 @@ import ahocorasick
 from vigie.shared.messages import Match
 
 from .rules import Rule
+from .snippet import sentence_ends
 from .tokens import TokenStream, phrase_key, tokenize
 
-Role = Literal["phrase", "exclude", "near"]
+Role = Literal["phrase", "exclude", "unless", "near"]
 
 
 @dataclass(frozen=True)
@@ -69,7 +72,7 @@ class Matcher:
         self._words: dict[str, int] = {}
         for index, rule in enumerate(self.rules):
             for role, phrases in (("phrase", rule.phrases), ("exclude", rule.exclude),
-                                  ("near", rule.near)):
+                                  ("unless", rule.unless), ("near", rule.near)):
                 for phrase in phrases:
                     self._own(phrase, index, role)
         self._automaton = ahocorasick.Automaton()
@@ -109,20 +112,35 @@ class Matcher:
         tokens = tokenize(text)
         found = []
         for index, hits in sorted(self._hits(tokens).items()):
-            kept = _kept_phrases(self.rules[index], hits)
+            kept = _kept_phrases(self.rules[index], hits, _sentences(text, tokens))
             if kept:
                 matches = [_to_match(text, tokens, hit) for hit in kept]
                 found.append(RuleMatches(self.rules[index], matches))
         return found
 
 
-def _kept_phrases(rule: Rule, hits: list[Hit]) -> list[Hit]:
+def _sentences(text: str, tokens: TokenStream):
+    """A function giving the sentence number of a token; the sentences are found on the
+    first call only, since most articles have no ``unless`` hit."""
+    ends: list[int] = []
+
+    def sentence_of(token: int) -> int:
+        if not ends:
+            ends.extend([*sentence_ends(text, 0, len(text)), len(text) + 1])
+        return bisect.bisect_right(ends, tokens.spans[token][0])
+
+    return sentence_of
+
+
+def _kept_phrases(rule: Rule, hits: list[Hit], sentence_of) -> list[Hit]:
     phrases = [h for h in hits if h.role == "phrase"]
     excludes = [h for h in hits if h.role == "exclude"]
+    vetoed = {sentence_of(h.first) for h in hits if h.role == "unless"}
     nears = [h for h in hits if h.role == "near"]
     kept = [
         hit for hit in phrases
         if not any(hit.overlaps(veto) for veto in excludes)
+        and (not vetoed or sentence_of(hit.first) not in vetoed)
         and (not rule.near or any(hit.gap(term) <= rule.within for term in nears))
     ]
     unique = {(hit.first, hit.last): hit for hit in reversed(kept)}.values()

@@ -7,6 +7,7 @@ The file is a list of rules (``deploy/rules.yaml`` is the documented example)::
       description: Air-raid alert   # shown to subscribers
       phrases: [alerte aérienne, raid aérien]   # any of; at least one
       exclude: [fin de l'alerte aérienne]       # optional: vetoes a match it overlaps
+      unless: [exercice, essai]     # optional: vetoes a match in the same sentence
       near: [Kyiv, Kiev]            # optional: a phrase counts only with one of these...
       within: 10                    # ...at most this many words away (default 10)
       entities: {LOC: [Kyiv]}       # optional: the article names one of these (any of)
@@ -42,7 +43,7 @@ log = logging.getLogger(__name__)
 
 SEVERITIES = ("info", "warning", "critical")
 LABELS = ("PER", "LOC", "ORG", "MISC")
-FIELDS = ("id", "severity", "description", "phrases", "exclude", "near", "within",
+FIELDS = ("id", "severity", "description", "phrases", "exclude", "unless", "near", "within",
           "entities", "places", "topic")
 PLACE_FIELDS = ("country", "region", "near")
 DEFAULT_WITHIN = 10
@@ -71,6 +72,7 @@ class Rule:
     description: str
     phrases: tuple[str, ...]
     exclude: tuple[str, ...] = ()
+    unless: tuple[str, ...] = ()
     near: tuple[str, ...] = ()
     within: int = DEFAULT_WITHIN
     # label → folded canonical names; the article must name any one of them.
@@ -215,7 +217,8 @@ class _Checker:
         return Rule(
             id=self.text("id", pattern=RULE_ID), severity=severity,
             description=self.text("description"), phrases=self.phrases("phrases", required=True),
-            exclude=self.phrases("exclude"), near=near, within=self.within(near),
+            exclude=self.phrases("exclude"), unless=self.phrases("unless"), near=near,
+            within=self.within(near),
             entities=self.entities(), places=self.places(),
             topic=self.text("topic", required=False, pattern=TOPIC),
         )

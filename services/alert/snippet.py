@@ -13,7 +13,7 @@ ABBREVIATION = re.compile(r"(?:\b[A-Z]|\bMM|\bMmes?|\bMlle|\bDr|\bPr|\bSt|\bcf|\
 MAX_CHARS = 400
 
 
-def _sentence_ends(text: str, start: int, stop: int):
+def sentence_ends(text: str, start: int, stop: int):
     for found in SENTENCE_END.finditer(text, start, stop):
         if not ABBREVIATION.search(text, max(0, found.start() - 5), found.start() + 1):
             yield found.end()
@@ -21,8 +21,8 @@ def _sentence_ends(text: str, start: int, stop: int):
 
 def sentence_bounds(text: str, start: int, end: int) -> tuple[int, int]:
     """The ``(start, end)`` of the sentence holding ``text[start:end]``."""
-    begin = max(_sentence_ends(text, 0, start), default=0)
-    finish = next(_sentence_ends(text, end, len(text)), len(text))
+    begin = max(sentence_ends(text, 0, start), default=0)
+    finish = next(sentence_ends(text, end, len(text)), len(text))
     return begin, finish
 
 

@@ -214,3 +214,20 @@ def test_a_rule_may_require_a_place(write_rules, make_article, places, entities,
         """)
     found = Evaluator(RuleBook(rules)).evaluate(make_article(STORY, entities=entities))
     assert bool(found) is alerts
+
+
+SIREN_TEST = (
+    "Comme chaque premier mercredi du mois, les sirènes du réseau d’alerte retentiront à midi "
+    "pour leur essai mensuel. Ce signal d’exercice n’annonce pas une alerte aérienne : la "
+    "population n’a pas à rejoindre les abris."
+)
+
+
+def test_a_siren_test_raises_no_air_raid_alert(shipped, make_article):
+    assert shipped.evaluate(make_article(SIREN_TEST)) == []
+
+
+def test_unless_vetoes_only_its_own_sentence(shipped, make_article):
+    text = ("L’exercice de la semaine dernière était annoncé. Une alerte aérienne a retenti à "
+            "Kyiv cette nuit.")
+    assert [alert.rule.id for alert, _ in shipped.evaluate(make_article(text))] == ["air-raid"]

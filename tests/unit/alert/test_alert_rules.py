@@ -40,6 +40,7 @@ INVALID = [
     (one(id="'has space'"), "'has space'", "id"),
     (one(description="''"), "'r1'", "description"),
     (one(exclude="défense aérienne"), "'r1'", "exclude"),
+    (one(unless="exercice"), "'r1'", "unless"),
     (one(near="[]"), "'r1'", "near"),
     (one(within="5"), "'r1'", "within"),
     (one(near="[Kyiv]", within="'five'"), "'r1'", "within"),
