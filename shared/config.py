@@ -108,6 +108,10 @@ class KafkaSettings(Settings):
     topic_raw: str = setting("news.raw", "raw articles, from ingest")
     topic_enriched: str = setting("news.enriched", "enriched articles, from enrich")
     topic_alerts: str = setting("news.alerts", "every alert, from alert")
+    topic_incidents: str = setting(
+        "news.incidents", "one record per incident change, from alert (compacted: the latest "
+                          "record per incident is its state)"
+    )
     topic_dlq: str = setting("news.dlq", "dead letters: messages a service could not process")
     topic_partitions: int = setting(4, "partitions of the article topics when Vigie creates them")
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")

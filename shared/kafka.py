@@ -137,6 +137,7 @@ def contract_topics(settings: KafkaSettings) -> dict[str, int]:
         settings.topic_raw: partitions,
         settings.topic_enriched: partitions,
         settings.topic_alerts: 1,
+        settings.topic_incidents: 1,
         settings.topic_dlq: 1,
     }
 
@@ -147,7 +148,7 @@ def ensure_topics(
 ) -> None:
     """Create the topics that do not exist yet; retries while the broker is starting."""
     topics = contract_topics(settings) if topics is None else topics
-    compacted = set(compacted)
+    compacted = {*compacted, settings.topic_incidents}  # its latest record is an incident's state
     admin = _admin(settings, wait)
     try:
         existing = set(admin.list_topics())

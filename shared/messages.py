@@ -138,6 +138,29 @@ class Alert(Message, kw_only=True):
     dates: list[DateMention] = []
     detected_at: str
     latency_ms: float
+    incident_id: str | None = None
+
+
+IncidentStatus = Literal["open", "update", "closed"]
+
+
+class Incident(Message, kw_only=True):
+    """One event, from the alerts that report it: the latest record per ``id`` (a compacted
+    topic) is its state."""
+
+    id: str
+    rule: RuleRef
+    status: IncidentStatus
+    place: Place | None = None
+    started_at: str
+    updated_at: str
+    ended_at: str | None = None
+    closed_by: Literal["report", "quiet"] | None = None
+    reports: int
+    sources: list[str]
+    alert_ids: list[str]
+    headline: str
+    revision: int
 
 
 class DeadLetter(Message, kw_only=True):
@@ -155,7 +178,8 @@ class DeadLetter(Message, kw_only=True):
         return base64.b64decode(self.value_b64)
 
 
-CONTRACTS: tuple[type[Message], ...] = (RawArticle, EnrichedArticle, Alert, DeadLetter)
+CONTRACTS: tuple[type[Message], ...] = (RawArticle, EnrichedArticle, Alert, Incident,
+                                        DeadLetter)
 
 _encoder = msgspec.json.Encoder()
 _decoders = {cls: msgspec.json.Decoder(cls) for cls in CONTRACTS}

@@ -38,6 +38,7 @@ def kafka_settings(broker, request) -> KafkaSettings:
         topic_raw=f"{tag}.raw",
         topic_enriched=f"{tag}.enriched",
         topic_alerts=f"{tag}.alerts",
+        topic_incidents=f"{tag}.incidents",
         topic_dlq=f"{tag}.dlq",
     )
     ensure_topics(settings, contract_topics(settings))

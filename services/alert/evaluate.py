@@ -43,6 +43,7 @@ from vigie.shared.messages import (
     parse_time,
 )
 
+from .incidents import incident_id, locate
 from .matcher import Matcher
 from .rules import Rule, RuleBook
 from .snippet import snippet
@@ -70,8 +71,9 @@ def latency_ms(ingested_at: str, detected: dt.datetime) -> float:
 class Evaluator:
     """Evaluates articles against a ``RuleBook`` (its current rules at each call)."""
 
-    def __init__(self, rulebook: RuleBook):
+    def __init__(self, rulebook: RuleBook, incident_window_s: float = 21600.0):
         self.rulebook = rulebook
+        self.incident_window_s = incident_window_s
         self._compiled: tuple[tuple[Rule, ...], Matcher] | None = None
 
     @property
@@ -94,10 +96,10 @@ class Evaluator:
             if found.rule.wants_entities(article.entities)
         ]
 
-    @staticmethod
-    def _alert(article: EnrichedArticle, rule: Rule, matches: list[Match],
+    def _alert(self, article: EnrichedArticle, rule: Rule, matches: list[Match],
                detected: dt.datetime) -> Alert:
         story = story_id(article)
+        place, when = locate(article, matches, format_time(detected))
         return Alert(
             id=story_alert_id(rule.id, story, matches),
             rule=RuleRef(id=rule.id, severity=rule.severity, description=rule.description),
@@ -110,4 +112,5 @@ class Evaluator:
             dates=article.dates,
             detected_at=format_time(detected),
             latency_ms=latency_ms(article.ingested_at, detected),
+            incident_id=incident_id(rule.id, place, when, self.incident_window_s),
         )

@@ -23,3 +23,13 @@ class AlertSettings(StreamSettings):
     alert_webhook_url: str = setting("", "if set, every alert is also POSTed here as JSON",
                                      secret=True)
     alert_webhook_retries: int = setting(5, "attempts before a webhook delivery is dead-lettered")
+    incident_window_s: float = setting(
+        21600.0, "reports of one rule and place whose event times fall in one window of this"
+                 " many seconds are one incident"
+    )
+    incident_update_min_s: float = setting(
+        30.0, "at most one record per incident this often: a burst of reports is one update"
+    )
+    incident_quiet_s: float = setting(
+        10800.0, "an incident without a new report for this long closes (closed_by: quiet)"
+    )

@@ -26,6 +26,7 @@ def vigie_env(settings: KafkaSettings, **extra: str) -> dict[str, str]:
         "VIGIE_TOPIC_RAW": settings.topic_raw,
         "VIGIE_TOPIC_ENRICHED": settings.topic_enriched,
         "VIGIE_TOPIC_ALERTS": settings.topic_alerts,
+        "VIGIE_TOPIC_INCIDENTS": settings.topic_incidents,
         "VIGIE_TOPIC_DLQ": settings.topic_dlq,
         "VIGIE_INGEST_WATCH_STATE_TOPIC": settings.topic_raw + ".watch-state",
         "VIGIE_LOG_FORMAT": "json",

@@ -21,7 +21,9 @@ CONTRACT_FIELDS = {
                   "fetched_at ingested_at",
     "EnrichedArticle": "language entities dates hashes duplicate_of near_duplicate_of enriched_at",
     "Alert": "schema_version id rule article story_id matches snippet entities dates detected_at "
-             "latency_ms",
+             "latency_ms incident_id",
+    "Incident": "schema_version id rule status place started_at updated_at ended_at closed_by "
+                "reports sources alert_ids headline revision",
     "DeadLetter": "schema_version service topic partition offset key value_b64 error failed_at",
 }
 
