@@ -29,6 +29,7 @@ from vigie.shared.messages import (
     Alert,
     EnrichedArticle,
     InvalidMessage,
+    Place,
     decode,
     decode_article,
     encode,
@@ -48,6 +49,7 @@ from vigie.shared.streams import (
 )
 
 from .evaluate import Evaluator
+from .incidents import Tracker, locate
 from .metrics import AlertMetrics
 from .published import PublishedIds
 from .rules import RuleBook
@@ -55,6 +57,11 @@ from .settings import AlertSettings
 
 log = logging.getLogger(__name__)
 SERVICE = "alert"
+
+
+def reports_topic_name(settings: AlertSettings) -> str:
+    """The internal topic of incident reports, keyed by incident id."""
+    return f"{settings.alert_app_id}.incident-reports"
 
 
 def candidates_topic_name(settings: AlertSettings) -> str:
@@ -79,11 +86,13 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
           latest: collections.deque | None = None):
     """The faust app and its agents. ``latest`` receives every published alert (newest last)."""
     app = make_app(settings, settings.alert_app_id)
-    evaluator = Evaluator(rulebook)
+    evaluator = Evaluator(rulebook, settings.incident_window_s)
     enriched_topic = app.topic(settings.topic_enriched)
     candidates = app.topic(candidates_topic_name(settings), internal=True,
                            partitions=settings.topic_partitions)
     alerts_topic = app.topic(settings.topic_alerts)
+    reports = app.topic(reports_topic_name(settings), internal=True,
+                        partitions=settings.topic_partitions)
     dlq = app.topic(settings.topic_dlq)
     table = state_table(app, "published", lambda: published.mark_stale())
     published = PublishedIds(table, settings.dedup_window_s)
@@ -109,7 +118,9 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
                 continue
             metrics.evaluated.inc()
             for alert, topic in found:
-                envelope = {"alert": to_dict(alert), "topic": topic}
+                place, when = locate(article, alert.matches, alert.detected_at)
+                envelope = {"alert": to_dict(alert), "topic": topic,
+                            "place": place and to_dict(place), "when": when}
                 await candidates.send(key=alert.id.encode(), value=encode_envelope(envelope))
 
     @app.agent(candidates)
@@ -126,6 +137,9 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
             await alerts_topic.send(key=alert.id.encode(), value=value)
             if envelope["topic"]:
                 await route(envelope["topic"]).send(key=alert.id.encode(), value=value)
+            report = {"alert": to_dict(alert), "place": envelope.get("place"),
+                      "when": envelope.get("when") or alert.detected_at}
+            await reports.send(key=alert.incident_id.encode(), value=encode_envelope(report))
             published.record(alert.id, at, event.message.partition)
             metrics.published_keys.set(published.size)
             metrics.alerts.labels(alert.rule.id, alert.rule.severity).inc()
@@ -134,6 +148,8 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
                 latest.append(to_dict(alert))
             log.info("alert published", extra={"rule": alert.rule.id, "alert_id": alert.id,
                                                "article_id": alert.article.id})
+
+    attach_incidents(app, settings, metrics, reports)
 
     @app.timer(settings.alert_rules_reload_s)
     async def reload_rules():
@@ -152,6 +168,70 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
     if settings.alert_webhook_url:
         attach_webhook(app, settings, metrics, alerts_topic, dlq)
     return app
+
+
+def attach_incidents(app, settings: AlertSettings, metrics: AlertMetrics, reports):
+    """Fold the published alerts into incidents (``incidents.Tracker``), one table entry per
+    incident, and send their records to ``news.incidents``.
+
+    What is not due at once (a coalesced update, a quiet close) goes out on a tick: a timer
+    sends one to every partition of the reports topic, and the agent handles the incidents of
+    that partition there, since a faust table is written only while its stream is read.
+    Closed incidents leave the table one window after their last report.
+    """
+    tracker = Tracker(settings.incident_update_min_s, settings.incident_quiet_s)
+    incidents_topic = app.topic(settings.topic_incidents)
+    table = state_table(app, "incidents", lambda: None)
+
+    async def send(record) -> None:
+        await incidents_topic.send(key=record.id.encode(), value=encode(record))
+        metrics.incident_records.labels(record.rule.id, record.status).inc()
+
+    @app.agent(reports)
+    async def track(stream):
+        async for event in stream.events():
+            now, partition = time.time(), event.message.partition
+            report = json.loads(event.value)
+            if "tick" in report:
+                for key in [k for k, v in table.items() if v["partition"] == partition]:
+                    state = original = table[key]
+                    if tracker.quiet(state, now):
+                        state = tracker.close(state, "quiet", now)
+                    state, record = tracker.release(state, now)
+                    if record is not None:
+                        await send(record)
+                    if state["record"]["status"] == "closed" and not state["due"] and (
+                            now - state["last_report"] > settings.incident_window_s):
+                        del table[key]
+                    elif state != original:
+                        table[key] = state
+                count_open(table, metrics)
+                continue
+            alert = msgspec.convert(report["alert"], Alert)
+            place = report["place"] and msgspec.convert(report["place"], Place)
+            state = tracker.report(table.get(alert.incident_id), alert, place, report["when"],
+                                   now)
+            state, record = tracker.release({**state, "partition": partition}, now)
+            if record is not None:
+                await send(record)
+            table[alert.incident_id] = state
+
+    @app.timer(min(10.0, settings.incident_update_min_s))
+    async def tick():
+        for partition in range(settings.topic_partitions):
+            await reports.send(key=b"tick", partition=partition, value=b'{"tick": true}')
+
+    return track
+
+
+def count_open(table, metrics: AlertMetrics) -> None:
+    """The open-incidents gauge, from this worker's table."""
+    counts = collections.Counter(
+        (v["record"]["rule"]["id"], (v["record"]["place"] or {}).get("country") or "")
+        for v in table.values() if v["record"]["status"] != "closed")
+    metrics.open_incidents.clear()
+    for (rule, country), count in counts.items():
+        metrics.open_incidents.labels(rule, country).set(count)
 
 
 def attach_webhook(app, settings: AlertSettings, metrics: AlertMetrics, alerts_topic, dlq):
@@ -212,7 +292,8 @@ def main() -> int:
     consumed = [settings.topic_enriched, *([settings.topic_alerts] if settings.alert_webhook_url
                                            else [])]  # the webhook reads the alerts back
     prepare_group(settings, settings.alert_app_id, consumed,
-                  {candidates_topic_name(settings): settings.topic_partitions})
+                  {candidates_topic_name(settings): settings.topic_partitions,
+                   reports_topic_name(settings): settings.topic_partitions})
     app = build(settings, metrics, load_rulebook(settings, metrics), latest)
     routes = {"/alerts/latest": lambda: (200, list(reversed(latest))),
               "/healthz": health_route(app, settings.faust_recovery_stall_s)}

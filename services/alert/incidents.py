@@ -115,7 +115,7 @@ class Tracker:
     def report(self, state: dict | None, alert: Alert, place: Place | None, when: str,
                now: float) -> dict:
         """The state after ``alert``; ``state["due"]`` says a record should go out."""
-        if state is None or state["record"]["status"] == "closed":
+        if state is None:
             record = Incident(
                 id=alert.incident_id, rule=alert.rule, status="open", place=place,
                 started_at=when, updated_at=format_time(_utc(now)), reports=1,
@@ -127,7 +127,8 @@ class Tracker:
         if alert.id in record["alert_ids"]:
             return state  # a redelivery changes nothing
         stories = sorted({*state["stories"], alert.story_id})
-        record.update(status="update", reports=len(stories),
+        # A report after a close reopens the incident: its window is still open.
+        record.update(status="update", reports=len(stories), ended_at=None, closed_by=None,
                       sources=_sources(record["sources"], alert),
                       alert_ids=[*record["alert_ids"], alert.id][-MAX_ALERT_IDS:],
                       started_at=min(record["started_at"], when, key=epoch))

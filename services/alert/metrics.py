@@ -32,6 +32,16 @@ class AlertMetrics:
             "Alerts not published again: the same rule and story already alerted",
             registry=registry,
         )
+        self.incident_records = Counter(
+            "vigie_alert_incident_records_total",
+            "Incident records sent, by rule and status (open, update, closed)",
+            ["rule", "status"], registry=registry,
+        )
+        self.open_incidents = Gauge(
+            "vigie_alert_open_incidents",
+            "Incidents open on this worker, by rule and country (empty: no country)",
+            ["rule", "country"], registry=registry,
+        )
         self.published_keys = Gauge(
             "vigie_alert_published_keys",
             "Alert ids this worker remembers as published (those within the window)",

@@ -3,7 +3,7 @@
 
 import pytest
 
-from vigie.shared.messages import Alert, EnrichedArticle, decode
+from vigie.shared.messages import Alert, EnrichedArticle, Incident, decode
 
 from .helpers import ROOT, read_topic, run_vigie
 from .workers import running
@@ -39,8 +39,18 @@ def edited_copy(text: str) -> str:
         "\nAbonnez-vous à notre newsletter pour ne rien manquer.\n"
 
 
+def incidents(settings) -> dict[str, Incident]:
+    """The latest record of each incident, as a compacted topic keeps it."""
+    latest: dict[str, Incident] = {}
+    for record in read_topic(settings, settings.topic_incidents, timeout=60, idle=5):
+        incident = decode(record.value, Incident)
+        latest[incident.id] = incident
+    return latest
+
+
 def test_seeds_go_through_the_whole_pipeline_once_per_story(kafka_settings, tmp_path):
-    with running(kafka_settings, tmp_path, ("enrich",), ("alert",)):
+    with running(kafka_settings, tmp_path, ("enrich",), ("alert",),
+                 VIGIE_INCIDENT_UPDATE_MIN_S="1"):
         assert run_vigie(kafka_settings, "ingest", "files", str(SEEDS)).returncode == 0
         by_path = enriched(kafka_settings, expect=5)
         assert len(by_path) == 5
@@ -62,6 +72,17 @@ def test_seeds_go_through_the_whole_pipeline_once_per_story(kafka_settings, tmp_
         assert {n for n, r in found.items() if "glide-bomb" in r} == {"003"}
         assert found["004"] == set()
         assert len({a.id for a in first_alerts}) == len(first_alerts)
+
+        # Seeds 000 and 001 report one air-raid alert in Kyiv: one incident, two reports.
+        seed_of = {a.id: path[:3] for path, a in by_path.items()}
+        raids = {seed_of[a.article.id]: a for a in first_alerts if a.rule.id == "air-raid"}
+        assert raids["000"].incident_id == raids["001"].incident_id != raids["003"].incident_id
+        latest = incidents(kafka_settings)
+        kyiv = latest[raids["000"].incident_id]
+        assert (kyiv.status, kyiv.reports, kyiv.place.name, kyiv.place.country) == (
+            "update", 2, "Kyiv", "UA")
+        assert set(kyiv.alert_ids) == {raids["000"].id, raids["001"].id}
+        assert latest[raids["003"].incident_id].reports == 1
 
         # The seeds again, an exact copy and a lightly edited copy under other names.
         copies = tmp_path / "copies"
