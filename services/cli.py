@@ -99,11 +99,14 @@ def cmd_alert(args) -> int:
 
 
 def cmd_subscribe(args) -> int:
-    from vigie.alert.subscribe import Filters, parse_since, subscribe
+    from vigie.alert.subscribe import Filters, parse_near, parse_since, subscribe
 
     filters = Filters(
         rules=tuple(args.rule or ()), severities=tuple(args.severity or ()),
         since=parse_since(args.since) if args.since else None,
+        statuses=tuple(args.status or ()), countries=tuple(c.upper() for c in args.country or ()),
+        regions=tuple(r.upper() for r in args.region or ()),
+        near=parse_near(args.near, args.radius_km) if args.near else None,
     )
     try:
         subscribe(_kafka_settings(), args.topic, from_beginning=args.from_beginning,
@@ -205,6 +208,15 @@ def parser() -> argparse.ArgumentParser:
     subscribe.add_argument("--severity", action="append",
                            choices=["info", "warning", "critical"])
     subscribe.add_argument("--since", help="only newer: 30m, 2h, 1d or an ISO time")
+    subscribe.add_argument("--status", action="append", choices=["open", "update", "closed"],
+                           help="incidents: only this status (repeatable)")
+    subscribe.add_argument("--country", action="append",
+                           help="only a place in this ISO 3166-1 country, e.g. UA (repeatable)")
+    subscribe.add_argument("--region", action="append",
+                           help="only a place in this ISO 3166-2 region, e.g. UA-63 (repeatable)")
+    subscribe.add_argument("--near", help="only a place near LAT,LON (with --radius-km)")
+    subscribe.add_argument("--radius-km", type=float, default=50.0,
+                           help="radius of --near (default 50)")
     subscribe.add_argument("--format", choices=["auto", "human", "json"], default="auto")
     subscribe.set_defaults(func=cmd_subscribe)
 

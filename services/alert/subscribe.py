@@ -18,7 +18,8 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from vigie.shared.config import KafkaSettings
+from vigie.shared.config import ConfigError, KafkaSettings
+from vigie.shared.geo import distance_km
 from vigie.shared.kafka import make_consumer
 from vigie.shared.messages import parse_time
 
@@ -31,6 +32,10 @@ class Filters:
     rules: tuple[str, ...] = ()
     severities: tuple[str, ...] = ()
     since: dt.datetime | None = None
+    statuses: tuple[str, ...] = ()  # incidents: open, update, closed
+    countries: tuple[str, ...] = ()  # a place in one of these (ISO 3166-1)
+    regions: tuple[str, ...] = ()  # ... or one of these (ISO 3166-2)
+    near: tuple[float, float, float] | None = None  # ... or within km of (lat, lon)
 
     def accept(self, message: dict) -> bool:
         rule = message.get("rule") if isinstance(message.get("rule"), dict) else {}
@@ -38,11 +43,30 @@ class Filters:
             return False
         if self.severities and rule.get("severity") not in self.severities:
             return False
+        if self.statuses and message.get("status") not in self.statuses:
+            return False
         if self.since:
-            stamp = message.get("detected_at") or message.get("ingested_at")
+            stamp = (message.get("detected_at") or message.get("updated_at")
+                     or message.get("ingested_at"))
             if not stamp or parse_time(stamp) < self.since:
                 return False
-        return True
+        return self.accept_place(message)
+
+    def accept_place(self, message: dict) -> bool:
+        """An incident's place, or any place an alert's entities name."""
+        if not (self.countries or self.regions or self.near):
+            return True
+        places = [message["place"]] if isinstance(message.get("place"), dict) else [
+            e["place"] for e in message.get("entities") or [] if isinstance(e.get("place"), dict)]
+        return any(self._holds(place) for place in places)
+
+    def _holds(self, place: dict) -> bool:
+        if place.get("country") in self.countries or place.get("region") in self.regions:
+            return True
+        if self.near is None or place.get("lat") is None or place.get("lon") is None:
+            return False
+        lat, lon, km = self.near
+        return distance_km(lat, lon, place["lat"], place["lon"]) <= km
 
 
 def parse_since(value: str, now: dt.datetime | None = None) -> dt.datetime:
@@ -53,6 +77,15 @@ def parse_since(value: str, now: dt.datetime | None = None) -> dt.datetime:
         return now - dt.timedelta(seconds=float(match.group(1)) * UNITS[match.group(2)])
     moment = parse_time(value)
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
+
+
+def parse_near(value: str, radius_km: float) -> tuple[float, float, float]:
+    """``50.45,30.52`` and a radius → (lat, lon, km)."""
+    try:
+        lat, lon = (float(part) for part in value.split(","))
+    except ValueError:
+        raise ConfigError(f"--near {value!r}: expected LAT,LON such as 50.45,30.52") from None
+    return lat, lon, radius_km
 
 
 class SeenIds:
@@ -78,14 +111,16 @@ class SeenIds:
 def render(message: dict, fmt: str) -> str:
     if fmt == "json":
         return json.dumps(message, ensure_ascii=False)
-    if "rule" in message and "snippet" in message:
+    if "rule" in message and ("snippet" in message or "reports" in message):
         import msgspec
 
-        from vigie.shared.messages import Alert
+        from vigie.shared.messages import Alert, Incident
 
-        from .format import human
+        from .format import human, human_incident
 
         try:
+            if "reports" in message:
+                return human_incident(msgspec.convert(message, Incident))
             return human(msgspec.convert(message, Alert))
         except msgspec.ValidationError:
             pass  # alert-like but not our contract: show it as it is

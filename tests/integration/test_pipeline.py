@@ -83,6 +83,11 @@ def test_seeds_go_through_the_whole_pipeline_once_per_story(kafka_settings, tmp_
             "update", 2, "Kyiv", "UA")
         assert set(kyiv.alert_ids) == {raids["000"].id, raids["001"].id}
         assert latest[raids["003"].incident_id].reports == 1
+        shown = run_vigie(kafka_settings, "subscribe", kafka_settings.topic_incidents,
+                          "--from-beginning", "--country", "UA", "--status", "update",
+                          "--timeout", "5", "--format", "human")
+        assert shown.returncode == 0, shown.stderr
+        assert "UPDATED air-raid — Kyiv (UA-30, UA): 2 report(s) from 1 source(s)" in shown.stdout
 
         # The seeds again, an exact copy and a lightly edited copy under other names.
         copies = tmp_path / "copies"
