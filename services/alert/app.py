@@ -110,13 +110,16 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
                 article = decode_article(event.value, EnrichedArticle,
                                          settings.alert_max_text_chars)
                 started = time.perf_counter()
-                found = evaluator.evaluate(article)
+                found, ends = evaluator.assess(article)
                 metrics.evaluation_duration.observe(time.perf_counter() - started)
             except Exception as exc:  # noqa: BLE001 - dead-letter, never stop the stream
                 metrics.failed.labels(failure_reason(exc)).inc()
                 await send_dead_letter(dlq, SERVICE, event, exc)
                 continue
             metrics.evaluated.inc()
+            for incident in ends:
+                await reports.send(key=incident.encode(), value=encode_envelope(
+                    {"end": incident}))
             for alert, topic in found:
                 place, when = locate(article, alert.matches, alert.detected_at)
                 envelope = {"alert": to_dict(alert), "topic": topic,
@@ -192,6 +195,14 @@ def attach_incidents(app, settings: AlertSettings, metrics: AlertMetrics, report
         async for event in stream.events():
             now, partition = time.time(), event.message.partition
             report = json.loads(event.value)
+            if "end" in report:
+                state = table.get(report["end"])
+                if state is not None and state["record"]["status"] != "closed":
+                    state, record = tracker.release(tracker.close(state, "report", now), now)
+                    if record is not None:
+                        await send(record)
+                    table[report["end"]] = state
+                continue
             if "tick" in report:
                 for key in [k for k, v in table.items() if v["partition"] == partition]:
                     state = original = table[key]

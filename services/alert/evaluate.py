@@ -43,7 +43,7 @@ from vigie.shared.messages import (
     parse_time,
 )
 
-from .incidents import incident_id, locate
+from .incidents import incident_id, incident_ids_around, locate
 from .matcher import Matcher
 from .rules import Rule, RuleBook
 from .snippet import snippet
@@ -87,14 +87,28 @@ class Evaluator:
     def evaluate(self, article: EnrichedArticle, now: dt.datetime | None = None
                  ) -> list[tuple[Alert, str | None]]:
         """Alerts for this article and, for each, the rule's extra topic (or None)."""
+        return self.assess(article, now)[0]
+
+    def assess(self, article: EnrichedArticle, now: dt.datetime | None = None
+               ) -> tuple[list[tuple[Alert, str | None]], list[str]]:
+        """The alerts (with their extra topics), and the incidents the article reports the
+        end of ("fin de l'alerte" in Kyiv): for each rule whose end phrases it has, the
+        incident of the end's place in the window of its time and in the window before (an
+        alert at 5:50 may end at 6:10). One scan of the text for both."""
         detected = now or dt.datetime.now(dt.timezone.utc)
         if detected.tzinfo is None:
             detected = detected.replace(tzinfo=dt.timezone.utc)  # naive means UTC here
-        return [
-            (self._alert(article, found.rule, found.matches, detected), found.rule.topic)
-            for found in self.matcher.find(article.text)
-            if found.rule.wants_entities(article.entities)
-        ]
+        alerts, ends = [], []
+        for found in self.matcher.find(article.text):
+            if not found.rule.wants_entities(article.entities):
+                continue
+            if found.matches:
+                alerts.append((self._alert(article, found.rule, found.matches, detected),
+                               found.rule.topic))
+            if found.ends:
+                place, when = locate(article, found.ends, format_time(detected))
+                ends += incident_ids_around(found.rule.id, place, when, self.incident_window_s)
+        return alerts, ends
 
     def _alert(self, article: EnrichedArticle, rule: Rule, matches: list[Match],
                detected: dt.datetime) -> Alert:

@@ -106,6 +106,14 @@ def locate(article, matches: list[Match], detected_at: str) -> tuple[Place | Non
             event_time(article.text, matches, article.dates, article.published, detected_at))
 
 
+def incident_ids_around(rule_id: str, place: Place | None, when: str,
+                        window_s: float) -> list[str]:
+    """The incident of ``when``'s window and of the window before it."""
+    before = format_time(parse_time(when) - dt.timedelta(seconds=window_s))
+    return [incident_id(rule_id, place, when, window_s),
+            incident_id(rule_id, place, before, window_s)]
+
+
 class Tracker:
     """Folds reports into incident records; ``state`` is what the worker's table keeps."""
 

@@ -7,7 +7,8 @@ routed to the rules that own that key. The cost per article is one scan of its t
 work on actual hits, whatever the number of rules.
 
 Per rule, a phrase hit then
-- is dropped if one of the rule's ``exclude`` hits overlaps it (shares a word), or one of its
+- is dropped if one of the rule's ``exclude`` or ``ends`` hits overlaps it (shares a word:
+  "fin de l'alerte aérienne" is no air-raid alert), or one of its
   ``unless`` hits is in the same sentence (a drill, "essai des sirènes", is not an alert);
 - needs, when the rule has ``near`` terms, one of them at most ``within`` words away
   (words strictly between the two; overlapping counts as 0);
@@ -32,7 +33,7 @@ from .rules import Rule
 from .snippet import sentence_ends
 from .tokens import TokenStream, phrase_key, tokenize
 
-Role = Literal["phrase", "exclude", "unless", "near"]
+Role = Literal["phrase", "exclude", "unless", "end", "near"]
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,7 @@ class Hit:
 class RuleMatches:
     rule: Rule
     matches: list[Match]
+    ends: list[Match] = ()  # the rule's end phrases found ("fin de l'alerte")
 
 
 class Matcher:
@@ -72,7 +74,8 @@ class Matcher:
         self._words: dict[str, int] = {}
         for index, rule in enumerate(self.rules):
             for role, phrases in (("phrase", rule.phrases), ("exclude", rule.exclude),
-                                  ("unless", rule.unless), ("near", rule.near)):
+                                  ("unless", rule.unless), ("end", rule.ends),
+                                  ("near", rule.near)):
                 for phrase in phrases:
                     self._own(phrase, index, role)
         self._automaton = ahocorasick.Automaton()
@@ -96,7 +99,8 @@ class Matcher:
             return {}
         found = list(self._automaton.iter(tokens.stream))
         candidates = {
-            rule for _, key in found for rule, role, _ in self._owners[key] if role == "phrase"
+            rule for _, key in found for rule, role, _ in self._owners[key]
+            if role in ("phrase", "end")
         }
         by_rule: dict[int, list[Hit]] = defaultdict(list)
         for end, key in found:
@@ -113,9 +117,10 @@ class Matcher:
         found = []
         for index, hits in sorted(self._hits(tokens).items()):
             kept = _kept_phrases(self.rules[index], hits, _sentences(text, tokens))
-            if kept:
+            ends = [_to_match(text, tokens, hit) for hit in hits if hit.role == "end"]
+            if kept or ends:
                 matches = [_to_match(text, tokens, hit) for hit in kept]
-                found.append(RuleMatches(self.rules[index], matches))
+                found.append(RuleMatches(self.rules[index], matches, ends))
         return found
 
 
@@ -134,7 +139,7 @@ def _sentences(text: str, tokens: TokenStream):
 
 def _kept_phrases(rule: Rule, hits: list[Hit], sentence_of) -> list[Hit]:
     phrases = [h for h in hits if h.role == "phrase"]
-    excludes = [h for h in hits if h.role == "exclude"]
+    excludes = [h for h in hits if h.role in ("exclude", "end")]  # an end is no alert
     vetoed = {sentence_of(h.first) for h in hits if h.role == "unless"}
     nears = [h for h in hits if h.role == "near"]
     kept = [

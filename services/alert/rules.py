@@ -8,6 +8,7 @@ The file is a list of rules (``deploy/rules.yaml`` is the documented example)::
       phrases: [alerte aérienne, raid aérien]   # any of; at least one
       exclude: [fin de l'alerte aérienne]       # optional: vetoes a match it overlaps
       unless: [exercice, essai]     # optional: vetoes a match in the same sentence
+      ends: [fin de l'alerte]       # optional: reports that close the rule's incident there
       near: [Kyiv, Kiev]            # optional: a phrase counts only with one of these...
       within: 10                    # ...at most this many words away (default 10)
       entities: {LOC: [Kyiv]}       # optional: the article names one of these (any of)
@@ -43,8 +44,8 @@ log = logging.getLogger(__name__)
 
 SEVERITIES = ("info", "warning", "critical")
 LABELS = ("PER", "LOC", "ORG", "MISC")
-FIELDS = ("id", "severity", "description", "phrases", "exclude", "unless", "near", "within",
-          "entities", "places", "topic")
+FIELDS = ("id", "severity", "description", "phrases", "exclude", "unless", "ends", "near",
+          "within", "entities", "places", "topic")
 PLACE_FIELDS = ("country", "region", "near")
 DEFAULT_WITHIN = 10
 RULE_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
@@ -73,6 +74,7 @@ class Rule:
     phrases: tuple[str, ...]
     exclude: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
+    ends: tuple[str, ...] = ()
     near: tuple[str, ...] = ()
     within: int = DEFAULT_WITHIN
     # label → folded canonical names; the article must name any one of them.
@@ -217,7 +219,8 @@ class _Checker:
         return Rule(
             id=self.text("id", pattern=RULE_ID), severity=severity,
             description=self.text("description"), phrases=self.phrases("phrases", required=True),
-            exclude=self.phrases("exclude"), unless=self.phrases("unless"), near=near,
+            exclude=self.phrases("exclude"), unless=self.phrases("unless"),
+            ends=self.phrases("ends"), near=near,
             within=self.within(near),
             entities=self.entities(), places=self.places(),
             topic=self.text("topic", required=False, pattern=TOPIC),

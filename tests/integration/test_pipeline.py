@@ -1,5 +1,6 @@
 """End to end on the real broker: ingest → enrich → alert, each a real ``vigie`` process."""
 
+import time
 
 import pytest
 
@@ -88,6 +89,18 @@ def test_seeds_go_through_the_whole_pipeline_once_per_story(kafka_settings, tmp_
                           "--timeout", "5", "--format", "human")
         assert shown.returncode == 0, shown.stderr
         assert "UPDATED air-raid — Kyiv (UA-30, UA): 2 report(s) from 1 source(s)" in shown.stdout
+
+        # An end report for Kyiv that day closes it.
+        ends = tmp_path / "ends"
+        ends.mkdir()
+        (ends / "fin.txt").write_text(" date 2025-08-22\nFin de l'alerte aérienne à Kiev, a "
+                                      "annoncé l'administration militaire.\n", encoding="utf-8")
+        assert run_vigie(kafka_settings, "ingest", "files", str(ends)).returncode == 0
+        wait = time.monotonic() + 60
+        while incidents(kafka_settings)[kyiv.id].status != "closed" and time.monotonic() < wait:
+            time.sleep(1)
+        closed = incidents(kafka_settings)[kyiv.id]
+        assert (closed.status, closed.closed_by, closed.reports) == ("closed", "report", 2)
 
         # The seeds again, an exact copy and a lightly edited copy under other names.
         copies = tmp_path / "copies"

@@ -84,3 +84,15 @@ def test_the_tracker_opens_updates_coalesces_and_closes(make_article):
     state, closed = tracker.release(tracker.close(state, "quiet", 5000.0), 5000.0)
     assert (closed.status, closed.closed_by, closed.revision) == ("closed", "quiet", 3)
     assert closed.ended_at == "1970-01-01T01:23:20.000Z"
+
+
+def test_an_end_report_names_the_incident_it_closes_and_is_no_alert(make_article):
+    evaluator = Evaluator(RuleBook_shipped())
+    ((alert, _),) = [(a, t) for a, t in evaluator.evaluate(report(make_article, FIRST, "AFP"),
+                                                          now=NOW) if a.rule.id == "air-raid"]
+    end = report(make_article, "Fin de l'alerte aérienne à Kyiv, annonce la mairie.", "AFP",
+                 id="a9")
+    alerts, ends = evaluator.assess(end, now=NOW)
+    assert alerts == [] and alert.incident_id in ends
+    russian = report(make_article, "Отбой воздушной тревоги в Kyiv.", "RIA", id="a8")
+    assert alert.incident_id in evaluator.assess(russian, now=NOW)[1]
