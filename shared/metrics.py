@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from prometheus_client import (
@@ -23,21 +24,36 @@ disable_created_metrics()
 
 # A route returns (status, JSON-able body).
 Route = Callable[[], tuple[int, object]]
+# A route under a prefix ("/cap/") gets the rest of the path ("<id>.xml").
+PrefixRoute = Callable[[str], tuple[int, object]]
+
+
+@dataclass(frozen=True)
+class Document:
+    """A body served as it is (not as JSON), with its content type."""
+
+    body: bytes
+    content_type: str
 
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
 
 
 class MetricsServer:
-    """A small threaded HTTP server: ``/metrics`` for Prometheus plus JSON routes."""
+    """A small threaded HTTP server: ``/metrics`` for Prometheus plus routes answering JSON
+    (or a ``Document``); a route whose path ends in "/" serves every path under it."""
 
     def __init__(self, registry: CollectorRegistry, port: int, host: str = "0.0.0.0",
-                 routes: dict[str, Route] | None = None) -> None:
+                 routes: dict[str, Route | PrefixRoute] | None = None) -> None:
         self.registry = registry
-        self.routes: dict[str, Route] = {"/healthz": lambda: (200, {"status": "ok"})}
+        self.routes: dict[str, Route | PrefixRoute] = {"/healthz": lambda: (200, {"status": "ok"})}
         self.routes.update(routes or {})
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def prefix_of(self, path: str) -> str | None:
+        prefixes = [r for r in self.routes if r.endswith("/") and path.startswith(r)]
+        return max(prefixes, key=len, default=None)
 
     @property
     def port(self) -> int:
@@ -59,12 +75,19 @@ class MetricsServer:
                 path = self.path.split("?", 1)[0]
                 if path == "/metrics":
                     self._send(200, generate_latest(server.registry), CONTENT_TYPE_LATEST)
-                elif path in server.routes:
-                    status, body = server.routes[path]()
-                    self._send(status, json.dumps(body, ensure_ascii=False).encode(),
-                               "application/json")
+                elif path in server.routes and not path.endswith("/"):
+                    self._answer(*server.routes[path]())
+                elif (prefix := server.prefix_of(path)) is not None:
+                    self._answer(*server.routes[prefix](path[len(prefix):]))
                 else:
                     self._send(404, b"not found\n", "text/plain")
+
+            def _answer(self, status: int, body) -> None:
+                if isinstance(body, Document):
+                    self._send(status, body.body, body.content_type)
+                else:
+                    self._send(status, json.dumps(body, ensure_ascii=False).encode(),
+                               "application/json")
 
             def _send(self, status: int, body: bytes, content_type: str) -> None:
                 self.send_response(status)

@@ -28,6 +28,7 @@ from vigie.shared.expiry import event_time
 from vigie.shared.messages import (
     Alert,
     EnrichedArticle,
+    Incident,
     InvalidMessage,
     Place,
     decode,
@@ -38,6 +39,7 @@ from vigie.shared.messages import (
     to_dict,
     utc_now,
 )
+from vigie.shared.metrics import Document
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
     health_route,
@@ -48,6 +50,7 @@ from vigie.shared.streams import (
     state_table,
 )
 
+from .cap import cap_document, cap_feed
 from .evaluate import Evaluator
 from .incidents import Tracker, locate
 from .metrics import AlertMetrics
@@ -83,8 +86,9 @@ def show_rules(rulebook: RuleBook, metrics: AlertMetrics) -> None:
 
 
 def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
-          latest: collections.deque | None = None):
-    """The faust app and its agents. ``latest`` receives every published alert (newest last)."""
+          latest: collections.deque | None = None, incidents: Incidents | None = None):
+    """The faust app and its agents. ``latest`` receives every published alert (newest last),
+    ``incidents`` every incident record."""
     app = make_app(settings, settings.alert_app_id)
     evaluator = Evaluator(rulebook, settings.incident_window_s)
     enriched_topic = app.topic(settings.topic_enriched)
@@ -152,7 +156,7 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
             log.info("alert published", extra={"rule": alert.rule.id, "alert_id": alert.id,
                                                "article_id": alert.article.id})
 
-    attach_incidents(app, settings, metrics, reports)
+    attach_incidents(app, settings, metrics, reports, incidents)
 
     @app.timer(settings.alert_rules_reload_s)
     async def reload_rules():
@@ -173,7 +177,8 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
     return app
 
 
-def attach_incidents(app, settings: AlertSettings, metrics: AlertMetrics, reports):
+def attach_incidents(app, settings: AlertSettings, metrics: AlertMetrics, reports,
+                     current: Incidents | None = None):
     """Fold the published alerts into incidents (``incidents.Tracker``), one table entry per
     incident, and send their records to ``news.incidents``.
 
@@ -189,6 +194,8 @@ def attach_incidents(app, settings: AlertSettings, metrics: AlertMetrics, report
     async def send(record) -> None:
         await incidents_topic.send(key=record.id.encode(), value=encode(record))
         metrics.incident_records.labels(record.rule.id, record.status).inc()
+        if current is not None:
+            current.add(record)
 
     @app.agent(reports)
     async def track(stream):
@@ -233,6 +240,32 @@ def attach_incidents(app, settings: AlertSettings, metrics: AlertMetrics, report
             await reports.send(key=b"tick", partition=partition, value=b'{"tick": true}')
 
     return track
+
+
+class Incidents:
+    """The latest record of the incidents this worker tracks, for ``/cap`` (the newest
+    ``size``; a closed one stays, so its AllClear is served)."""
+
+    def __init__(self, settings: AlertSettings, size: int = 500) -> None:
+        self.size, self.sender = size, settings.cap_sender
+        self.base_url = settings.cap_base_url or f"http://127.0.0.1:{settings.alert_metrics_port}"
+        self._records: dict[str, Incident] = {}
+
+    def add(self, record: Incident) -> None:
+        self._records.pop(record.id, None)
+        self._records[record.id] = record
+        while len(self._records) > self.size:
+            del self._records[next(iter(self._records))]
+
+    def feed(self):
+        return 200, Document(cap_feed(list(self._records.values()), self.sender, self.base_url),
+                             "application/atom+xml")
+
+    def document(self, name: str):
+        record = self._records.get(name.removesuffix(".xml"))
+        if record is None:
+            return 404, {"error": f"no current incident {name}"}
+        return 200, Document(cap_document(record, self.sender), "application/cap+xml")
 
 
 def count_open(table, metrics: AlertMetrics) -> None:
@@ -305,8 +338,10 @@ def main() -> int:
     prepare_group(settings, settings.alert_app_id, consumed,
                   {candidates_topic_name(settings): settings.topic_partitions,
                    reports_topic_name(settings): settings.topic_partitions})
-    app = build(settings, metrics, load_rulebook(settings, metrics), latest)
+    incidents = Incidents(settings)
+    app = build(settings, metrics, load_rulebook(settings, metrics), latest, incidents)
     routes = {"/alerts/latest": lambda: (200, list(reversed(latest))),
+              "/cap": incidents.feed, "/cap/": incidents.document,
               "/healthz": health_route(app, settings.faust_recovery_stall_s)}
     server = start_service(settings, metrics.registry, settings.alert_metrics_port, routes)
     try:

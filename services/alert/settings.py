@@ -13,7 +13,8 @@ class AlertSettings(StreamSettings):
     service = "alert"
 
     alert_app_id: str = setting("vigie-alert", "consumer group and state prefix of alert")
-    alert_metrics_port: int = setting(9103, "port of alert's /metrics, /healthz, /alerts/latest")
+    alert_metrics_port: int = setting(
+        9103, "port of alert's /metrics, /healthz, /alerts/latest and /cap (CAP 1.2)")
     alert_rules_file: str = setting("deploy/rules.yaml", "the alert rules (YAML)")
     alert_rules_reload_s: float = setting(2.0, "how often the rules file is checked for changes")
     alert_max_text_chars: int = setting(
@@ -30,6 +31,9 @@ class AlertSettings(StreamSettings):
     incident_update_min_s: float = setting(
         30.0, "at most one record per incident this often: a burst of reports is one update"
     )
+    cap_sender: str = setting("vigie@localhost", "the sender of CAP documents (/cap)")
+    cap_base_url: str = setting(
+        "", "the URL the CAP feed links documents under (default http://127.0.0.1:<port>)")
     incident_quiet_s: float = setting(
         10800.0, "an incident without a new report for this long closes (closed_by: quiet)"
     )

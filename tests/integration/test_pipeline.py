@@ -1,9 +1,13 @@
 """End to end on the real broker: ingest → enrich → alert, each a real ``vigie`` process."""
 
 import time
+import urllib.request
+import xml.etree.ElementTree as ET
 
 import pytest
+from capvalidator.validate import Validator
 
+from vigie.shared.broker import free_port
 from vigie.shared.messages import Alert, EnrichedArticle, Incident, decode
 
 from .helpers import ROOT, read_topic, run_vigie
@@ -49,9 +53,22 @@ def incidents(settings) -> dict[str, Incident]:
     return latest
 
 
+def cap_documents(port: int) -> dict[str, bytes]:
+    """The alert worker's CAP feed, each linked document fetched, by incident id."""
+    base = f"http://127.0.0.1:{port}"
+    with urllib.request.urlopen(f"{base}/cap", timeout=10) as answer:
+        feed = ET.fromstring(answer.read())
+    documents = {}
+    for link in feed.iter("{http://www.w3.org/2005/Atom}link"):
+        with urllib.request.urlopen(link.get("href"), timeout=10) as answer:
+            documents[link.get("href").rsplit("/", 1)[1].removesuffix(".xml")] = answer.read()
+    return documents
+
+
 def test_seeds_go_through_the_whole_pipeline_once_per_story(kafka_settings, tmp_path):
+    alert_port = free_port()
     with running(kafka_settings, tmp_path, ("enrich",), ("alert",),
-                 VIGIE_INCIDENT_UPDATE_MIN_S="1"):
+                 VIGIE_INCIDENT_UPDATE_MIN_S="1", VIGIE_ALERT_METRICS_PORT=str(alert_port)):
         assert run_vigie(kafka_settings, "ingest", "files", str(SEEDS)).returncode == 0
         by_path = enriched(kafka_settings, expect=5)
         assert len(by_path) == 5
@@ -101,6 +118,13 @@ def test_seeds_go_through_the_whole_pipeline_once_per_story(kafka_settings, tmp_
             time.sleep(1)
         closed = incidents(kafka_settings)[kyiv.id]
         assert (closed.status, closed.closed_by, closed.reports) == ("closed", "report", 2)
+
+        # /cap: an Atom feed of the incidents, each a CAP 1.2 document the schema accepts.
+        documents = cap_documents(alert_port)
+        assert {kyiv.id, raids["003"].incident_id} <= set(documents)
+        for document in documents.values():
+            assert Validator(document).schema()[0], document
+        assert b"<responseType>AllClear</responseType>" in documents[kyiv.id]
 
         # The seeds again, an exact copy and a lightly edited copy under other names.
         copies = tmp_path / "copies"
