@@ -257,6 +257,10 @@ class Incidents:
         while len(self._records) > self.size:
             del self._records[next(iter(self._records))]
 
+    def latest(self):
+        """Newest first, as JSON: the map and table panels read it."""
+        return 200, [to_dict(record) for record in reversed(self._records.values())]
+
     def feed(self):
         return 200, Document(cap_feed(list(self._records.values()), self.sender, self.base_url),
                              "application/atom+xml")
@@ -341,6 +345,7 @@ def main() -> int:
     incidents = Incidents(settings)
     app = build(settings, metrics, load_rulebook(settings, metrics), latest, incidents)
     routes = {"/alerts/latest": lambda: (200, list(reversed(latest))),
+              "/incidents/latest": incidents.latest,
               "/cap": incidents.feed, "/cap/": incidents.document,
               "/healthz": health_route(app, settings.faust_recovery_stall_s)}
     server = start_service(settings, metrics.registry, settings.alert_metrics_port, routes)

@@ -78,11 +78,14 @@ def test_dashboards_are_provisioned_and_unique():
     assert DASHBOARD_DIR.is_dir()
 
 
-def test_latest_alerts_table_reads_the_alert_endpoint():
+def test_the_text_panels_read_the_alert_endpoints():
     infinity = datasources()["vigie-alerts"]
     assert infinity["type"] == "yesoreyeram-infinity-datasource"
     assert infinity["url"] == "http://alert:9103"
     assert "yesoreyeram-infinity-datasource" in (ROOT / "docker-compose.yml").read_text()
     tables = [target for board in dashboards().values() for panel in panels(board)
               for target in panel.get("targets", []) if target["datasource"]["uid"] == "vigie-alerts"]
-    assert [t["url"] for t in tables] == ["/alerts/latest"]
+    # the latest alerts, and the incidents on a map and in a table (served by the alert
+    # service: tests/integration/test_pipeline.py reads /incidents/latest)
+    assert sorted(t["url"] for t in tables) == ["/alerts/latest", "/incidents/latest",
+                                                "/incidents/latest"]

@@ -1,5 +1,6 @@
 """End to end on the real broker: ingest → enrich → alert, each a real ``vigie`` process."""
 
+import json
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
@@ -125,6 +126,10 @@ def test_seeds_go_through_the_whole_pipeline_once_per_story(kafka_settings, tmp_
         for document in documents.values():
             assert Validator(document).schema()[0], document
         assert b"<responseType>AllClear</responseType>" in documents[kyiv.id]
+        with urllib.request.urlopen(f"http://127.0.0.1:{alert_port}/incidents/latest",
+                                    timeout=10) as answer:
+            on_the_map = {i["id"]: i for i in json.loads(answer.read())}
+        assert on_the_map[kyiv.id]["place"]["lat"] == kyiv.place.lat
 
         # The seeds again, an exact copy and a lightly edited copy under other names.
         copies = tmp_path / "copies"
