@@ -29,6 +29,7 @@ WORKER_TESTS = [
     "tests/integration/test_pipeline.py",
     "tests/integration/test_alert_worker.py",
     "tests/integration/test_windowed_state.py",
+    "tests/integration/test_incidents.py",
 ]
 HOG = "import os\nos.sched_setaffinity(0, {0})\nwhile True:\n    pass\n"
 
