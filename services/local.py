@@ -67,10 +67,12 @@ def run_pipeline() -> int:
 def _banner(settings: KafkaSettings) -> str:
     return f"""
 Vigie is running (Ctrl-C stops everything).
-  alerts:   vigie subscribe {settings.topic_alerts} --from-beginning
-  articles: vigie subscribe {settings.topic_enriched} --from-beginning --format json
-  metrics:  curl 127.0.0.1:9101/metrics (ingest), :9102 (enrich), :9103 (alert)
+  alerts:    vigie subscribe {settings.topic_alerts} --from-beginning
+  incidents: vigie subscribe {settings.topic_incidents} --from-beginning
+  articles:  vigie subscribe {settings.topic_enriched} --from-beginning --format json
+  metrics:   curl 127.0.0.1:9101/metrics (ingest), :9102 (enrich), :9103 (alert)
   latest alerts as JSON: curl 127.0.0.1:9103/alerts/latest
+  incidents as CAP 1.2:  curl 127.0.0.1:9103/cap
 """
 
 
