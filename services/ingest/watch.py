@@ -68,14 +68,16 @@ class FolderIngest:
         return len(sent)
 
     def _remember(self, articles: list[RawArticle]) -> None:
-        """Record acknowledged files in the state topic; if that fails, a restart publishes
-        them once more (same ids), which is all it costs."""
+        """Record acknowledged files in the state topic, without waiting for the broker: a
+        broker that goes down right after acknowledging the articles must not stop the watch
+        from reading the files that arrive meanwhile (the records go out when it is back, or
+        at close). If they never do, a restart publishes these files once more (same ids),
+        which is all it costs."""
         if self.state is None or not articles:
             return
         try:
             for article in articles:
                 self.state.save(article.source.path, article.revision.encode())
-            self.state.flush()
         except KafkaError as exc:
             log.warning("watch state not saved; a restart republishes these files: %s", exc)
 
