@@ -52,7 +52,7 @@ from vigie.shared.streams import (
 
 from .cap import cap_document, cap_feed
 from .evaluate import Evaluator
-from .incidents import Tracker, locate
+from .incidents import Tracker
 from .metrics import AlertMetrics
 from .published import PublishedIds
 from .rules import RuleBook
@@ -124,8 +124,7 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
             for incident in ends:
                 await reports.send(key=incident.encode(), value=encode_envelope(
                     {"end": incident}))
-            for alert, topic in found:
-                place, when = locate(article, alert.matches, alert.detected_at)
+            for alert, topic, place, when in found:
                 envelope = {"alert": to_dict(alert), "topic": topic,
                             "place": place and to_dict(place), "when": when}
                 await candidates.send(key=alert.id.encode(), value=encode_envelope(envelope))

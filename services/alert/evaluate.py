@@ -31,6 +31,7 @@ need shared state between workers that at-least-once redelivery could not keep c
 from __future__ import annotations
 
 import datetime as dt
+from typing import NamedTuple
 
 from vigie.shared.ids import alert_id
 from vigie.shared.messages import (
@@ -38,6 +39,7 @@ from vigie.shared.messages import (
     ArticleRef,
     EnrichedArticle,
     Match,
+    Place,
     RuleRef,
     format_time,
     parse_time,
@@ -48,6 +50,16 @@ from .matcher import Matcher
 from .rules import Rule, RuleBook
 from .snippet import snippet
 from .tokens import phrase_key
+
+
+class Raised(NamedTuple):
+    """An alert, the rule's extra topic (or None), and the place and event time its incident
+    id comes from (the incident tracker needs them, and the alert does not carry the text)."""
+
+    alert: Alert
+    topic: str | None
+    place: Place | None
+    when: str
 
 
 def story_id(article: EnrichedArticle) -> str:
@@ -87,14 +99,15 @@ class Evaluator:
     def evaluate(self, article: EnrichedArticle, now: dt.datetime | None = None
                  ) -> list[tuple[Alert, str | None]]:
         """Alerts for this article and, for each, the rule's extra topic (or None)."""
-        return self.assess(article, now)[0]
+        return [(raised.alert, raised.topic) for raised in self.assess(article, now)[0]]
 
     def assess(self, article: EnrichedArticle, now: dt.datetime | None = None
-               ) -> tuple[list[tuple[Alert, str | None]], list[str]]:
-        """The alerts (with their extra topics), and the incidents the article reports the
-        end of ("fin de l'alerte" in Kyiv): for each rule whose end phrases it has, the
-        incident of the end's place in the window of its time and in the window before (an
-        alert at 5:50 may end at 6:10). One scan of the text for both."""
+               ) -> tuple[list[Raised], list[str]]:
+        """The alerts (with their extra topics and the place and event time their incident
+        was found from), and the incidents the article reports the end of ("fin de l'alerte"
+        in Kyiv): for each rule whose end phrases it has, the incident of the end's place in
+        the window of its time and in the window before (an alert at 5:50 may end at 6:10).
+        One scan of the text for both."""
         detected = now or dt.datetime.now(dt.timezone.utc)
         if detected.tzinfo is None:
             detected = detected.replace(tzinfo=dt.timezone.utc)  # naive means UTC here
@@ -103,17 +116,20 @@ class Evaluator:
             if not found.rule.wants_entities(article.entities):
                 continue
             if found.matches:
-                alerts.append((self._alert(article, found.rule, found.matches, detected),
-                               found.rule.topic))
+                place, when = locate(article, found.matches, format_time(detected))
+                alert = self._alert(article, found.rule, found.matches, detected,
+                                    incident_id(found.rule.id, place, when,
+                                                self.incident_window_s))
+                alerts.append(Raised(alert, found.rule.topic, place, when))
             if found.ends:
                 place, when = locate(article, found.ends, format_time(detected))
                 ends += incident_ids_around(found.rule.id, place, when, self.incident_window_s)
         return alerts, ends
 
-    def _alert(self, article: EnrichedArticle, rule: Rule, matches: list[Match],
-               detected: dt.datetime) -> Alert:
+    @staticmethod
+    def _alert(article: EnrichedArticle, rule: Rule, matches: list[Match],
+               detected: dt.datetime, incident: str) -> Alert:
         story = story_id(article)
-        place, when = locate(article, matches, format_time(detected))
         return Alert(
             id=story_alert_id(rule.id, story, matches),
             rule=RuleRef(id=rule.id, severity=rule.severity, description=rule.description),
@@ -126,5 +142,5 @@ class Evaluator:
             dates=article.dates,
             detected_at=format_time(detected),
             latency_ms=latency_ms(article.ingested_at, detected),
-            incident_id=incident_id(rule.id, place, when, self.incident_window_s),
+            incident_id=incident,
         )
