@@ -99,14 +99,12 @@ def cmd_alert(args) -> int:
 
 
 def cmd_subscribe(args) -> int:
-    from vigie.alert.subscribe import Filters, parse_near, parse_since, subscribe
+    from vigie.alert.subscribe import Filters, parse_since, subscribe
 
     filters = Filters(
         rules=tuple(args.rule or ()), severities=tuple(args.severity or ()),
         since=parse_since(args.since) if args.since else None,
-        statuses=tuple(args.status or ()), countries=tuple(c.upper() for c in args.country or ()),
-        regions=tuple(r.upper() for r in args.region or ()),
-        near=parse_near(args.near, args.radius_km) if args.near else None,
+        statuses=tuple(args.status or ()), places=place_condition(args),
     )
     try:
         subscribe(_kafka_settings(), args.topic, from_beginning=args.from_beginning,
@@ -115,6 +113,18 @@ def cmd_subscribe(args) -> int:
     except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C, or piped into `head`
         sys.stderr.close()
     return 0
+
+
+def place_condition(args):
+    """--country, --region and --near as the place condition rules use, or None."""
+    from vigie.alert.rules import PlaceCondition
+    from vigie.alert.subscribe import parse_near
+
+    if not (args.country or args.region or args.near):
+        return None
+    return PlaceCondition(frozenset(c.upper() for c in args.country or ()),
+                          frozenset(r.upper() for r in args.region or ()),
+                          parse_near(args.near, args.radius_km) if args.near else None)
 
 
 def cmd_dlq(args) -> int:

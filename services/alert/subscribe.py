@@ -18,10 +18,13 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import msgspec
+
 from vigie.shared.config import ConfigError, KafkaSettings
-from vigie.shared.geo import distance_km
 from vigie.shared.kafka import make_consumer
-from vigie.shared.messages import parse_time
+from vigie.shared.messages import Place, parse_time
+
+from .rules import PlaceCondition
 
 DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
@@ -33,9 +36,7 @@ class Filters:
     severities: tuple[str, ...] = ()
     since: dt.datetime | None = None
     statuses: tuple[str, ...] = ()  # incidents: open, update, closed
-    countries: tuple[str, ...] = ()  # a place in one of these (ISO 3166-1)
-    regions: tuple[str, ...] = ()  # ... or one of these (ISO 3166-2)
-    near: tuple[float, float, float] | None = None  # ... or within km of (lat, lon)
+    places: PlaceCondition | None = None  # the condition rules use: country, region, circle
 
     def accept(self, message: dict) -> bool:
         rule = message.get("rule") if isinstance(message.get("rule"), dict) else {}
@@ -54,19 +55,14 @@ class Filters:
 
     def accept_place(self, message: dict) -> bool:
         """An incident's place, or any place an alert's entities name."""
-        if not (self.countries or self.regions or self.near):
+        if self.places is None:
             return True
         places = [message["place"]] if isinstance(message.get("place"), dict) else [
             e["place"] for e in message.get("entities") or [] if isinstance(e.get("place"), dict)]
-        return any(self._holds(place) for place in places)
-
-    def _holds(self, place: dict) -> bool:
-        if place.get("country") in self.countries or place.get("region") in self.regions:
-            return True
-        if self.near is None or place.get("lat") is None or place.get("lon") is None:
-            return False
-        lat, lon, km = self.near
-        return distance_km(lat, lon, place["lat"], place["lon"]) <= km
+        try:
+            return any(self.places.holds(msgspec.convert(place, Place)) for place in places)
+        except msgspec.ValidationError:
+            return False  # place-like but not our contract
 
 
 def parse_since(value: str, now: dt.datetime | None = None) -> dt.datetime:

@@ -2,6 +2,7 @@ import datetime as dt
 
 import pytest
 
+from vigie.alert.rules import PlaceCondition
 from vigie.alert.subscribe import Filters, SeenIds, parse_near, parse_since, render
 from vigie.shared.config import ConfigError
 
@@ -40,20 +41,20 @@ INCIDENT = {
 
 
 def test_incidents_filter_by_status_and_place():
-    assert Filters(statuses=("update",), countries=("UA",)).accept(INCIDENT)
+    assert Filters(statuses=("update",), places=PlaceCondition(countries=frozenset({"UA"}))).accept(INCIDENT)
     assert not Filters(statuses=("closed",)).accept(INCIDENT)
-    assert Filters(regions=("UA-30",)).accept(INCIDENT)
-    assert not Filters(regions=("UA-63",)).accept(INCIDENT)
-    assert Filters(near=parse_near("50.40,30.50", 10)).accept(INCIDENT)  # 6 km away
-    assert not Filters(near=(49.99, 36.23, 50)).accept(INCIDENT)  # Kharkiv
-    assert not Filters(countries=("UA",)).accept({**INCIDENT, "place": None})
+    assert Filters(places=PlaceCondition(regions=frozenset({"UA-30"}))).accept(INCIDENT)
+    assert not Filters(places=PlaceCondition(regions=frozenset({"UA-63"}))).accept(INCIDENT)
+    assert Filters(places=PlaceCondition(circle=parse_near("50.40,30.50", 10))).accept(INCIDENT)  # 6 km away
+    assert not Filters(places=PlaceCondition(circle=(49.99, 36.23, 50))).accept(INCIDENT)  # Kharkiv
+    assert not Filters(places=PlaceCondition(countries=frozenset({"UA"}))).accept({**INCIDENT, "place": None})
 
 
 def test_alerts_filter_by_the_places_their_entities_name():
     alert = {"rule": {"id": "air-raid"}, "entities": [{"name": "Kyiv", "place": INCIDENT["place"]},
                                                       {"name": "Zelensky", "place": None}]}
-    assert Filters(countries=("UA",)).accept(alert)
-    assert not Filters(countries=("FR",)).accept(alert)
+    assert Filters(places=PlaceCondition(countries=frozenset({"UA"}))).accept(alert)
+    assert not Filters(places=PlaceCondition(countries=frozenset({"FR"}))).accept(alert)
 
 
 def test_an_incident_reads_as_one_line_and_its_headline():
