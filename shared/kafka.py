@@ -95,10 +95,11 @@ def make_consumer(settings: KafkaSettings, *topics: str, **overrides) -> KafkaCo
 
 
 def read_to_end(settings: KafkaSettings, topic: str, *, from_beginning: bool = True,
-                timeout_s: float | None = None, wait_for_topic_s: float = 0.0,
-                ) -> Iterator[ConsumerRecord]:
+                start: dict[int, int] | None = None, timeout_s: float | None = None,
+                wait_for_topic_s: float = 0.0) -> Iterator[ConsumerRecord]:
     """Every record of ``topic`` up to the end offsets found at start, from the beginning (or
-    from now), without a consumer group; records written meanwhile are left for later.
+    from now, or from the offsets of ``start``: partition → offset, those partitions only),
+    without a consumer group; records written meanwhile are left for later.
 
     Ends on positions, not on the last offset seen: compaction and transaction markers leave
     offsets no record has. A missing topic is waited for ``wait_for_topic_s`` (then it reads as
@@ -106,9 +107,13 @@ def read_to_end(settings: KafkaSettings, topic: str, *, from_beginning: bool = T
     """
     consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
     try:
-        partitions = _partitions_of(consumer, topic, wait_for_topic_s)
+        partitions = [tp for tp in _partitions_of(consumer, topic, wait_for_topic_s)
+                      if start is None or tp.partition in start]
         consumer.assign(partitions)
-        if from_beginning:
+        if start is not None:
+            for tp in partitions:
+                consumer.seek(tp, start[tp.partition])
+        elif from_beginning:
             consumer.seek_to_beginning(*partitions)
         ends = consumer.end_offsets(partitions)
         deadline = None if timeout_s is None else time.monotonic() + timeout_s
@@ -130,6 +135,15 @@ def _partitions_of(consumer: KafkaConsumer, topic: str, wait_s: float) -> list[T
     return [TopicPartition(topic, number) for number in sorted(numbers or ())]
 
 
+def partition_count(settings: KafkaSettings, topic: str) -> int:
+    """How many partitions ``topic`` has (0: no such topic)."""
+    consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
+    try:
+        return len(consumer.partitions_for_topic(topic) or ())
+    finally:
+        consumer.close()
+
+
 def contract_topics(settings: KafkaSettings) -> dict[str, int]:
     """The topics of the contracts, with their partition counts."""
     partitions = settings.topic_partitions
@@ -137,7 +151,7 @@ def contract_topics(settings: KafkaSettings) -> dict[str, int]:
         settings.topic_raw: partitions,
         settings.topic_enriched: partitions,
         settings.topic_alerts: 1,
-        settings.topic_incidents: 1,
+        settings.topic_incidents: partitions,  # an incident's records: its reports' partition
         settings.topic_dlq: 1,
     }
 

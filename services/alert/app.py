@@ -10,7 +10,8 @@ Two agents, so "once per story" holds across partitions and workers:
   published within the window (co-partitioned: same key, same partition; ``published``),
   publishes the first, suppresses the rest. The alert is sent before its id is recorded: a
   crash in between repeats an alert under the same id (never loses one), and subscribers that
-  key on ``id`` see it once.
+  key on ``id`` see it once. Each published alert is also a report of its incident, folded
+  by the ``track`` agent (``tracking``).
 """
 
 from __future__ import annotations
@@ -28,9 +29,7 @@ from vigie.shared.expiry import event_time
 from vigie.shared.messages import (
     Alert,
     EnrichedArticle,
-    Incident,
     InvalidMessage,
-    Place,
     decode,
     decode_article,
     encode,
@@ -39,7 +38,6 @@ from vigie.shared.messages import (
     to_dict,
     utc_now,
 )
-from vigie.shared.metrics import Document
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
     health_route,
@@ -50,21 +48,15 @@ from vigie.shared.streams import (
     state_table,
 )
 
-from .cap import cap_document, cap_feed
 from .evaluate import Evaluator
-from .incidents import Tracker
 from .metrics import AlertMetrics
 from .published import PublishedIds
 from .rules import RuleBook
 from .settings import AlertSettings
+from .tracking import Incidents, attach_incidents, check_partitions, reports_topic_name
 
 log = logging.getLogger(__name__)
 SERVICE = "alert"
-
-
-def reports_topic_name(settings: AlertSettings) -> str:
-    """The internal topic of incident reports, keyed by incident id."""
-    return f"{settings.alert_app_id}.incident-reports"
 
 
 def candidates_topic_name(settings: AlertSettings) -> str:
@@ -176,111 +168,6 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
     return app
 
 
-def attach_incidents(app, settings: AlertSettings, metrics: AlertMetrics, reports,
-                     current: Incidents | None = None):
-    """Fold the published alerts into incidents (``incidents.Tracker``), one table entry per
-    incident, and send their records to ``news.incidents``.
-
-    What is not due at once (a coalesced update, a quiet close) goes out on a tick: a timer
-    sends one to every partition of the reports topic, and the agent handles the incidents of
-    that partition there, since a faust table is written only while its stream is read.
-    Closed incidents leave the table one window after their last report.
-    """
-    tracker = Tracker(settings.incident_update_min_s, settings.incident_quiet_s)
-    incidents_topic = app.topic(settings.topic_incidents)
-    table = state_table(app, "incidents", lambda: None)
-
-    async def send(record) -> None:
-        await incidents_topic.send(key=record.id.encode(), value=encode(record))
-        metrics.incident_records.labels(record.rule.id, record.status).inc()
-        if current is not None:
-            current.add(record)
-
-    @app.agent(reports)
-    async def track(stream):
-        async for event in stream.events():
-            now, partition = time.time(), event.message.partition
-            report = json.loads(event.value)
-            if "end" in report:
-                state = table.get(report["end"])
-                if state is not None and state["record"]["status"] != "closed":
-                    state, record = tracker.release(tracker.close(state, "report", now), now)
-                    if record is not None:
-                        await send(record)
-                    table[report["end"]] = state
-                continue
-            if "tick" in report:
-                for key in [k for k, v in table.items() if v["partition"] == partition]:
-                    state = original = table[key]
-                    if tracker.quiet(state, now):
-                        state = tracker.close(state, "quiet", now)
-                    state, record = tracker.release(state, now)
-                    if record is not None:
-                        await send(record)
-                    if state["record"]["status"] == "closed" and not state["due"] and (
-                            now - state["last_report"] > settings.incident_window_s):
-                        del table[key]
-                    elif state != original:
-                        table[key] = state
-                count_open(table, metrics)
-                continue
-            alert = msgspec.convert(report["alert"], Alert)
-            place = report["place"] and msgspec.convert(report["place"], Place)
-            state = tracker.report(table.get(alert.incident_id), alert, place, report["when"],
-                                   now)
-            state, record = tracker.release({**state, "partition": partition}, now)
-            if record is not None:
-                await send(record)
-            table[alert.incident_id] = state
-
-    @app.timer(min(10.0, settings.incident_update_min_s))
-    async def tick():
-        for partition in range(settings.topic_partitions):
-            await reports.send(key=b"tick", partition=partition, value=b'{"tick": true}')
-
-    return track
-
-
-class Incidents:
-    """The latest record of the incidents this worker tracks, for ``/cap`` (the newest
-    ``size``; a closed one stays, so its AllClear is served)."""
-
-    def __init__(self, settings: AlertSettings, size: int = 500) -> None:
-        self.size, self.sender = size, settings.cap_sender
-        self.base_url = settings.cap_base_url or f"http://127.0.0.1:{settings.alert_metrics_port}"
-        self._records: dict[str, Incident] = {}
-
-    def add(self, record: Incident) -> None:
-        self._records.pop(record.id, None)
-        self._records[record.id] = record
-        while len(self._records) > self.size:
-            del self._records[next(iter(self._records))]
-
-    def latest(self):
-        """Newest first, as JSON: the map and table panels read it."""
-        return 200, [to_dict(record) for record in reversed(self._records.values())]
-
-    def feed(self):
-        return 200, Document(cap_feed(list(self._records.values()), self.sender, self.base_url),
-                             "application/atom+xml")
-
-    def document(self, name: str):
-        record = self._records.get(name.removesuffix(".xml"))
-        if record is None:
-            return 404, {"error": f"no current incident {name}"}
-        return 200, Document(cap_document(record, self.sender), "application/cap+xml")
-
-
-def count_open(table, metrics: AlertMetrics) -> None:
-    """The open-incidents gauge, from this worker's table."""
-    counts = collections.Counter(
-        (v["record"]["rule"]["id"], (v["record"]["place"] or {}).get("country") or "")
-        for v in table.values() if v["record"]["status"] != "closed")
-    metrics.open_incidents.clear()
-    for (rule, country), count in counts.items():
-        metrics.open_incidents.labels(rule, country).set(count)
-
-
 def attach_webhook(app, settings: AlertSettings, metrics: AlertMetrics, alerts_topic, dlq):
     """Deliver every published alert to the webhook; a final failure is dead-lettered.
 
@@ -341,6 +228,7 @@ def main() -> int:
     prepare_group(settings, settings.alert_app_id, consumed,
                   {candidates_topic_name(settings): settings.topic_partitions,
                    reports_topic_name(settings): settings.topic_partitions})
+    check_partitions(settings)
     incidents = Incidents(settings)
     app = build(settings, metrics, load_rulebook(settings, metrics), latest, incidents)
     routes = {"/alerts/latest": lambda: (200, list(reversed(latest))),

@@ -115,32 +115,35 @@ def incident_ids_around(rule_id: str, place: Place | None, when: str,
 
 
 class Tracker:
-    """Folds reports into incident records; ``state`` is what the worker's table keeps."""
+    """Folds reports into incident records; a state is what the worker's table keeps of one
+    incident: its ``record`` (the last one sent, or the one to send), the ids of every alert
+    folded into it (``seen``: an alert id is a rule and a story, so one per report),
+    ``last_report``, ``sent_at`` and ``due`` (a record should go out)."""
 
     def __init__(self, update_min_s: float, quiet_s: float) -> None:
         self.update_min_s, self.quiet_s = update_min_s, quiet_s
 
     def report(self, state: dict | None, alert: Alert, place: Place | None, when: str,
                now: float) -> dict:
-        """The state after ``alert``; ``state["due"]`` says a record should go out."""
+        """The state after ``alert``."""
         if state is None:
             record = Incident(
                 id=alert.incident_id, rule=alert.rule, status="open", place=place,
                 started_at=when, updated_at=format_time(_utc(now)), reports=1,
                 sources=_sources([], alert), alert_ids=[alert.id], headline=alert.snippet,
                 revision=1)
-            return {"record": msgspec.to_builtins(record), "stories": [alert.story_id], "last_report": now,
-                    "sent_at": None, "due": True}
-        record = dict(state["record"])
-        if alert.id in record["alert_ids"]:
+            return {"record": msgspec.to_builtins(record), "seen": [alert.id],
+                    "last_report": now, "sent_at": None, "due": True}
+        if alert.id in state["seen"]:
             return state  # a redelivery changes nothing
-        stories = sorted({*state["stories"], alert.story_id})
+        record = dict(state["record"])
         # A report after a close reopens the incident: its window is still open.
-        record.update(status="update", reports=len(stories), ended_at=None, closed_by=None,
-                      sources=_sources(record["sources"], alert),
+        record.update(status="update", reports=record["reports"] + 1, ended_at=None,
+                      closed_by=None, sources=_sources(record["sources"], alert),
                       alert_ids=[*record["alert_ids"], alert.id][-MAX_ALERT_IDS:],
                       started_at=min(record["started_at"], when, key=epoch))
-        return {**state, "record": record, "stories": stories, "last_report": now, "due": True}
+        return {**state, "record": record, "seen": [*state["seen"], alert.id],
+                "last_report": now, "due": True}
 
     def close(self, state: dict, how: str, now: float) -> dict:
         record = dict(state["record"], status="closed", closed_by=how,
@@ -164,6 +167,19 @@ class Tracker:
         record = dict(state["record"], revision=revision, updated_at=format_time(_utc(now)))
         return ({**state, "record": record, "sent_at": now, "due": False},
                 msgspec.convert(record, Incident))
+
+    @staticmethod
+    def adopt(state: dict | None, sent: dict) -> dict | None:
+        """The state after learning that record ``sent`` went out: a state restored after a
+        crash can be older than what the worker sent before it died. ``sent`` replaces it when
+        newer, so that no record is sent twice (one ``open``, revisions one apart) and the
+        reports it folded, when redelivered, are known. None: the state knew it already."""
+        if state is not None and state["record"]["revision"] >= sent["revision"]:
+            return None
+        sent_at = epoch(sent["updated_at"])
+        return {"record": sent, "seen": sorted({*(state or {}).get("seen", ()), *sent["alert_ids"]}),
+                "last_report": max(sent_at, (state or {}).get("last_report", sent_at)),
+                "sent_at": sent_at, "due": False}
 
 
 def _sources(sources: list[str], alert: Alert) -> list[str]:

@@ -6,7 +6,8 @@ replays the last uncommitted batch, and the deterministic ids downstream absorb 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+import inspect
+from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
 
 import faust
@@ -77,16 +78,20 @@ def make_app(settings: StreamSettings, app_id: str) -> faust.App:
     )
 
 
-def state_table(app: faust.App, name: str, on_recover: Callable[[], None], **options):
+def state_table(app: faust.App, name: str, on_recover: Callable[[], Awaitable[None] | None],
+                **options):
     """A changelog-backed table of JSON values keyed by str, whose changelog frees expired
-    entries soon (``CHANGELOG_CONFIGS``); ``on_recover()`` runs after every recovery, when the
-    table changed behind its agent's back."""
+    entries soon (``CHANGELOG_CONFIGS``); ``on_recover()`` (a function or a coroutine
+    function) runs after every recovery, when the table changed behind its agent's back, and
+    before the streams resume."""
     if app.conf.store.scheme == "rocksdb":
         options["options"] = ROCKSDB_OPTIONS
     table = app.Table(name, key_type=str, extra_topic_configs=CHANGELOG_CONFIGS, **options)
 
     async def recovered() -> None:
-        on_recover()
+        result = on_recover()
+        if inspect.isawaitable(result):
+            await result
 
     table.on_recover(recovered)
     return table

@@ -17,7 +17,7 @@ from vigie.shared.ids import article_id, revision
 from vigie.shared.kafka import make_consumer, make_producer
 from vigie.shared.messages import RawArticle, Source, encode, utc_now
 
-from .helpers import ROOT, start_vigie
+from .helpers import ROOT, start_module, start_vigie
 from .workers import worker_env
 
 SEEDS = ROOT / "seeds"
@@ -150,12 +150,18 @@ class Worker:
         self.process: subprocess.Popen | None = None
         self.starts = 0
 
-    def start(self) -> Worker:
+    def start(self, module: str | None = None, **env: str) -> Worker:
+        """Start the service (or ``python -m MODULE``, a variant of it); ``env`` for this
+        start only."""
         env = worker_env(self.settings, self.tmp_path, self.service) | {
-            "VIGIE_FAUST_SESSION_TIMEOUT_S": SESSION_TIMEOUT_S, "VIGIE_LOG_LEVEL": "DEBUG"} | self.env
+            "VIGIE_FAUST_SESSION_TIMEOUT_S": SESSION_TIMEOUT_S, "VIGIE_LOG_LEVEL": "DEBUG"
+        } | self.env | env
         self.starts += 1
         log = self.tmp_path / f"{self.service}-{self.starts}.log"
-        self.process = start_vigie(self.settings, self.service, log_path=log, **env)
+        if module is None:
+            self.process = start_vigie(self.settings, self.service, log_path=log, **env)
+        else:
+            self.process = start_module(self.settings, module, log_path=log, **env)
         return self
 
     def kill(self) -> None:

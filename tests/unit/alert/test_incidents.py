@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import datetime as dt
 
+import msgspec
+
 from vigie.alert.evaluate import Evaluator
 from vigie.alert.incidents import Tracker, event_time, incident_place
 from vigie.alert.rules import RuleBook
@@ -96,3 +98,23 @@ def test_an_end_report_names_the_incident_it_closes_and_is_no_alert(make_article
     assert alerts == [] and alert.incident_id in ends
     russian = report(make_article, "Отбой воздушной тревоги в Kyiv.", "RIA", id="a8")
     assert alert.incident_id in evaluator.assess(russian, now=NOW)[1]
+
+
+def test_a_record_sent_before_a_crash_replaces_the_older_state_it_came_from(make_article):
+    """The state of a record that went out can be lost in a crash; adopting the record read
+    back keeps the revision chain and knows the reports it folded when they are redelivered."""
+    evaluator = Evaluator(RuleBook_shipped())
+    alerts = [evaluator.evaluate(report(make_article, FIRST, f"feed {n}", id=f"a{n}"), now=NOW)
+              [0][0] for n in range(3)]
+    tracker = Tracker(update_min_s=30, quiet_s=3600)
+    when = "2025-08-22T01:56:00.000Z"
+    restored, _ = tracker.release(tracker.report(None, alerts[0], KYIV, when, 1000.0), 1000.0)
+    lost = tracker.report(restored, alerts[1], KYIV, when, 1031.0)
+    lost, sent = tracker.release(lost, 1031.0)  # revision 2 went out, its state did not
+    adopted = Tracker.adopt(restored, msgspec.to_builtins(sent))
+    assert adopted["record"]["revision"] == 2 and not adopted["due"]
+    assert tracker.report(adopted, alerts[1], KYIV, when, 1032.0) is adopted  # redelivered
+    state, record = tracker.release(tracker.report(adopted, alerts[2], KYIV, when, 1070.0), 1070.0)
+    assert (record.revision, record.reports, record.status) == (3, 3, "update")
+    assert Tracker.adopt(state, msgspec.to_builtins(sent)) is None  # already known
+    assert Tracker.adopt(None, msgspec.to_builtins(sent))["seen"] == sorted(sent.alert_ids)
