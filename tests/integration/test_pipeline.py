@@ -1,16 +1,21 @@
 """End to end on the real broker: ingest → enrich → alert, each a real ``vigie`` process."""
 
 import json
+import random
 import time
 import urllib.request
 import xml.etree.ElementTree as ET
+from xml.sax.saxutils import escape
 
 import pytest
+import yaml
 from capvalidator.validate import Validator
 
 from vigie.shared.broker import free_port
 from vigie.shared.messages import Alert, EnrichedArticle, Incident, decode
 
+from ..local_http import LocalServer, serve
+from .faults import seed_sentences, wait_until
 from .helpers import ROOT, read_topic, run_vigie
 from .workers import running
 
@@ -152,3 +157,59 @@ def test_seeds_go_through_the_whole_pipeline_once_per_story(kafka_settings, tmp_
 
         again = alerts(kafka_settings)
         assert sorted(a.id for a in again) == sorted(a.id for a in first_alerts)
+
+
+def outlet_feed(outlet: str, title: str, story: str, minute: int) -> bytes:
+    when = f"Fri, 22 Aug 2025 02:{minute:02d}:00 +0300"
+    item = (f"<item><title>{escape(title)}</title><link>https://{outlet}.example.org/kyiv</link>"
+            f"<pubDate>{when}</pubDate><description>{escape(story)}</description></item>")
+    return (f'<rss version="2.0"><channel><title>{outlet}</title><language>fr</language>'
+            f"{item}</channel></rss>").encode()
+
+
+def feed_list(path, server, names: list[str]) -> str:
+    feeds = [{"url": server.url(f"/{name}.xml"), "name": name} for name in names]
+    path.write_text(yaml.safe_dump({"feeds": feeds}), encoding="utf-8")
+    return str(path)
+
+
+# French outlets' phrasings (an English one inside a French text can escape the French model)
+PHRASINGS = ["Une alerte aérienne a retenti à Kyiv", "Les sirènes de l’alerte aérienne ont "
+             "sonné à Kyiv", "L’alerte aérienne a été déclenchée à Kyiv"]
+
+
+def air_raid_alerts(settings) -> list[Alert]:
+    return [a for a in alerts(settings, idle=5) if a.rule.id == "air-raid"]
+
+
+def test_twenty_feeds_reporting_one_event_make_one_incident(kafka_settings, tmp_path):
+    """Twenty outlets report the air-raid alert in Kyiv, each in a story of its own, through
+    feeds, ingest, enrich and alert; then one reports its end. One incident: reports 20,
+    sources 20, a few records, closed by the report."""
+    outlets = [f"outlet-{n:02d}" for n in range(20)]
+    pool = random.Random(20).sample(seed_sentences(), 3 * len(outlets))  # no two share one
+    with LocalServer() as server, running(kafka_settings, tmp_path, ("enrich",), ("alert",),
+                                          VIGIE_INCIDENT_UPDATE_MIN_S="5"):
+        for n, outlet in enumerate(outlets):
+            story = " ".join([f"{PHRASINGS[n % len(PHRASINGS)]}, rapporte {outlet}.",
+                              *pool[3 * n:3 * n + 3]])
+            server.routes[f"/{outlet}.xml"] = serve(outlet_feed(outlet, "Alerte à Kyiv", story, n))
+        server.routes["/outlet-end.xml"] = serve(outlet_feed(
+            "outlet-end", "Fin de l'alerte", "Fin de l’alerte aérienne à Kyiv, annonce "
+            "l’administration militaire de la ville.", 50))
+        feeds = feed_list(tmp_path / "feeds.yaml", server, outlets)
+        assert run_vigie(kafka_settings, "ingest", "feeds", feeds, "--once").returncode == 0
+        wait_until(lambda: len(air_raid_alerts(kafka_settings)) == 20, 240, "twenty alerts")
+        incident_id, = {a.incident_id for a in air_raid_alerts(kafka_settings)}
+        wait_until(lambda: incidents(kafka_settings)[incident_id].reports == 20, 90,
+                   "the twentieth report")
+        ends = feed_list(tmp_path / "ends.yaml", server, ["outlet-end"])
+        assert run_vigie(kafka_settings, "ingest", "feeds", ends, "--once").returncode == 0
+        wait_until(lambda: incidents(kafka_settings)[incident_id].status == "closed", 120,
+                   "the end report")
+    chain = [decode(r.value, Incident)
+             for r in read_topic(kafka_settings, kafka_settings.topic_incidents, idle=3)]
+    chain = [r for r in chain if r.id == incident_id]
+    assert (chain[-1].reports, len(chain[-1].sources), chain[-1].closed_by) == (20, 20, "report")
+    assert chain[-1].place.name == "Kyiv" and len(chain) <= 8
+    assert [r.revision for r in chain] == list(range(1, len(chain) + 1))
