@@ -37,6 +37,9 @@ class Source(msgspec.Struct, kw_only=True):
     path: str | None = None
 
 
+TextSource = Literal["feed", "page", "file"]
+
+
 class RawArticle(Message, kw_only=True):
     id: str
     revision: str
@@ -49,6 +52,9 @@ class RawArticle(Message, kw_only=True):
     language: str | None = None
     fetched_at: str
     ingested_at: str
+    # Where ``text`` comes from: the feed's own content or summary, the page behind the
+    # entry's link (``summary`` then keeps the feed's), or a file.
+    text_source: TextSource | None = None
 
 
 class Mention(msgspec.Struct, kw_only=True):

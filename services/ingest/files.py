@@ -169,6 +169,7 @@ def read_article(path: Path, root: Path, max_bytes: int) -> RawArticle:
         published=parsed.published,
         fetched_at=now,
         ingested_at=now,
+        text_source="file",
     )
 
 

@@ -7,6 +7,12 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from vigie.shared.metrics import DURATION_BUCKETS
 
 FILE_RESULTS = ("published", "unchanged", "undecodable", "too_large", "empty", "unreadable")
+# "page": the page's text replaced the feed's; "feed_longer": the page said less; "empty":
+# nothing extracted; "not_html"; "robots": robots.txt disallows it; then fetch failures.
+PAGE_RESULTS = (
+    "page", "feed_longer", "empty", "not_html", "robots", "http_error", "timeout", "too_large",
+    "refused", "private_address", "error",
+)
 FETCH_RESULTS = (
     "ok", "not_modified", "http_error", "timeout", "parse_error", "too_large", "refused",
     "private_address", "error",
@@ -47,6 +53,16 @@ class IngestMetrics:
             "vigie_ingest_feed_consecutive_failures",
             "Failed fetches in a row (a parked feed keeps its count)", ["feed"], registry=registry,
         )
+        self.pages = Counter(
+            "vigie_ingest_page_fetches_total",
+            "Pages fetched behind feed entries' links, by result", ["result"], registry=registry,
+        )
+        self.extract_duration = Histogram(
+            "vigie_ingest_page_extract_duration_seconds",
+            "Time to extract a page's main text", buckets=DURATION_BUCKETS, registry=registry,
+        )
+        for result in PAGE_RESULTS:
+            self.pages.labels(result)
         for result in FILE_RESULTS:
             self.files.labels(result)
         for kind in ("file", "feed"):

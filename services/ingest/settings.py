@@ -44,6 +44,11 @@ class IngestSettings(KafkaSettings):
     feeds_max_backoff_s: float = setting(6 * 3600.0, "longest wait after repeated failures")
     feeds_user_agent: str = setting("Vigie/0.1 (+https://github.com/vigie-news/vigie)",
                                     "User-Agent sent with every fetch")
+    pages_min_chars: int = setting(
+        600, "with full_text: auto, an entry whose own text is shorter than this gets the page"
+             " behind its link"
+    )
+    pages_robots_ttl_s: float = setting(86400.0, "how long a host's robots.txt is kept")
     allow_private_networks: str = setting(
         "", "feeds and pages are fetched from public addresses only; `true` allows every"
             " address, or list the allowed ones (`127.0.0.1/32,10.0.0.0/8`)"

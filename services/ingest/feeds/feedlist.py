@@ -7,6 +7,8 @@ feeds:
     interval: 10m                 # seconds (300) or 90s / 15m / 2h; default from settings
     language: fr                  # optional, ISO 639-1: used where the feed declares none
     tags: [france, une]           # optional
+    full_text: auto               # the page behind each link: auto (a teaser under
+                                  # VIGIE_PAGES_MIN_CHARS), always or never
 ```
 
 Every problem is collected and reported together, each naming the entry and the field, so an
@@ -26,7 +28,8 @@ from vigie.shared.languages import language_code
 from .errors import FeedListError, UnsafeURLError
 from .urls import check_url
 
-FIELDS = {"url", "name", "interval", "language", "tags"}
+FIELDS = {"url", "name", "interval", "language", "tags", "full_text"}
+FULL_TEXT = ("auto", "always", "never")
 DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
 UNIT_SECONDS = {None: 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_NAME = 80
@@ -39,6 +42,7 @@ class FeedConfig:
     interval_s: float
     language: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
+    full_text: str = "auto"  # fetch the page behind each entry's link: auto, always, never
 
 
 def load_feed_list(path: str | Path, *, default_interval_s: float,
@@ -87,9 +91,13 @@ def _validate_entry(index: int, entry: object, default_interval_s: float,
     interval = _valid_interval(entry.get("interval"), default_interval_s, min_interval_s, refuse)
     language = _valid_language(entry.get("language"), refuse)
     tags = _valid_tags(entry.get("tags"), refuse)
+    full_text = entry.get("full_text", "auto")
+    if full_text not in FULL_TEXT:
+        refuse("full_text", f"expected one of {', '.join(FULL_TEXT)}, got {full_text!r}")
     if len(problems) > before:
         return None
-    return FeedConfig(url=url, name=name, interval_s=interval, language=language, tags=tags)
+    return FeedConfig(url=url, name=name, interval_s=interval, language=language, tags=tags,
+                      full_text=full_text)
 
 
 def _valid_url(value, refuse) -> str | None:

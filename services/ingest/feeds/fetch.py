@@ -28,7 +28,7 @@ MAX_REDIRECTS = 5
 PERMANENT_REDIRECTS = {301, 308}
 RETRY_AFTER_STATUSES = {429, 503}
 CHUNK = 64 * 1024
-ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"  # noqa: E501
+FEED_ACCEPT = "application/rss+xml, application/atom+xml, application/rdf+xml, application/xml;q=0.9, text/xml;q=0.9, */*;q=0.5"  # noqa: E501
 
 
 @dataclass(frozen=True)
@@ -51,6 +51,7 @@ class FetchRequest:
     url: str
     etag: str | None = None
     last_modified: str | None = None
+    accept: str = FEED_ACCEPT
 
 
 @dataclass
@@ -81,7 +82,8 @@ class Deadline:
 
 
 def fetch(request: FetchRequest, limits: FetchLimits) -> FetchResponse:
-    """GET a feed, following redirects; raise FetchError with the metric's result label."""
+    """GET a feed (or a page), following redirects; raise FetchError with the metric's result
+    label."""
     deadline = Deadline(limits.deadline_s)
     url = _checked(request.url)
     every_hop_permanent = True
@@ -105,7 +107,7 @@ def _checked(url: str) -> str:
 
 
 def _request_headers(request: FetchRequest, limits: FetchLimits) -> dict[str, str]:
-    headers = {"User-Agent": limits.user_agent, "Accept": ACCEPT,
+    headers = {"User-Agent": limits.user_agent, "Accept": request.accept,
                "Accept-Encoding": "gzip, deflate"}
     if request.etag:
         headers["If-None-Match"] = request.etag

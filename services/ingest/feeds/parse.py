@@ -142,6 +142,7 @@ def entry_to_article(entry, feed: FeedConfig, fetched_at: str,
         language=_entry_language(entry) or feed_language or language_code(feed.language),
         fetched_at=fetched_at,
         ingested_at=fetched_at,
+        text_source="feed",
     )
     return FeedEntry(key=digest("seen", identity, length=20), article=article)
 

@@ -1,18 +1,20 @@
-"""One poll of one feed: fetch, then parse. Runs on a worker thread and touches no shared
-state: it gets the request (URL and cache validators) and returns an outcome, errors included,
+"""One poll of one feed: fetch, parse, then the pages of its new entries that need them. Runs
+on a worker thread and touches no shared state: it gets the request (URL and cache
+validators) and a copy of the feed's seen entries, and returns an outcome, errors included,
 which the poller applies on its own thread."""
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vigie.shared.messages import utc_now
 
 from .errors import FetchError, ParseError
 from .feedlist import FeedConfig
 from .fetch import FetchLimits, FetchRequest, FetchResponse, fetch
+from .pages import PageFetcher
 from .parse import ParsedFeed, parse_feed
 
 log = logging.getLogger(__name__)
@@ -33,8 +35,11 @@ class PollOutcome:
         return self.result in ("ok", "not_modified")
 
 
-def poll_feed(feed: FeedConfig, request: FetchRequest, limits: FetchLimits) -> PollOutcome:
-    """Fetch and parse one feed; never raises for a feed's own faults."""
+def poll_feed(feed: FeedConfig, request: FetchRequest, limits: FetchLimits,
+              pages: PageFetcher | None = None, seen: dict[str, str] | None = None,
+              ) -> PollOutcome:
+    """Fetch and parse one feed, and complete its new entries from their pages (``seen``:
+    entry key → revision already published); never raises for a feed's own faults."""
     started = time.monotonic()
     fetched_at = utc_now()
     try:
@@ -45,6 +50,11 @@ def poll_feed(feed: FeedConfig, request: FetchRequest, limits: FetchLimits) -> P
         if parsed.problem:
             log.warning("malformed feed, %d entries read: %s", len(parsed.entries),
                         parsed.problem, extra={"feed": feed.name})
+        if pages is not None:
+            parsed = replace(parsed, entries=[
+                entry if (seen or {}).get(entry.key) == entry.article.revision
+                else replace(entry, article=pages.complete(entry.article, feed.full_text))
+                for entry in parsed.entries])
         return PollOutcome(feed, "ok", _since(started), response, parsed)
     except FetchError as exc:
         return PollOutcome(feed, exc.result, _since(started), error=str(exc),

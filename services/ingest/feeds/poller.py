@@ -14,6 +14,7 @@ from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from ..publish import PublishError
 from .feedlist import FeedConfig
 from .fetch import FetchLimits, FetchRequest
+from .pages import PageFetcher
 from .poll import PollOutcome, poll_feed
 from .schedule import HostGate, first_delay, is_parked, next_delay
 from .state import FeedState
@@ -36,6 +37,9 @@ class Poller:
         self.rng = rng or random.Random()
         self.limits = FetchLimits.from_settings(settings)
         self.gate = HostGate(settings.feeds_per_host_delay_s)
+        self.pages = PageFetcher(self.limits, metrics, min_chars=settings.pages_min_chars,
+                                 robots_ttl_s=settings.pages_robots_ttl_s,
+                                 gap_s=settings.feeds_per_host_delay_s)
         self.due: dict[str, float] = {}
         for feed in feeds:
             self.metrics.consecutive_failures.labels(feed.name).set(self.states[feed.url].failures)
@@ -66,7 +70,8 @@ class Poller:
             self.gate.started(host, now)
             del self.due[url]
             request = FetchRequest(state.url, state.etag, state.last_modified)
-            in_flight[pool.submit(poll_feed, self.feeds[url], request, self.limits)] = host
+            in_flight[pool.submit(poll_feed, self.feeds[url], request, self.limits, self.pages,
+                                  dict(state.seen))] = host
 
     def _wait_and_apply(self, in_flight: dict, stop: threading.Event, once: bool) -> None:
         timeout = self._time_to_next_due()

@@ -50,6 +50,7 @@ def test_every_problem_names_entry_and_field(tmp_path):
         {"url": "https://e.example.org/rss", "name": "Typo", "intervall": 60},
         {"url": "https://f.example.org/rss", "name": "Tags", "tags": "une"},
         {"url": "https://g.example.org/rss"},
+        {"url": "https://h.example.org/rss", "name": "Full", "full_text": "yes"},
     ])
     assert found == [
         "feeds[1] (Ftp): field 'url': scheme 'ftp' refused, only http and https are fetched: "
@@ -59,11 +60,12 @@ def test_every_problem_names_entry_and_field(tmp_path):
         "got 'soon'",
         "feeds[4] (Lang): field 'language': expected an ISO 639-1 code such as 'fr' or 'fr-BE', "
         "got 'French'",
-        "feeds[5] (Typo): field 'intervall': unknown field (expected one of interval, language, "
-        "name, tags, url)",
+        "feeds[5] (Typo): field 'intervall': unknown field (expected one of full_text, interval, "
+        "language, name, tags, url)",
         "feeds[6] (Tags): field 'tags': expected a list of non-empty strings, got 'une'",
         "feeds[7] (https://g.example.org/rss): field 'name': missing or empty (it labels the "
         "feed's metrics and logs)",
+        "feeds[8] (Full): field 'full_text': expected one of auto, always, never, got 'yes'",
     ]
 
 
