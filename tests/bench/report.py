@@ -50,6 +50,13 @@ def _ingest_rows(r: dict) -> list[Row]:
     else:
         rows.append(Row("ingest", "feed entries/s (parse)", None, "entries/s",
                         note=r.get("feeds_note", "skipped")))
+    pages = r["pages"]
+    rows.append(Row("ingest", "pages/s (robots, fetch over local HTTP, extract)",
+                    pages["pages_per_s"], "pages/s", "trafilatura alone, same pages",
+                    pages["trafilatura_alone_per_s"],
+                    f"{pages['pages']} pages, {pages['ms_per_page']:.1f} ms each against "
+                    f"{pages['trafilatura_alone_ms_per_page']:.1f} ms extracting alone; "
+                    f"{pages['cpu_ms_per_page']:.1f} ms CPU per page (the local server's too)"))
     return rows
 
 

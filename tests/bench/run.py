@@ -25,6 +25,7 @@ from vigie.shared.broker import LocalBroker, free_port
 from . import corpus, enrich_bench, ingest_bench, latency_bench
 from .alert_bench import bench_rules
 from .machine import busy_cores, describe
+from .pages_bench import bench_pages
 from .proc import peak_rss_mb
 from .report import build_rows, table, write_json
 
@@ -46,12 +47,13 @@ class Plan:
     rule_texts: int
     feed_files: int
     feed_polls: int
+    pages: int
 
 
 FULL = Plan(files=3000, enrich_articles=400, enrich_rounds=5, latency_seconds=45,
-            rule_texts=300, feed_files=2000, feed_polls=300)
+            rule_texts=300, feed_files=2000, feed_polls=300, pages=300)
 QUICK = Plan(files=300, enrich_articles=60, enrich_rounds=1, latency_seconds=12,
-             rule_texts=50, feed_files=100, feed_polls=20)
+             rule_texts=50, feed_files=100, feed_polls=20, pages=20)
 
 
 def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
@@ -61,6 +63,8 @@ def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
                                 workdir / "files")
     results["ingest_files"] = ingest_bench.bench_files(broker.bootstrap, workdir, folder)
     measure_feeds(plan, results)
+    step("ingest: full-text pages")
+    results["pages"] = bench_pages(plan.pages)
     step("alert: rule throughput")
     texts = [a.text for a in corpus.generate(plan.rule_texts, seed=2, prefix="r")]
     results["rules"] = bench_rules(texts)
