@@ -20,28 +20,41 @@ def _kafka_settings():
     return KafkaSettings.from_env()
 
 
-def _local_broker():
-    from vigie.shared.broker import LocalBroker
+def _local_broker(nodes: int):
+    """One node on the bootstrap's port, or ``nodes`` on it and the ports after it."""
+    from vigie.shared.broker import LocalBroker, LocalCluster
 
-    home = Path(os.environ.get("VIGIE_BROKER_HOME", ".vigie/broker"))
+    home = Path(os.environ.get("VIGIE_BROKER_HOME", ".vigie/broker")).resolve()
     port = int(_kafka_settings().kafka_bootstrap.split(",")[0].rsplit(":", 1)[1])
-    return LocalBroker(home.resolve(), port=port)
+    if nodes == 1:
+        return LocalBroker(home, port=port)
+    return LocalCluster(home, nodes, ports=[port + n for n in range(nodes)])
 
 
 def cmd_broker(args) -> int:
+    import dataclasses
+
     from vigie.shared.kafka import ensure_topics
 
-    broker = _local_broker()
+    broker = _local_broker(args.nodes)
+    nodes = getattr(broker, "nodes", [broker])
     if args.action == "start":
         broker.start(fresh=args.fresh)
-        ensure_topics(_kafka_settings())
-        print(f"broker ready on {broker.bootstrap} (log: {broker.log_file})")
+        settings = dataclasses.replace(_kafka_settings(), kafka_bootstrap=broker.bootstrap,
+                                       topic_replicas=min(3, args.nodes))
+        ensure_topics(settings)
+        print(f"{len(nodes)} node(s) ready on {broker.bootstrap} (logs: "
+              f"{', '.join(str(node.log_file) for node in nodes)})")
+        if args.nodes > 1:
+            print(f"services: VIGIE_KAFKA_BOOTSTRAP={broker.bootstrap} "
+                  f"VIGIE_TOPIC_REPLICAS={settings.topic_replicas}")
     elif args.action == "stop":
-        print("broker stopped" if broker.stop() else "no broker was running")
+        print("stopped" if broker.stop() else "nothing was running")
     else:
-        pid = broker.pid()
-        print(f"running on {broker.bootstrap}, pid {pid}" if pid else "not running")
-        return 0 if pid else 1
+        pids = {node.bootstrap: node.pid() for node in nodes}
+        for address, pid in pids.items():
+            print(f"{address}: pid {pid}" if pid else f"{address}: not running")
+        return 0 if all(pids.values()) else 1
     return 0
 
 
@@ -172,9 +185,12 @@ def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="vigie", description=__doc__.splitlines()[0])
     sub = top.add_subparsers(dest="command", required=True)
 
-    broker = sub.add_parser("broker", help="the local single-node Kafka (KRaft)")
+    broker = sub.add_parser("broker", help="the local Kafka (KRaft): one node, or a cluster")
     broker.add_argument("action", choices=["start", "stop", "status"])
     broker.add_argument("--fresh", action="store_true", help="wipe the broker's data first")
+    broker.add_argument("--nodes", type=int, default=1,
+                        help="nodes (each broker and controller) on the bootstrap port and the"
+                             " ports after it; topics get min(3, nodes) replicas")
     broker.set_defaults(func=cmd_broker)
 
     topics = sub.add_parser("topics", help="create the contract topics where missing")

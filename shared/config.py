@@ -114,5 +114,9 @@ class KafkaSettings(Settings):
     )
     topic_dlq: str = setting("news.dlq", "dead letters: messages a service could not process")
     topic_partitions: int = setting(4, "partitions of the article topics when Vigie creates them")
+    topic_replicas: int = setting(
+        1, "replicas of each topic Vigie creates, its internal and state topics included (3 on a"
+           " cluster, whose brokers set min.insync.replicas=2)"
+    )
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
     log_format: str = setting("auto", "text, json, or auto (text on a terminal, JSON otherwise)")

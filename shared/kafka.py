@@ -52,7 +52,7 @@ def faust_options(settings: KafkaSettings) -> dict:
     import faust
 
     hosts = ";".join(f"kafka://{host}" for host in settings.kafka_bootstrap.split(","))
-    options: dict = {"broker": hosts}
+    options: dict = {"broker": hosts, "topic_replication_factor": settings.topic_replicas}
     protocol = settings.kafka_security_protocol
     context = None
     if protocol.endswith("SSL"):
@@ -168,7 +168,7 @@ def ensure_topics(
         existing = set(admin.list_topics())
         new = [
             NewTopic(
-                name, partitions, 1,
+                name, partitions, settings.topic_replicas,
                 topic_configs={"cleanup.policy": "compact"} if name in compacted else {},
             )
             for name, partitions in topics.items() if name not in existing

@@ -1,8 +1,14 @@
-"""A real single-node Apache Kafka (KRaft) on 127.0.0.1, started by Vigie itself.
+"""A real Apache Kafka (KRaft) on 127.0.0.1, started by Vigie itself: one node, or a cluster.
 
 The broker jars are resolved from Maven Central by ``mvn`` into a cache folder on first use
 (``pom.xml`` beside this file pins the version, the same as docker-compose's image). The same
 launcher serves ``make run`` (``vigie broker start``), the integration tests and the benchmarks.
+
+``LocalCluster`` runs several nodes, each a broker and a controller with its own ports and
+folder, in one KRaft quorum: topics get three replicas (fewer with fewer nodes), an
+acknowledged write is on at least two (``min.insync.replicas``), and a replica that missed
+writes never becomes leader (unclean leader election off, checked at start), so losing one node
+loses no acknowledged record.
 """
 
 from __future__ import annotations
@@ -102,11 +108,15 @@ def ephemeral_ports() -> tuple[int, int]:
         return 32768, 60999  # Linux's default
 
 
-def server_properties(port: int, controller_port: int, data: Path) -> str:
+def server_properties(port: int, controller_port: int, data: Path, *, node_id: int = 1,
+                      voters: str | None = None, replicas: int = 1) -> str:
+    """A combined broker and controller; ``voters`` lists the quorum (this node alone if
+    None), ``replicas`` the replication factor of every topic."""
+    in_sync = min(2, replicas)
     return "\n".join([
         "process.roles=broker,controller",
-        "node.id=1",
-        f"controller.quorum.voters=1@127.0.0.1:{controller_port}",
+        f"node.id={node_id}",
+        f"controller.quorum.voters={voters or f'{node_id}@127.0.0.1:{controller_port}'}",
         f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
         f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
         "controller.listener.names=CONTROLLER",
@@ -114,10 +124,13 @@ def server_properties(port: int, controller_port: int, data: Path) -> str:
         "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
         f"log.dirs={data}",
         "num.partitions=4",
-        "offsets.topic.replication.factor=1",
+        f"default.replication.factor={replicas}",
+        f"min.insync.replicas={in_sync}",
+        "unclean.leader.election.enable=false",
+        f"offsets.topic.replication.factor={replicas}",
         "offsets.topic.num.partitions=4",
-        "transaction.state.log.replication.factor=1",
-        "transaction.state.log.min.isr=1",
+        f"transaction.state.log.replication.factor={replicas}",
+        f"transaction.state.log.min.isr={in_sync}",
         "group.initial.rebalance.delay.ms=0",
         "log.cleaner.dedupe.buffer.size=16777216",
         "message.max.bytes=67108864",
@@ -134,6 +147,10 @@ class LocalBroker:
     port: int = 9092
     controller_port: int | None = None
     heap: str = "512m"
+    node_id: int = 1
+    voters: str | None = None  # the quorum, for a node of a cluster
+    replicas: int = 1
+    cluster_id: str | None = None  # shared by a cluster's nodes
 
     @property
     def bootstrap(self) -> str:
@@ -157,6 +174,11 @@ class LocalBroker:
             return None
 
     def start(self, *, fresh: bool = False, timeout: float = 90.0) -> None:
+        process, log_start = self.launch(fresh=fresh)
+        self.wait_ready(process, timeout, log_start)
+
+    def launch(self, *, fresh: bool = False) -> tuple[subprocess.Popen, int]:
+        """Start the process without waiting: a cluster's nodes are ready only together."""
         if self.pid():
             raise BrokerError(f"a broker is already running from {self.home} (pid {self.pid()})")
         libs = resolve_jars()
@@ -166,7 +188,9 @@ class LocalBroker:
         self.home.mkdir(parents=True, exist_ok=True)
         self.controller_port = self.controller_port or free_port()
         config = self.home / "server.properties"
-        config.write_text(server_properties(self.port, self.controller_port, data))
+        config.write_text(server_properties(self.port, self.controller_port, data,
+                                            node_id=self.node_id, voters=self.voters,
+                                            replicas=self.replicas))
         classpath = f"{libs}/*"
         if not (data / "meta.properties").exists():  # a restart keeps its storage and cluster id
             self._format(classpath, config)
@@ -180,13 +204,11 @@ class LocalBroker:
                 command, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
             )
         self.pid_file.write_text(str(process.pid))
-        self._wait_ready(process, timeout, log_start)
+        return process, log_start
 
     def _format(self, classpath: str, config: Path) -> None:
         tool = ["java", "-cp", classpath, "kafka.tools.StorageTool"]
-        cluster_id = subprocess.run(
-            [*tool, "random-uuid"], capture_output=True, text=True, check=True
-        ).stdout.strip()
+        cluster_id = self.cluster_id or new_cluster_id(classpath)
         result = subprocess.run(
             [*tool, "format", "-t", cluster_id, "-c", str(config), "--ignore-formatted"],
             capture_output=True, text=True,
@@ -194,7 +216,7 @@ class LocalBroker:
         if result.returncode != 0:
             raise BrokerError(f"formatting the broker storage failed:\n{result.stderr}")
 
-    def _wait_ready(self, process: subprocess.Popen, timeout: float, log_start: int) -> None:
+    def wait_ready(self, process: subprocess.Popen, timeout: float, log_start: int) -> None:
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if process.poll() is not None:
@@ -229,6 +251,96 @@ class LocalBroker:
             os.kill(pid, signal.SIGKILL)
             while _alive(pid):
                 time.sleep(0.05)
+
+
+def new_cluster_id(classpath: str | None = None) -> str:
+    classpath = classpath or f"{resolve_jars()}/*"
+    return subprocess.run(["java", "-cp", classpath, "kafka.tools.StorageTool", "random-uuid"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+
+
+class LocalCluster:
+    """``nodes`` KRaft nodes on 127.0.0.1, each a broker and a controller, under ``home``
+    (``node-1``…); every topic replicated ``min(3, nodes)`` times."""
+
+    def __init__(self, home: Path, nodes: int = 3, ports: list[int] | None = None) -> None:
+        ports = ports or [free_port() for _ in range(nodes)]
+        controllers = [free_port() for _ in range(nodes)]
+        voters = ",".join(f"{n}@127.0.0.1:{port}" for n, port in enumerate(controllers, 1))
+        self.home = home
+        self.nodes = [
+            LocalBroker(home / f"node-{n}", port=ports[n - 1], controller_port=controllers[n - 1],
+                        node_id=n, voters=voters, replicas=min(3, nodes))
+            for n in range(1, nodes + 1)]
+
+    @property
+    def bootstrap(self) -> str:
+        return ",".join(node.bootstrap for node in self.nodes)
+
+    def node(self, node_id: int) -> LocalBroker:
+        return self.nodes[node_id - 1]
+
+    def start(self, *, fresh: bool = False, timeout: float = 120.0) -> None:
+        cluster_id = new_cluster_id()
+        for node in self.nodes:
+            node.cluster_id = cluster_id
+        launched = [node.launch(fresh=fresh) for node in self.nodes]
+        try:
+            for node, (process, log_start) in zip(self.nodes, launched, strict=True):
+                node.wait_ready(process, timeout, log_start)
+            self.check_replication()
+        except BaseException:
+            self.stop()
+            raise
+
+    def restart(self, node_id: int, timeout: float = 120.0) -> None:
+        """Start a node that was stopped or killed, on its own storage."""
+        self.node(node_id).start(timeout=timeout)
+
+    def stop(self) -> bool:
+        return any([node.stop() for node in self.nodes])
+
+    def check_replication(self) -> None:
+        """Refuse a cluster that could lose acknowledged writes (see the module)."""
+        from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient
+
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap)
+        try:
+            for node in self.nodes:
+                resource = ConfigResource(ConfigResourceType.BROKER, str(node.node_id))
+                described = admin.describe_configs([resource], config_filter="all")
+                configs = {key: entry["value"]
+                           for key, entry in described["broker"][str(node.node_id)].items()}
+                wanted = {"unclean.leader.election.enable": "false",
+                          "min.insync.replicas": str(min(2, node.replicas))}
+                wrong = {k: configs.get(k) for k, v in wanted.items() if configs.get(k) != v}
+                if wrong:
+                    raise BrokerError(f"node {node.node_id} could lose acknowledged writes: "
+                                      f"{wrong} (wanted {wanted})")
+        finally:
+            admin.close()
+
+    def active_controller(self) -> int:
+        """The node id of the quorum's leader."""
+        from kafka.admin import KafkaAdminClient
+
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap)
+        try:
+            quorum = admin.describe_metadata_quorum()
+        finally:
+            admin.close()
+        return quorum["topics"][0]["partitions"][0]["leader_id"]
+
+    def leader_of(self, topic: str, partition: int = 0) -> int:
+        from kafka.admin import KafkaAdminClient
+
+        admin = KafkaAdminClient(bootstrap_servers=self.bootstrap)
+        try:
+            (described,) = admin.describe_topics([topic])
+        finally:
+            admin.close()
+        return next(p["leader_id"] for p in described["partitions"]
+                    if p["partition_index"] == partition)
 
 
 def _alive(pid: int) -> bool:
