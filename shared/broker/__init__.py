@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import VigieError
+from .security import Security
 
 HERE = Path(__file__).parent
 POM = HERE / "pom.xml"
@@ -109,19 +110,23 @@ def ephemeral_ports() -> tuple[int, int]:
 
 
 def server_properties(port: int, controller_port: int, data: Path, *, node_id: int = 1,
-                      voters: str | None = None, replicas: int = 1) -> str:
+                      voters: str | None = None, replicas: int = 1,
+                      security: Security | None = None) -> str:
     """A combined broker and controller; ``voters`` lists the quorum (this node alone if
-    None), ``replicas`` the replication factor of every topic."""
+    None), ``replicas`` the replication factor of every topic; PLAINTEXT unless ``security``."""
     in_sync = min(2, replicas)
+    listeners = security.listener_properties(port, controller_port) if security else [
+        f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
+        f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
+        "inter.broker.listener.name=PLAINTEXT",
+        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+    ]
     return "\n".join([
         "process.roles=broker,controller",
         f"node.id={node_id}",
         f"controller.quorum.voters={voters or f'{node_id}@127.0.0.1:{controller_port}'}",
-        f"listeners=PLAINTEXT://127.0.0.1:{port},CONTROLLER://127.0.0.1:{controller_port}",
-        f"advertised.listeners=PLAINTEXT://127.0.0.1:{port}",
         "controller.listener.names=CONTROLLER",
-        "inter.broker.listener.name=PLAINTEXT",
-        "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+        *listeners,
         f"log.dirs={data}",
         "num.partitions=4",
         f"default.replication.factor={replicas}",
@@ -151,6 +156,7 @@ class LocalBroker:
     voters: str | None = None  # the quorum, for a node of a cluster
     replicas: int = 1
     cluster_id: str | None = None  # shared by a cluster's nodes
+    security: Security | None = None  # SASL_SSL and ACLs instead of PLAINTEXT
 
     @property
     def bootstrap(self) -> str:
@@ -190,7 +196,7 @@ class LocalBroker:
         config = self.home / "server.properties"
         config.write_text(server_properties(self.port, self.controller_port, data,
                                             node_id=self.node_id, voters=self.voters,
-                                            replicas=self.replicas))
+                                            replicas=self.replicas, security=self.security))
         classpath = f"{libs}/*"
         if not (data / "meta.properties").exists():  # a restart keeps its storage and cluster id
             self._format(classpath, config)
@@ -210,7 +216,8 @@ class LocalBroker:
         tool = ["java", "-cp", classpath, "kafka.tools.StorageTool"]
         cluster_id = self.cluster_id or new_cluster_id(classpath)
         result = subprocess.run(
-            [*tool, "format", "-t", cluster_id, "-c", str(config), "--ignore-formatted"],
+            [*tool, "format", "-t", cluster_id, "-c", str(config), "--ignore-formatted",
+             *(self.security.format_arguments() if self.security else [])],
             capture_output=True, text=True,
         )
         if result.returncode != 0:
