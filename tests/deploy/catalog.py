@@ -19,6 +19,7 @@ from prometheus_client import CollectorRegistry
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_FILE = ROOT / "docker-compose.yml"
 SASL_FILE = ROOT / "deploy" / "compose.sasl.yml"
+CLUSTER_FILE = ROOT / "deploy" / "compose.cluster.yml"
 ENV_EXAMPLE = ROOT / ".env.example"
 PROMETHEUS_DIR = ROOT / "deploy" / "prometheus"
 DASHBOARD_DIR = ROOT / "deploy" / "grafana" / "dashboards"

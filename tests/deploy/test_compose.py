@@ -12,7 +12,7 @@ import pytest
 from vigie.cli import parser
 from vigie.settings_index import all_settings, settings_classes
 
-from .catalog import COMPOSE_FILE, ROOT, SASL_FILE, SERVICES, compose
+from .catalog import CLUSTER_FILE, COMPOSE_FILE, ROOT, SASL_FILE, SERVICES, compose
 
 SASL_ENV = {"VIGIE_KAFKA_BOOTSTRAP": "broker.example:9093", "VIGIE_KAFKA_SASL_USERNAME": "u",
             "VIGIE_KAFKA_SASL_PASSWORD": "p", "KAFKA_CA_FILE": str(COMPOSE_FILE)}
@@ -28,8 +28,9 @@ def compose_cli() -> list[str] | None:
     return None
 
 
-@pytest.mark.parametrize("files", [[COMPOSE_FILE], [COMPOSE_FILE, SASL_FILE]],
-                         ids=["compose", "compose+sasl"])
+@pytest.mark.parametrize("files", [[COMPOSE_FILE], [COMPOSE_FILE, SASL_FILE],
+                                   [COMPOSE_FILE, CLUSTER_FILE]],
+                         ids=["compose", "compose+sasl", "compose+cluster"])
 def test_compose_config_is_valid(files, monkeypatch):
     cli = compose_cli()
     if cli is None:
@@ -127,3 +128,19 @@ def test_paths_given_to_the_services_are_mounted():
 
     assert ingest["environment"]["VIGIE_INGEST_WATCH_DIRS"] in targets(ingest)
     assert alert["environment"]["VIGIE_ALERT_RULES_FILE"] in targets(alert)
+
+
+def test_the_cluster_override_replicates_like_the_local_cluster():
+    """Three brokers, three replicas, two in sync for an acknowledgement, no unclean leader:
+    the settings the failover test proves on the local cluster."""
+    import yaml
+
+    services = yaml.safe_load(CLUSTER_FILE.read_text(encoding="utf-8"))["services"]
+    brokers = [services[name]["environment"] for name in ("kafka", "kafka-2", "kafka-3")]
+    assert sorted(env["KAFKA_NODE_ID"] for env in brokers) == [1, 2, 3]
+    for env in brokers:
+        assert (env["KAFKA_DEFAULT_REPLICATION_FACTOR"], env["KAFKA_MIN_INSYNC_REPLICAS"],
+                env["KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE"]) == (3, 2, "false")
+        assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"].count("@") == 3
+    for name in ("topics", "ingest", "enrich", "alert"):
+        assert services[name]["environment"]["VIGIE_TOPIC_REPLICAS"] == "3"
