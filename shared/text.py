@@ -9,12 +9,46 @@ tokenizer folds word by word).
 from __future__ import annotations
 
 import hashlib
+import re
 import unicodedata
+from urllib.parse import urlsplit
 
 APOSTROPHES = "\u2019\u2018\u02bc\u2032\u00b4`"
 DASHES = "\u2010\u2011\u2012\u2013\u2014\u2212"
 # Characters whose NFKD form is not "base letter + combining marks".
 SPECIAL = {"œ": "oe", "æ": "ae", "ß": "ss", "ø": "o", "ł": "l", "đ": "d"}
+
+
+# C0 and C1 control characters but tab and newline (carriage returns become newlines first).
+CONTROL_CHARACTERS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+ELLIPSIS = "…"
+
+
+def strip_controls(text: str) -> str:
+    """``text`` without control characters: they break logs, terminals and XML (CAP)."""
+    return CONTROL_CHARACTERS.sub("", text.replace("\r\n", "\n").replace("\r", "\n"))
+
+
+def shorten(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` characters at a word boundary, with an ellipsis."""
+    if len(text) <= limit:
+        return text
+    cut = text[:limit - len(ELLIPSIS)]
+    space = cut.rfind(" ")
+    if space > limit // 2:  # a word boundary not too far back; else cut inside the word
+        cut = cut[:space]
+    return cut.rstrip(" ,;:.-") + ELLIPSIS
+
+
+def web_link(url: str | None) -> str | None:
+    """``url`` if it is an absolute http(s) URL with a host, else None: the only links a
+    dashboard, a subscriber or a CAP reader may be handed (no ``javascript:``, ``data:``,
+    ``file:``)."""
+    try:
+        parts = urlsplit((url or "").strip())
+    except ValueError:
+        return None
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.hostname else None
 
 
 def nfc(text: str) -> str:

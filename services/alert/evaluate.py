@@ -44,6 +44,7 @@ from vigie.shared.messages import (
     format_time,
     parse_time,
 )
+from vigie.shared.text import web_link
 
 from .incidents import incident_id, incident_ids_around, locate
 from .matcher import Matcher
@@ -133,7 +134,7 @@ class Evaluator:
         return Alert(
             id=story_alert_id(rule.id, story, matches),
             rule=RuleRef(id=rule.id, severity=rule.severity, description=rule.description),
-            article=ArticleRef(id=article.id, title=article.title, url=article.url,
+            article=ArticleRef(id=article.id, title=article.title, url=web_link(article.url),
                                published=article.published, source=article.source),
             story_id=story,
             matches=matches,

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from vigie.shared.ids import article_id, revision
 from vigie.shared.messages import RawArticle, Source, utc_now
-from vigie.shared.text import nfc
+from vigie.shared.text import nfc, strip_controls
 
 log = logging.getLogger(__name__)
 
@@ -164,8 +164,8 @@ def read_article(path: Path, root: Path, max_bytes: int) -> RawArticle:
         revision=revision(parsed.title, parsed.text),
         source=Source(kind="file", name=root.name if root.is_dir() else root.parent.name,
                       path=relative),
-        title=parsed.title,
-        text=parsed.text,
+        title=parsed.title and strip_controls(parsed.title),
+        text=strip_controls(parsed.text),
         published=parsed.published,
         fetched_at=now,
         ingested_at=now,

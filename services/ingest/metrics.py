@@ -53,6 +53,11 @@ class IngestMetrics:
             "vigie_ingest_feed_consecutive_failures",
             "Failed fetches in a row (a parked feed keeps its count)", ["feed"], registry=registry,
         )
+        self.entry_fixes = Counter(
+            "vigie_ingest_entry_fixes_total",
+            "Feed fields repaired before publishing, by feed and fix (invalid_bytes counts byte"
+            " sequences; the others, entries)", ["feed", "fix"], registry=registry,
+        )
         self.pages = Counter(
             "vigie_ingest_page_fetches_total",
             "Pages fetched behind feed entries' links, by result", ["result"], registry=registry,

@@ -89,3 +89,19 @@ def test_the_text_panels_read_the_alert_endpoints():
     # service: tests/integration/test_pipeline.py reads /incidents/latest)
     assert sorted(t["url"] for t in tables) == ["/alerts/latest", "/incidents/latest",
                                                 "/incidents/latest"]
+
+
+def test_article_fields_are_shown_as_text_never_as_links_or_markup():
+    """What a feed wrote reaches the alert tables (titles, snippets, urls): no panel turns a
+    field into a link or renders it as HTML or markdown."""
+    for name, board in dashboards().items():
+        for panel in panels(board):
+            config = panel.get("fieldConfig", {})
+            for options in [config.get("defaults", {}), *(
+                    prop["value"] for override in config.get("overrides", [])
+                    for prop in override.get("properties", [])
+                    if isinstance(prop.get("value"), dict))]:
+                assert not options.get("links"), (name, panel["title"])
+                cell = (options.get("custom") or {}).get("cellOptions") or {}
+                assert cell.get("type") not in ("html", "markdown"), (name, panel["title"])
+            assert panel["type"] != "text" or panel.get("options", {}).get("mode") != "html"

@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from html.parser import HTMLParser
 
-from vigie.shared.text import nfc
+from vigie.shared.text import nfc, strip_controls
 
 BLOCKS = {
     "p", "div", "br", "li", "ul", "ol", "h1", "h2", "h3", "h4", "h5", "h6", "blockquote",
@@ -56,7 +56,8 @@ def html_to_text(html: str | None) -> str:
 
 
 def clean_whitespace(text: str) -> str:
-    lines = (SPACES.sub(" ", line).strip() for line in text.replace("\r", "\n").split("\n"))
+    """Runs of spaces collapsed, blank lines limited, control characters removed, NFC."""
+    lines = (SPACES.sub(" ", line).strip() for line in strip_controls(text).split("\n"))
     joined = "\n".join(lines)
     return nfc(BLANK_LINES.sub("\n\n", joined).strip())
 

@@ -9,14 +9,25 @@ Two guards run before feedparser sees the bytes: documents declaring XML entitie
 (entity expansion, "billion laughs", and external entities have no place in a news feed), and
 the body is handed over as a stream, because feedparser treats ``bytes`` that look like a file
 name as a path to open.
+
+Nothing a feed says is trusted. A document declared UTF-8 (by HTTP or its XML declaration) has
+its invalid byte sequences replaced by U+FFFD, rather than feedparser falling back to another
+encoding and publishing mojibake (an undeclared document is still decoded as feedparser
+guesses: old feeds in Latin-1 rarely say so). Every text field loses its control characters
+(``html_text``); a link is kept only if it is an absolute http(s) URL with a host (a
+``javascript:`` link would reach dashboards and subscribers); titles and summaries are capped
+(``MAX_TITLE``, ``MAX_SUMMARY``, cut on a word with an ellipsis). Each fix is counted per feed in
+``ParsedFeed.fixes`` (``vigie_ingest_entry_fixes_total{feed,fix}``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email.utils
 import io
 import re
+from collections import Counter
 from dataclasses import dataclass
 
 import feedparser
@@ -24,11 +35,19 @@ import feedparser
 from vigie.shared.ids import article_id, revision
 from vigie.shared.languages import language_code
 from vigie.shared.messages import RawArticle, Source, format_time
-from vigie.shared.text import digest
+from vigie.shared.text import CONTROL_CHARACTERS, digest, shorten, web_link
 
 from .errors import ParseError
 from .feedlist import FeedConfig
 from .html_text import html_to_text, plain
+
+MAX_TITLE = 500
+MAX_SUMMARY = 2000
+XML_DECLARED_ENCODING = re.compile(rb"^\s*<\?xml[^>]*encoding\s*=\s*[\"']([A-Za-z0-9._:-]+)",
+                                   re.IGNORECASE)
+# The fixes an entry can need (the label values of vigie_ingest_entry_fixes_total).
+FIXES = ("invalid_bytes", "control_characters", "link_scheme", "link_malformed",
+         "title_capped", "summary_capped")
 
 ENTITY_DECLARATIONS = tuple(
     "<!ENTITY".encode(codec) for codec in ("utf-8", "utf-16-le", "utf-16-be", "utf-32-le",
@@ -55,6 +74,7 @@ class ParsedFeed:
     entries: list[FeedEntry]
     version: str
     problem: str | None = None  # why feedparser flagged the document as malformed
+    fixes: Counter = dataclasses.field(default_factory=Counter)  # FIXES → how many
 
 
 def parse_feed(body: bytes, headers: dict[str, str], feed: FeedConfig, *,
@@ -65,6 +85,8 @@ def parse_feed(body: bytes, headers: dict[str, str], feed: FeedConfig, *,
     URL, not the URL a redirect led to, so a moved feed keeps its article ids.
     """
     refuse_entity_declarations(body)
+    fixes: Counter = Counter()
+    body, fixes["invalid_bytes"] = utf8_repaired(body, headers)
     result = feedparser.parse(io.BytesIO(body),
                               response_headers=parser_headers(headers, feed.url))
     problem = _bozo_reason(result)
@@ -73,9 +95,44 @@ def parse_feed(body: bytes, headers: dict[str, str], feed: FeedConfig, *,
     feed_language = language_code(result.feed.get("language"))
     entries = [
         mapped for raw in result.entries
-        if (mapped := entry_to_article(raw, feed, fetched_at, feed_language)) is not None
+        if (mapped := entry_to_article(raw, feed, fetched_at, feed_language, fixes)) is not None
     ]
-    return ParsedFeed(entries=entries, version=result.get("version") or "", problem=problem)
+    return ParsedFeed(entries=entries, version=result.get("version") or "", problem=problem,
+                      fixes=+fixes)
+
+
+def utf8_repaired(body: bytes, headers: dict[str, str]) -> tuple[bytes, int]:
+    """A document declared UTF-8 with its invalid byte sequences replaced by U+FFFD, and how
+    many there were (see the module)."""
+    declared = CHARSET.search(headers.get("content-type", "")) or XML_DECLARED_ENCODING.match(
+        body[:512])
+    encoding = declared and declared.group(1)
+    if isinstance(encoding, bytes):
+        encoding = encoding.decode("ascii")
+    if not encoding or encoding.lower().replace("_", "-") not in ("utf-8", "utf8"):
+        return body, 0
+    try:
+        body.decode("utf-8")
+        return body, 0
+    except UnicodeDecodeError:
+        text = body.decode("utf-8", errors="replace")
+        return text.encode("utf-8"), text.count("\ufffd") - body.count("\ufffd".encode())
+
+
+def checked_link(link: str, fixes: Counter) -> str | None:
+    """``link`` if it is a web link (``vigie.shared.text.web_link``), else None, counted as a
+    refused scheme or a malformed URL."""
+    kept = web_link(link)
+    if link and kept is None:
+        scheme = link.split(":", 1)[0].lower() if ":" in link else ""
+        fixes["link_scheme" if scheme not in ("", "http", "https") else "link_malformed"] += 1
+    return kept
+
+
+def capped(text: str, limit: int, fix: str, fixes: Counter) -> str:
+    short = shorten(text, limit)
+    fixes[fix] += short != text
+    return short
 
 
 def is_html_page(body: bytes) -> bool:
@@ -120,8 +177,13 @@ def _bozo_reason(result) -> str | None:
 
 
 def entry_to_article(entry, feed: FeedConfig, fetched_at: str,
-                     feed_language: str | None = None) -> FeedEntry | None:
-    """Map one feedparser entry; None when it has nothing to identify it by."""
+                     feed_language: str | None = None,
+                     fixes: Counter | None = None) -> FeedEntry | None:
+    """Map one feedparser entry; None when it has nothing to identify it by. ``fixes``
+    counts what had to be repaired (see the module)."""
+    fixes = Counter() if fixes is None else fixes
+    raw = [entry.get("title") or "", entry.get("summary") or "", _content(entry)]
+    fixes["control_characters"] += any(CONTROL_CHARACTERS.search(value) for value in raw)
     title = plain(entry.get("title"))
     summary = html_to_text(entry.get("summary"))
     text = html_to_text(_content(entry)) or summary or title
@@ -134,9 +196,10 @@ def entry_to_article(entry, feed: FeedConfig, fetched_at: str,
         id=article_id("feed", feed.url, identity),
         revision=revision(title, text),
         source=Source(kind="feed", name=feed.name, url=feed.url),
-        url=link or None,
-        title=title or None,
-        summary=summary if summary and summary != text else None,
+        url=checked_link(link, fixes),
+        title=capped(title, MAX_TITLE, "title_capped", fixes) or None,
+        summary=capped(summary, MAX_SUMMARY, "summary_capped", fixes)
+        if summary and summary != text else None,
         text=text,
         published=entry_time(entry),
         language=_entry_language(entry) or feed_language or language_code(feed.language),

@@ -118,6 +118,8 @@ class Poller:
     def _apply_success(self, outcome: PollOutcome, state: FeedState) -> None:
         feed, response = outcome.feed, outcome.response
         if outcome.parsed is not None:
+            for fix, count in outcome.parsed.fixes.items():
+                self.metrics.entry_fixes.labels(feed.name, fix).inc(count)
             self._publish_new(outcome, state)
             state.etag = response.headers.get("etag")
             state.last_modified = response.headers.get("last-modified")
