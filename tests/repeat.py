@@ -30,6 +30,8 @@ WORKER_TESTS = [
     "tests/integration/test_alert_worker.py",
     "tests/integration/test_windowed_state.py",
     "tests/integration/test_incidents.py",
+    "tests/integration/test_failover.py",
+    "tests/integration/test_security.py",
 ]
 HOG = "import os\nos.sched_setaffinity(0, {0})\nwhile True:\n    pass\n"
 
