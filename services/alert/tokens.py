@@ -1,46 +1,79 @@
-"""French-aware tokens for phrase matching, with offsets back into the original text.
+"""Tokens for phrase matching in French, English, Ukrainian and Russian, with offsets back
+into the original text.
 
 A text is cut into words on the original characters (so a word's span is its offset in the
-text as it is), and each word is folded (``vigie.shared.text.fold_text``: case, accents,
-ligatures) and reduced to a common form, so that the forms a rule author does not want to list
-all compare equal:
+text as it is), and each word is reduced to a common form, so that the forms a rule author
+does not want to list all compare equal:
 
-- elisions become their full word: ``l’alerte`` → ``le alerte``, ``qu’il`` → ``que il``;
-- plurals become a singular-ish stem: ``alertes`` → ``alerte``, ``raids aériens`` →
-  ``raid aerien``, ``chevaux``/``cheval`` → ``cheval``, ``bateaux`` → ``bateau``,
-  ``feux`` → ``feu``, ``abris`` → ``abri``.
+- Latin-script words are folded (``vigie.shared.text.fold_text``: case, accents, ligatures)
+  and stemmed:
 
-The stem is not a dictionary form; it only has to be the same for the text and the phrase,
-which holds because both go through ``stem``.
+  - French elisions become their full word: ``l’alerte`` → ``le alerte``, ``qu’il`` →
+    ``que il``;
+  - plurals become a singular-ish stem: ``alertes`` → ``alerte``, ``raids aériens`` →
+    ``raid aerien``, ``chevaux``/``cheval`` → ``cheval``, ``bateaux`` → ``bateau``,
+    ``feux`` → ``feu``, ``abris`` → ``abri``; in English ``alerts`` → ``alert``;
+  - an English possessive is part of its word and dropped: ``Kyiv's`` → ``kyiv``.
+
+- Cyrillic words are replaced by their dictionary form (lemma), found by ``pymorphy3``, then
+  folded: ``повітряну тривогу``, ``повітряній тривозі`` → ``повітрянии тривога`` (no suffix
+  rule unites тривога and тривозі). Ukrainian and Russian share most letters, so the word
+  picks its analyzer: one with ``і ї є ґ`` is Ukrainian, one with ``ы э ъ ё`` Russian;
+  otherwise the first of the two dictionaries that knows the word, asking that of the
+  article's language first (``cyrillic``; Ukrainian when the article is in neither). Only
+  then are the Russian ``дронов`` (of ``дрон``) and the Ukrainian surname ``Дронов`` told
+  apart. A rule phrase has no language, so it is keyed both ways (``phrase_keys``) and
+  matches in an article of either language.
+
+A stem is not always a dictionary form; it only has to be the same for the text and the
+phrase, which holds because both go through ``normal_form``.
 
 Tokens are joined into a *stream*: ``" le alerte aerienne | et "``. Words separated by white
 space (line breaks included), hyphens, apostrophes or quote marks are adjacent; any other
 punctuation puts a barrier ``|`` between them, so a phrase never spans "alerte. Aérienne".
 A phrase goes through the same function, which makes its key a substring of the stream
 exactly where the phrase occurs, on word boundaries (keys start and end with a space).
+
+Speed: the text is split into words and gaps by one regex call, and every word and gap is
+mapped through a cache (news text repeats its words), so the per-word work is C calls; the
+token index of a stream offset is counted only for the few offsets the matcher hits.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache, lru_cache
+from itertools import accumulate
+
+import pymorphy3
 
 from vigie.shared.text import APOSTROPHES, DASHES, fold_text
 
-# Letters and digits, with combining accents in case a text is not NFC; "ʼ" is a letter to
-# Unicode but an apostrophe in French text.
-WORD = re.compile(rf"(?:[^\W_{re.escape(APOSTROPHES)}]|[\u0300-\u036f])+")
+ELIDING = frozenset(APOSTROPHES + "'")  # the mark after "l", "d", "qu"… of an elision
+_APOSTROPHE = re.escape("".join(sorted(ELIDING)))
+_CYRILLIC = "\u0400-\u04ff"
+# Letters and digits, with combining accents in case a text is not NFC ("ʼ" is a letter to
+# Unicode but an apostrophe); an apostrophe inside a Cyrillic word belongs to it (м'ясо),
+# and an English possessive to the word before it (Kyiv's).
+# Written as runs of letters, the rarer pieces between them, so that re scans it fast.
+_LETTERS = rf"[^\W_{_APOSTROPHE}]"
+WORD = re.compile(
+    rf"{_LETTERS}+(?:(?:[\u0300-\u036f]+|(?<=[{_CYRILLIC}])[{_APOSTROPHE}](?=[{_CYRILLIC}]))"
+    rf"{_LETTERS}*)*(?:[{_APOSTROPHE}][sS]\b)?"
+)
+_WORDS_AND_GAPS = re.compile(f"({WORD.pattern})")
 BARRIER = "|"
 QUOTES = "'\"«»“”‹›„"
 # Besides white space, the characters that may sit between two words of one phrase.
 JOINERS = frozenset("-" + DASHES + APOSTROPHES + QUOTES)
-ELIDING = frozenset(APOSTROPHES + "'")  # the mark after "l", "d", "qu"… of an elision
 ELISIONS = {
     "l": "le", "d": "de", "j": "je", "m": "me", "n": "ne", "s": "se", "t": "te", "c": "ce",
     "qu": "que", "jusqu": "jusque", "lorsqu": "lorsque", "puisqu": "puisque",
     "quoiqu": "quoique",
 }
+CYRILLIC_LANGUAGES = ("uk", "ru")
+_OWN_LETTERS = {"uk": frozenset("іїєґ"), "ru": frozenset("ыэъё")}
 
 
 def stem(word: str) -> str:
@@ -54,64 +87,91 @@ def stem(word: str) -> str:
     if word.endswith("au") and not word.endswith("eau"):
         return word[:-2] + "al"  # tuyau → tuyal, to meet tuyaux → tuyal
     if word.endswith("s") and not word.endswith("ss"):
-        return word[:-1]  # alertes → alerte, abris → abri
+        return word[:-1]  # alertes → alerte, abris → abri, alerts → alert
     return word
+
+
+@cache
+def _analyzer(language: str) -> pymorphy3.MorphAnalyzer:
+    """Loaded on first use (a fraction of a second each): French rules never need it."""
+    return pymorphy3.MorphAnalyzer(lang=language)
+
+
+def _language_of(word: str, cyrillic: str) -> str:
+    """Whose word it is: told by its letters, else by the dictionary that knows it."""
+    for language, letters in _OWN_LETTERS.items():
+        if not letters.isdisjoint(word):
+            return language
+    other = "ru" if cyrillic == "uk" else "uk"
+    return other if not _analyzer(cyrillic).word_is_known(word) and \
+        _analyzer(other).word_is_known(word) else cyrillic
+
+
+def lemma(word: str, cyrillic: str = "uk") -> str:
+    """The dictionary form of a lower-case Cyrillic word."""
+    word = word.replace("\u02bc", "'").replace("\u2019", "'")
+    return _analyzer(_language_of(word, cyrillic)).parse(word)[0].normal_form
+
+
+@lru_cache(maxsize=1 << 17)
+def normal_form(surface: str, gap_after: str = "", cyrillic: str = "uk") -> str:
+    """The common form of one word as written, given the characters after it (an apostrophe
+    there makes an elision); cached, since news text repeats its words."""
+    if "\u0400" <= surface[0] <= "\u04ff":
+        return fold_text(lemma(surface.lower(), cyrillic))
+    word = fold_text(surface)
+    if word.endswith("'s"):
+        return stem(word[:-2])  # Kyiv's → kyiv, alert's → alert
+    return ELISIONS[word] if gap_after[:1] in ELIDING and word in ELISIONS else stem(word)
+
+
+@lru_cache(maxsize=4096)
+def _separator(gap: str) -> str:
+    """What stands for a gap between two words in the stream: a space if the gap keeps them
+    in one phrase (white space, hyphens, apostrophes, quotes), else a barrier."""
+    joins = gap == " " or all(char.isspace() or char in JOINERS for char in gap)
+    return " " if joins else f" {BARRIER} "
 
 
 @dataclass(frozen=True)
 class TokenStream:
-    """The normalised stream of a text and, per token, its span in the original text."""
+    """The normalised stream of a text and where its words are in the original text."""
 
     stream: str
-    spans: tuple[tuple[int, int], ...]
-    positions: dict[int, int]  # stream offset of a token's first character → token index
+    bounds: list[int]  # where the gaps and words end: word i is text[bounds[2i]:bounds[2i+1]]
+
+    def __len__(self) -> int:
+        return len(self.bounds) // 2
+
+    def span(self, token: int) -> tuple[int, int]:
+        return self.bounds[2 * token], self.bounds[2 * token + 1]
 
     def token_at(self, stream_offset: int) -> int:
-        return self.positions[stream_offset]
+        """The index of the token starting at ``stream_offset``: every token before it is
+        followed by one space, and so is every barrier, and the stream starts with one."""
+        before = self.stream.count(" ", 0, stream_offset)
+        return before - self.stream.count(BARRIER, 0, stream_offset) - 1
 
 
-@lru_cache(maxsize=65536)
-def normal_form(surface: str, before_apostrophe: bool = False) -> str:
-    """The common form of one word as written (cached: news text repeats its words)."""
-    word = fold_text(surface)
-    return ELISIONS[word] if before_apostrophe and word in ELISIONS else stem(word)
+def tokenize(text: str, cyrillic: str = "uk") -> TokenStream:
+    """The token stream of ``text``; spans index ``text`` itself. ``cyrillic``: the language
+    asked first about a Cyrillic word both dictionaries know."""
+    parts = _WORDS_AND_GAPS.split(text)  # gap, word, gap, word, …, gap
+    bounds = list(accumulate(map(len, parts)))
+    words, gaps_after = parts[1::2], parts[2::2]
+    parts[1::2] = map(normal_form, words, gaps_after, [cyrillic] * len(words))
+    parts[2:-1:2] = map(_separator, parts[2:-1:2])
+    parts[0] = parts[-1] = " "
+    return TokenStream("".join(parts), bounds)
 
 
-def _joins(gap: str) -> bool:
-    """True when the characters between two words keep them in one phrase."""
-    return gap == " " or all(char.isspace() or char in JOINERS for char in gap)
-
-
-def _normalised_words(text: str):
-    """Yield (normalised word, start, end, barrier before it) over the original text."""
-    previous_end = 0
-    for found in WORD.finditer(text):
-        start, end = found.span()
-        barrier = previous_end > 0 and not _joins(text[previous_end:start])
-        elided = text[end:end + 1] in ELIDING
-        yield normal_form(found.group(), elided), start, end, barrier
-        previous_end = end
-
-
-def tokenize(text: str) -> TokenStream:
-    """The token stream of ``text``; spans index ``text`` itself."""
-    parts: list[str] = []
-    spans: list[tuple[int, int]] = []
-    positions: dict[int, int] = {}
-    offset = 1  # the stream starts with a space
-    for word, start, end, barrier in _normalised_words(text):
-        if barrier:
-            parts.append(BARRIER)
-            offset += len(BARRIER) + 1
-        positions[offset] = len(spans)
-        parts.append(word)
-        spans.append((start, end))
-        offset += len(word) + 1
-    stream = " " + " ".join(parts) + " " if parts else " "
-    return TokenStream(stream, tuple(spans), positions)
-
-
-def phrase_key(phrase: str) -> tuple[str, int]:
+@lru_cache(maxsize=4096)
+def phrase_key(phrase: str, cyrillic: str = "uk") -> tuple[str, int]:
     """The stream form of a phrase and its number of words (0 if it has no word at all)."""
-    tokens = tokenize(phrase)
-    return tokens.stream, len(tokens.spans)
+    tokens = tokenize(phrase, cyrillic)
+    return tokens.stream, len(tokens)
+
+
+def phrase_keys(phrase: str) -> set[tuple[str, int]]:
+    """The keys of a phrase as either Cyrillic language would read it: usually one."""
+    return {phrase_key(phrase, language) for language in CYRILLIC_LANGUAGES}
