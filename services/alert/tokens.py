@@ -41,10 +41,10 @@ token index of a stream offset is counted only for the few offsets the matcher h
 
 from __future__ import annotations
 
+import bisect
 import re
-from dataclasses import dataclass
-from functools import cache, lru_cache
-from itertools import accumulate
+from functools import cache, cached_property, lru_cache
+from itertools import accumulate, repeat
 
 import pymorphy3
 
@@ -63,6 +63,7 @@ WORD = re.compile(
     rf"{_LETTERS}*)*(?:[{_APOSTROPHE}][sS]\b)?"
 )
 _WORDS_AND_GAPS = re.compile(f"({WORD.pattern})")
+NON_SPACE = re.compile(r"\S+")  # the runs str.split() gives
 BARRIER = "|"
 QUOTES = "'\"«»“”‹›„"
 # Besides white space, the characters that may sit between two words of one phrase.
@@ -107,16 +108,16 @@ def _language_of(word: str, cyrillic: str) -> str:
         _analyzer(other).word_is_known(word) else cyrillic
 
 
+@lru_cache(maxsize=1 << 16)
 def lemma(word: str, cyrillic: str = "uk") -> str:
-    """The dictionary form of a lower-case Cyrillic word."""
+    """The dictionary form of a lower-case Cyrillic word (cached: parsing takes tens of µs)."""
     word = word.replace("\u02bc", "'").replace("\u2019", "'")
     return _analyzer(_language_of(word, cyrillic)).parse(word)[0].normal_form
 
 
-@lru_cache(maxsize=1 << 17)
 def normal_form(surface: str, gap_after: str = "", cyrillic: str = "uk") -> str:
     """The common form of one word as written, given the characters after it (an apostrophe
-    there makes an elision); cached, since news text repeats its words."""
+    there makes an elision)."""
     if "\u0400" <= surface[0] <= "\u04ff":
         return fold_text(lemma(surface.lower(), cyrillic))
     word = fold_text(surface)
@@ -125,30 +126,57 @@ def normal_form(surface: str, gap_after: str = "", cyrillic: str = "uk") -> str:
     return ELISIONS[word] if gap_after[:1] in ELIDING and word in ELISIONS else stem(word)
 
 
-@lru_cache(maxsize=4096)
-def _separator(gap: str) -> str:
-    """What stands for a gap between two words in the stream: a space if the gap keeps them
-    in one phrase (white space, hyphens, apostrophes, quotes), else a barrier."""
-    joins = gap == " " or all(char.isspace() or char in JOINERS for char in gap)
-    return " " if joins else f" {BARRIER} "
+def _joins(gap: str) -> bool:
+    """True when the characters between two words keep them in one phrase."""
+    return all(char in JOINERS for char in gap)
 
 
-@dataclass(frozen=True)
+@lru_cache(maxsize=1 << 17)
+def _chunk(chunk: str, cyrillic: str) -> tuple[str, tuple[tuple[int, int], ...]]:
+    """The stream of a run of text without white space (a word with its punctuation, or a
+    few words joined by hyphens or apostrophes: "l’alerte", "(AFP)", "Shahed-136,") and its
+    words' spans in it. Each token and barrier comes after one space: " le alerte |".
+    Cached, since news text repeats these runs as much as its words."""
+    parts = _WORDS_AND_GAPS.split(chunk)  # gap, word, gap, word, …, gap
+    stream, spans, offset = [], [], 0
+    for index, part in enumerate(parts):
+        if index % 2:
+            stream.append(" " + normal_form(part, parts[index + 1], cyrillic))
+            spans.append((offset, offset + len(part)))
+        elif not _joins(part):
+            stream.append(" " + BARRIER)
+        offset += len(part)
+    return "".join(stream), tuple(spans)
+
+
 class TokenStream:
     """The normalised stream of a text and where its words are in the original text."""
 
-    stream: str
-    bounds: list[int]  # where the gaps and words end: word i is text[bounds[2i]:bounds[2i+1]]
+    def __init__(self, text: str, cyrillic: str = "uk"):
+        self.text = text
+        chunks = list(map(_chunk, text.split(), repeat(cyrillic)))
+        streams, self._spans = zip(*chunks) if chunks else ((), ())
+        self.stream = "".join(streams) + " "
+        # The index of each chunk's first token; the last one is the number of tokens.
+        self._firsts = list(accumulate(map(len, self._spans), initial=0))
 
     def __len__(self) -> int:
-        return len(self.bounds) // 2
+        return self._firsts[-1]
+
+    @cached_property
+    def _chunk_starts(self) -> list[int]:
+        """Where the chunks start in the text: found only for an article with hits."""
+        return [found.start() for found in NON_SPACE.finditer(self.text)]
 
     def span(self, token: int) -> tuple[int, int]:
-        return self.bounds[2 * token], self.bounds[2 * token + 1]
+        """The (start, end) of a token's word in the text."""
+        chunk = bisect.bisect_right(self._firsts, token) - 1  # a chunk with words in it
+        start, end = self._spans[chunk][token - self._firsts[chunk]]
+        return self._chunk_starts[chunk] + start, self._chunk_starts[chunk] + end
 
     def token_at(self, stream_offset: int) -> int:
-        """The index of the token starting at ``stream_offset``: every token before it is
-        followed by one space, and so is every barrier, and the stream starts with one."""
+        """The index of the token starting at ``stream_offset``: every token and barrier
+        before it comes after one space."""
         before = self.stream.count(" ", 0, stream_offset)
         return before - self.stream.count(BARRIER, 0, stream_offset) - 1
 
@@ -156,13 +184,7 @@ class TokenStream:
 def tokenize(text: str, cyrillic: str = "uk") -> TokenStream:
     """The token stream of ``text``; spans index ``text`` itself. ``cyrillic``: the language
     asked first about a Cyrillic word both dictionaries know."""
-    parts = _WORDS_AND_GAPS.split(text)  # gap, word, gap, word, …, gap
-    bounds = list(accumulate(map(len, parts)))
-    words, gaps_after = parts[1::2], parts[2::2]
-    parts[1::2] = map(normal_form, words, gaps_after, [cyrillic] * len(words))
-    parts[2:-1:2] = map(_separator, parts[2:-1:2])
-    parts[0] = parts[-1] = " "
-    return TokenStream("".join(parts), bounds)
+    return TokenStream(text, cyrillic)
 
 
 @lru_cache(maxsize=4096)
