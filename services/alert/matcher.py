@@ -104,10 +104,11 @@ class Matcher:
         }
         by_rule: dict[int, list[Hit]] = defaultdict(list)
         for end, key in found:
-            first = tokens.token_at(end - len(key) + 2)  # skip the key's leading space
-            last = first + self._words[key] - 1
-            for rule, role, phrase in self._owners[key]:
-                if rule in candidates:
+            owners = [owner for owner in self._owners[key] if owner[0] in candidates]
+            if owners:
+                first = tokens.token_at(end - len(key) + 2)  # skip the key's leading space
+                last = first + self._words[key] - 1
+                for rule, role, phrase in owners:
                     by_rule[rule].append(Hit(rule, role, phrase, first, last))
         return by_rule
 

@@ -43,7 +43,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from functools import cache, cached_property, lru_cache
+from functools import cache, lru_cache
 from itertools import accumulate, repeat
 
 import pymorphy3
@@ -63,7 +63,6 @@ WORD = re.compile(
     rf"{_LETTERS}*)*(?:[{_APOSTROPHE}][sS]\b)?"
 )
 _WORDS_AND_GAPS = re.compile(f"({WORD.pattern})")
-NON_SPACE = re.compile(r"\S+")  # the runs str.split() gives
 BARRIER = "|"
 QUOTES = "'\"«»“”‹›„"
 # Besides white space, the characters that may sit between two words of one phrase.
@@ -154,8 +153,10 @@ class TokenStream:
 
     def __init__(self, text: str, cyrillic: str = "uk"):
         self.text = text
-        chunks = list(map(_chunk, text.split(), repeat(cyrillic)))
-        streams, self._spans = zip(*chunks) if chunks else ((), ())
+        self._chunks = text.split()
+        self._starts: list[int] = []
+        chunks = list(map(_chunk, self._chunks, repeat(cyrillic)))
+        streams, self._spans = zip(*chunks, strict=True) if chunks else ((), ())
         self.stream = "".join(streams) + " "
         # The index of each chunk's first token; the last one is the number of tokens.
         self._firsts = list(accumulate(map(len, self._spans), initial=0))
@@ -163,16 +164,21 @@ class TokenStream:
     def __len__(self) -> int:
         return self._firsts[-1]
 
-    @cached_property
-    def _chunk_starts(self) -> list[int]:
-        """Where the chunks start in the text: found only for an article with hits."""
-        return [found.start() for found in NON_SPACE.finditer(self.text)]
+    def _chunk_start(self, chunk: int) -> int:
+        """Where a chunk starts in the text, found by walking the chunks up to it on first
+        need (only an article with hits needs it): each one is the first occurrence of its
+        characters after the previous one, white space only in between."""
+        starts = self._starts
+        while len(starts) <= chunk:
+            after = starts[-1] + len(self._chunks[len(starts) - 1]) if starts else 0
+            starts.append(self.text.find(self._chunks[len(starts)], after))
+        return starts[chunk]
 
     def span(self, token: int) -> tuple[int, int]:
         """The (start, end) of a token's word in the text."""
         chunk = bisect.bisect_right(self._firsts, token) - 1  # a chunk with words in it
         start, end = self._spans[chunk][token - self._firsts[chunk]]
-        return self._chunk_starts[chunk] + start, self._chunk_starts[chunk] + end
+        return self._chunk_start(chunk) + start, self._chunk_start(chunk) + end
 
     def token_at(self, stream_offset: int) -> int:
         """The index of the token starting at ``stream_offset``: every token and barrier
