@@ -130,7 +130,7 @@ def _joins(gap: str) -> bool:
     return all(char in JOINERS for char in gap)
 
 
-@lru_cache(maxsize=1 << 17)
+@lru_cache(maxsize=1 << 16)
 def _chunk(chunk: str, cyrillic: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The stream of a run of text without white space (a word with its punctuation, or a
     few words joined by hyphens or apostrophes: "l’alerte", "(AFP)", "Shahed-136,") and its
