@@ -34,9 +34,10 @@ punctuation puts a barrier ``|`` between them, so a phrase never spans "alerte. 
 A phrase goes through the same function, which makes its key a substring of the stream
 exactly where the phrase occurs, on word boundaries (keys start and end with a space).
 
-Speed: the text is split into words and gaps by one regex call, and every word and gap is
-mapped through a cache (news text repeats its words), so the per-word work is C calls; the
-token index of a stream offset is counted only for the few offsets the matcher hits.
+Speed: the text is cut at white space (``str.split``, in C) into runs such as ``l’alerte``
+or ``aérienne.``; each run's stream and word spans are computed once and cached, since news
+text repeats them as much as its words. Where a word is in the text, and which token a stream
+offset is, are worked out only for the few the matcher hits.
 """
 
 from __future__ import annotations
@@ -98,13 +99,14 @@ def _analyzer(language: str) -> pymorphy3.MorphAnalyzer:
 
 
 def _language_of(word: str, cyrillic: str) -> str:
-    """Whose word it is: told by its letters, else by the dictionary that knows it."""
+    """Whose word it is: told by its letters, else by the first dictionary that knows it,
+    ``cyrillic`` first (which also guesses the words neither knows: Шахеди)."""
     for language, letters in _OWN_LETTERS.items():
         if not letters.isdisjoint(word):
             return language
     other = "ru" if cyrillic == "uk" else "uk"
-    return other if not _analyzer(cyrillic).word_is_known(word) and \
-        _analyzer(other).word_is_known(word) else cyrillic
+    known = [lang for lang in (cyrillic, other) if _analyzer(lang).word_is_known(word)]
+    return known[0] if known else cyrillic
 
 
 @lru_cache(maxsize=1 << 16)
@@ -155,8 +157,8 @@ class TokenStream:
         self.text = text
         self._chunks = text.split()
         self._starts: list[int] = []
-        chunks = list(map(_chunk, self._chunks, repeat(cyrillic)))
-        streams, self._spans = zip(*chunks, strict=True) if chunks else ((), ())
+        pieces = list(map(_chunk, self._chunks, repeat(cyrillic)))
+        streams, self._spans = zip(*pieces, strict=True) if pieces else ((), ())
         self.stream = "".join(streams) + " "
         # The index of each chunk's first token; the last one is the number of tokens.
         self._firsts = list(accumulate(map(len, self._spans), initial=0))
