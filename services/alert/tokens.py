@@ -155,9 +155,7 @@ class TokenStream:
 
     def __init__(self, text: str, cyrillic: str = "uk"):
         self.text = text
-        self._chunks = text.split()
-        self._starts: list[int] = []
-        pieces = list(map(_chunk, self._chunks, repeat(cyrillic)))
+        pieces = list(map(_chunk, text.split(), repeat(cyrillic)))
         streams, self._spans = zip(*pieces, strict=True) if pieces else ((), ())
         self.stream = "".join(streams) + " "
         # The index of each chunk's first token; the last one is the number of tokens.
@@ -167,20 +165,16 @@ class TokenStream:
         return self._firsts[-1]
 
     def _chunk_start(self, chunk: int) -> int:
-        """Where a chunk starts in the text, found by walking the chunks up to it on first
-        need (only an article with hits needs it): each one is the first occurrence of its
-        characters after the previous one, white space only in between."""
-        starts = self._starts
-        while len(starts) <= chunk:
-            after = starts[-1] + len(self._chunks[len(starts) - 1]) if starts else 0
-            starts.append(self.text.find(self._chunks[len(starts)], after))
-        return starts[chunk]
+        """Where a chunk starts in the text: splitting off the chunks before it leaves the
+        text from there on (in C; only an article with hits needs it)."""
+        return len(self.text) - len(self.text.split(maxsplit=chunk)[-1])
 
     def span(self, token: int) -> tuple[int, int]:
         """The (start, end) of a token's word in the text."""
         chunk = bisect.bisect_right(self._firsts, token) - 1  # a chunk with words in it
         start, end = self._spans[chunk][token - self._firsts[chunk]]
-        return self._chunk_start(chunk) + start, self._chunk_start(chunk) + end
+        offset = self._chunk_start(chunk)
+        return offset + start, offset + end
 
     def token_at(self, stream_offset: int) -> int:
         """The index of the token starting at ``stream_offset``: every token and barrier
