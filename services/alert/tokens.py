@@ -44,8 +44,8 @@ from __future__ import annotations
 
 import bisect
 import re
-from functools import cache, lru_cache
-from itertools import accumulate, repeat
+from functools import cache, cached_property, lru_cache
+from itertools import accumulate
 
 import pymorphy3
 
@@ -74,6 +74,7 @@ ELISIONS = {
     "quoiqu": "quoique",
 }
 CYRILLIC_LANGUAGES = ("uk", "ru")
+MAX_CACHED_CHUNKS = 1 << 16  # per language: some 20 MB at most
 _OWN_LETTERS = {"uk": frozenset("іїєґ"), "ru": frozenset("ыэъё")}
 
 
@@ -132,12 +133,10 @@ def _joins(gap: str) -> bool:
     return all(char in JOINERS for char in gap)
 
 
-@lru_cache(maxsize=1 << 16)
 def _chunk(chunk: str, cyrillic: str) -> tuple[str, tuple[tuple[int, int], ...]]:
     """The stream of a run of text without white space (a word with its punctuation, or a
     few words joined by hyphens or apostrophes: "l’alerte", "(AFP)", "Shahed-136,") and its
-    words' spans in it. Each token and barrier comes after one space: " le alerte |".
-    Cached, since news text repeats these runs as much as its words."""
+    words' spans in it. Each token and barrier comes after one space: " le alerte |"."""
     parts = _WORDS_AND_GAPS.split(chunk)  # gap, word, gap, word, …, gap
     stream, spans, offset = [], [], 0
     for index, part in enumerate(parts):
@@ -150,16 +149,38 @@ def _chunk(chunk: str, cyrillic: str) -> tuple[str, tuple[tuple[int, int], ...]]
     return "".join(stream), tuple(spans)
 
 
+class _Chunks(dict):
+    """``_chunk`` of each run, for one ``cyrillic`` language: news text repeats its runs as
+    much as its words, and a dict lookup is the cheapest cache there is (half the cost of an
+    ``lru_cache`` call); it empties when full, to stay bounded."""
+
+    def __init__(self, cyrillic: str):
+        super().__init__()
+        self.cyrillic = cyrillic
+
+    def __missing__(self, chunk: str):
+        if len(self) >= MAX_CACHED_CHUNKS:
+            self.clear()
+        self[chunk] = found = _chunk(chunk, self.cyrillic)
+        return found
+
+
+_CHUNKS = {language: _Chunks(language) for language in CYRILLIC_LANGUAGES}
+
+
 class TokenStream:
     """The normalised stream of a text and where its words are in the original text."""
 
     def __init__(self, text: str, cyrillic: str = "uk"):
         self.text = text
-        pieces = list(map(_chunk, text.split(), repeat(cyrillic)))
+        pieces = list(map(_CHUNKS[cyrillic].__getitem__, text.split()))
         streams, self._spans = zip(*pieces, strict=True) if pieces else ((), ())
         self.stream = "".join(streams) + " "
-        # The index of each chunk's first token; the last one is the number of tokens.
-        self._firsts = list(accumulate(map(len, self._spans), initial=0))
+
+    @cached_property
+    def _firsts(self) -> list[int]:
+        """The index of each chunk's first token; the last one is the number of tokens."""
+        return list(accumulate(map(len, self._spans), initial=0))
 
     def __len__(self) -> int:
         return self._firsts[-1]
