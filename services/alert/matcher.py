@@ -1,7 +1,8 @@
 """One pass over an article's text finds every phrase of every rule.
 
 Every phrase, exclusion and proximity term of every rule is reduced to its token key
-(``vigie.alert.tokens``) and added to a single Aho-Corasick automaton (pyahocorasick). An
+(``vigie.alert.tokens``; a Cyrillic phrase may have two, as Ukrainian and as Russian would
+read its words) and added to a single Aho-Corasick automaton (pyahocorasick). An
 article is tokenised once, the automaton runs once over its token stream, and each hit is
 routed to the rules that own that key. The cost per article is one scan of its text plus the
 work on actual hits, whatever the number of rules.
