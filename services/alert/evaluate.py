@@ -113,7 +113,7 @@ class Evaluator:
         if detected.tzinfo is None:
             detected = detected.replace(tzinfo=dt.timezone.utc)  # naive means UTC here
         alerts, ends = [], []
-        for found in self.matcher.find(article.text):
+        for found in self.matcher.find(article.text, article.language):
             if not found.rule.wants_entities(article.entities):
                 continue
             if found.matches:

@@ -66,7 +66,9 @@ def incident_place(text: str, matches: list[Match], entities: list[Entity]) -> P
 def event_time(text: str, matches: list[Match], dates: list[DateMention],
                published: str | None, detected_at: str) -> str:
     """When it happened, as the report says: RFC 3339 UTC."""
-    sentence = sentence_bounds(text, matches[0].start, matches[0].end) if matches else None
+    # The sentence is found only when there are dates to look for in it.
+    sentence = sentence_bounds(text, matches[0].start, matches[0].end) if matches and dates \
+        else None
     said = [d for d in dates if sentence and _in(sentence, d.start, d.end) and len(d.value) >= 10]
     for value in [said[0].value.split("/")[0] if said else None, published, detected_at]:
         moment = _moment(value)

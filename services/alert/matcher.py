@@ -1,7 +1,8 @@
 """One pass over an article's text finds every phrase of every rule.
 
 Every phrase, exclusion and proximity term of every rule is reduced to its token key
-(``vigie.alert.tokens``) and added to a single Aho-Corasick automaton (pyahocorasick). An
+(``vigie.alert.tokens``; a Cyrillic phrase may have two, as Ukrainian and as Russian would
+read its words) and added to a single Aho-Corasick automaton (pyahocorasick). An
 article is tokenised once, the automaton runs once over its token stream, and each hit is
 routed to the rules that own that key. The cost per article is one scan of its text plus the
 work on actual hits, whatever the number of rules.
@@ -31,7 +32,7 @@ from vigie.shared.messages import Match
 
 from .rules import Rule
 from .snippet import sentence_ends
-from .tokens import TokenStream, phrase_key, tokenize
+from .tokens import CYRILLIC_LANGUAGES, TokenStream, phrase_keys, tokenize
 
 Role = Literal["phrase", "exclude", "unless", "end", "near"]
 
@@ -85,12 +86,12 @@ class Matcher:
             self._automaton.make_automaton()
 
     def _own(self, phrase: str, rule: int, role: Role) -> None:
-        key, words = phrase_key(phrase)
-        owners = self._owners[key]
-        # Singular and plural spellings of one phrase share a key: keep the first as written.
-        if not any(o[0] == rule and o[1] == role for o in owners):
-            owners.append((rule, role, phrase))
-        self._words[key] = words
+        for key, words in phrase_keys(phrase):
+            owners = self._owners[key]
+            # Singular and plural spellings of one phrase share a key: keep the first.
+            if not any(o[0] == rule and o[1] == role for o in owners):
+                owners.append((rule, role, phrase))
+            self._words[key] = words
 
     def _hits(self, tokens: TokenStream) -> dict[int, list[Hit]]:
         """Hits per rule, for the rules with at least one phrase hit (the only ones that
@@ -104,16 +105,18 @@ class Matcher:
         }
         by_rule: dict[int, list[Hit]] = defaultdict(list)
         for end, key in found:
-            first = tokens.token_at(end - len(key) + 2)  # skip the key's leading space
-            last = first + self._words[key] - 1
-            for rule, role, phrase in self._owners[key]:
-                if rule in candidates:
+            owners = [owner for owner in self._owners[key] if owner[0] in candidates]
+            if owners:
+                first = tokens.token_at(end - len(key) + 2)  # skip the key's leading space
+                last = first + self._words[key] - 1
+                for rule, role, phrase in owners:
                     by_rule[rule].append(Hit(rule, role, phrase, first, last))
         return by_rule
 
-    def find(self, text: str) -> list[RuleMatches]:
-        """Rules whose phrases occur in ``text`` (in rule-file order), with their matches."""
-        tokens = tokenize(text)
+    def find(self, text: str, language: str | None = None) -> list[RuleMatches]:
+        """Rules whose phrases occur in ``text`` (in rule-file order), with their matches;
+        ``language``, the article's, decides a Cyrillic word both dictionaries know."""
+        tokens = tokenize(text, language if language in CYRILLIC_LANGUAGES else "uk")
         found = []
         for index, hits in sorted(self._hits(tokens).items()):
             kept = _kept_phrases(self.rules[index], hits, _sentences(text, tokens))
@@ -132,7 +135,7 @@ def _sentences(text: str, tokens: TokenStream):
     def sentence_of(token: int) -> int:
         if not ends:
             ends.extend([*sentence_ends(text, 0, len(text)), len(text) + 1])
-        return bisect.bisect_right(ends, tokens.spans[token][0])
+        return bisect.bisect_right(ends, tokens.span(token)[0])
 
     return sentence_of
 
@@ -156,6 +159,5 @@ def _kept_phrases(rule: Rule, hits: list[Hit], sentence_of) -> list[Hit]:
 
 
 def _to_match(text: str, tokens: TokenStream, hit: Hit) -> Match:
-    start = tokens.spans[hit.first][0]
-    end = tokens.spans[hit.last][1]
+    start, end = tokens.span(hit.first)[0], tokens.span(hit.last)[1]
     return Match(phrase=hit.phrase, text=text[start:end], start=start, end=end)

@@ -119,6 +119,9 @@ def _alert_rows(r: dict) -> list[Row]:
             rules["shipped"]["articles_per_s"], "articles/s", note="one core"),
         Row("alert", "rules: 1,000 generated", rules["generated_1000"]["articles_per_s"],
             "articles/s", "shipped rules", rules["shipped"]["articles_per_s"], "one core"),
+        *(Row("alert", f"rules: shipped, {language} articles", found["articles_per_s"],
+              "articles/s", note=f"one core, {found['alerts_per_article']} alerts/article")
+          for language, found in rules["languages"].items()),
     ]
 
 

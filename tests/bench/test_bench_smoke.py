@@ -22,6 +22,7 @@ EXPECTED = {
     ("scaling", "articles/s, 2 workers sharing all cores"),
     ("scaling", "2-worker ceiling, broker off the workers' cores"),
     ("alert", "rules: 1,000 generated"),
+    *(("alert", f"rules: shipped, {language} articles") for language in ("fr", "en", "uk", "ru")),
     *(("latency", f"end-to-end {p} at {load} load") for p in ("p50", "p95", "p99")
       for load in ("50%", "90%")),
     *(("memory", f"peak RSS {service}") for service in ("ingest", "enrich", "alert", "broker")),
