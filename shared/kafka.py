@@ -135,11 +135,12 @@ def _partitions_of(consumer: KafkaConsumer, topic: str, wait_s: float) -> list[T
     return [TopicPartition(topic, number) for number in sorted(numbers or ())]
 
 
-def partition_count(settings: KafkaSettings, topic: str) -> int:
-    """How many partitions ``topic`` has (0: no such topic)."""
+def partition_count(settings: KafkaSettings, topic: str, wait_s: float = 30.0) -> int:
+    """How many partitions ``topic`` has (0: none found in ``wait_s``; a metadata request can
+    come back empty while a broker is busy or a leader moves)."""
     consumer = make_consumer(settings, group_id=None, enable_auto_commit=False)
     try:
-        return len(consumer.partitions_for_topic(topic) or ())
+        return len(_partitions_of(consumer, topic, wait_s))
     finally:
         consumer.close()
 

@@ -27,15 +27,19 @@ log = logging.getLogger(__name__)
 
 
 @contextmanager
-def _running(settings: IngestSettings):
-    """Metrics endpoint, signal handling and the topics, for the life of the command."""
+def _running(settings: IngestSettings, *, serving: bool = True):
+    """Signal handling and the topics, for the life of the command, and the metrics endpoint
+    for a command that keeps running: a one-shot run (``files`` without ``--watch``, ``feeds
+    --once``) needs none, and must not fail because ``make run``'s ingest holds the port."""
     metrics = IngestMetrics(CollectorRegistry())
-    server = start_service(settings, metrics.registry, settings.ingest_metrics_port)
+    server = start_service(settings, metrics.registry, settings.ingest_metrics_port) if serving \
+        else None
     ensure_topics(settings)
     try:
         yield metrics, stop_on_signals()
     finally:
-        server.stop()
+        if server is not None:
+            server.stop()
 
 
 def _folder_ingest(settings, paths, metrics, *, watch: bool) -> FolderIngest:
@@ -52,7 +56,7 @@ def _folder_ingest(settings, paths, metrics, *, watch: bool) -> FolderIngest:
 
 def run_files(settings: IngestSettings, paths: list[str], *, watch: bool) -> int:
     """Publish every file under ``paths``; with ``watch``, keep publishing new or changed files."""
-    with _running(settings) as (metrics, stop):
+    with _running(settings, serving=watch) as (metrics, stop):
         ingest = _folder_ingest(settings, paths, metrics, watch=watch)
         try:
             if watch:
@@ -68,7 +72,7 @@ def run_feeds(settings: IngestSettings, feeds_path: str, *, once: bool) -> int:
     """Poll the feeds listed in ``feeds_path`` (see ``vigie.ingest.feeds``)."""
     from . import feeds
 
-    with _running(settings) as (metrics, stop):
+    with _running(settings, serving=not once) as (metrics, stop):
         feeds.run(settings, feeds_path, once=once, metrics=metrics, stop_event=stop)
     return 0
 

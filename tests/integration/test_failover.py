@@ -110,6 +110,9 @@ def test_leader_and_controller_failover_loses_no_acknowledged_article(cluster, s
         time.sleep(5)
         stream.stop.set()
         stream.join(120)
+        exited = [w.service for w in workers if w.process.poll() is not None]
+        assert not exited, f"{exited} exited:\n" + "\n".join(
+            w.log_text()[-3000:] for w in workers if w.service in exited)
         sent = {a.id: a for a in stream.articles}
         acknowledged = [sent[i] for i in stream.acknowledged]
         records = collect(settings, settings.topic_enriched,

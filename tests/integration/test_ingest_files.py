@@ -2,6 +2,7 @@
 
 import json
 import shutil
+import socket
 import time
 import urllib.request
 
@@ -144,3 +145,15 @@ def test_a_watch_restart_publishes_only_new_and_changed_files(kafka_settings, tm
              read_topic(kafka_settings, kafka_settings.topic_raw + ".watch-state", idle=1.0)}
     latest = {a.source.path: a.revision for a in articles}  # the last of each path wins
     assert state == latest
+
+
+def test_a_one_shot_ingest_runs_while_a_running_ingest_holds_the_metrics_port(kafka_settings):
+    """`vigie ingest files seeds` beside `make run`'s ingest: one-shot runs serve no /metrics."""
+    with socket.socket() as held:
+        held.bind(("127.0.0.1", free_port()))
+        held.listen()
+        port = held.getsockname()[1]
+        result = run_vigie(kafka_settings, "ingest", "files", str(ROOT / "seeds"),
+                           VIGIE_INGEST_METRICS_PORT=str(port))
+    assert result.returncode == 0, result.stderr
+    assert len(read_topic(kafka_settings, kafka_settings.topic_raw, expect=5)) == 5
