@@ -159,9 +159,10 @@ def contract_topics(settings: KafkaSettings) -> dict[str, int]:
 
 def ensure_topics(
     settings: KafkaSettings, topics: dict[str, int] | None = None, *, wait: float = 60.0,
-    compacted: Iterable[str] = (),
+    compacted: Iterable[str] = (), configs: dict[str, dict] | None = None,
 ) -> None:
-    """Create the topics that do not exist yet; retries while the broker is starting."""
+    """Create the topics that do not exist yet (``configs``: extra topic configs by name);
+    retries while the broker is starting."""
     topics = contract_topics(settings) if topics is None else topics
     compacted = {*compacted, settings.topic_incidents}  # its latest record is an incident's state
     admin = _admin(settings, wait)
@@ -170,7 +171,8 @@ def ensure_topics(
         new = [
             NewTopic(
                 name, partitions, settings.topic_replicas,
-                topic_configs={"cleanup.policy": "compact"} if name in compacted else {},
+                topic_configs=({"cleanup.policy": "compact"} if name in compacted else {})
+                | (configs or {}).get(name, {}),
             )
             for name, partitions in topics.items() if name not in existing
         ]

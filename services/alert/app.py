@@ -227,7 +227,8 @@ def main() -> int:
                                            else [])]  # the webhook reads the alerts back
     prepare_group(settings, settings.alert_app_id, consumed,
                   {candidates_topic_name(settings): settings.topic_partitions,
-                   reports_topic_name(settings): settings.topic_partitions})
+                   reports_topic_name(settings): settings.topic_partitions},
+                  {"published": settings.topic_partitions, "incidents": settings.topic_partitions})
     check_partitions(settings)
     incidents = Incidents(settings)
     app = build(settings, metrics, load_rulebook(settings, metrics), latest, incidents)

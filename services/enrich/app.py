@@ -180,7 +180,7 @@ def main() -> int:
                                settings.enrich_chunk_size)
     analysis.warm_up()  # the model loads before the worker joins the group
     prepare_group(settings, settings.enrich_app_id, [settings.topic_raw],
-                  {dedup_topic_name(settings): 1})
+                  {dedup_topic_name(settings): 1}, {"dedup": 1})
     app = build(settings, metrics, analysis)
     server = start_service(settings, metrics.registry, settings.enrich_metrics_port,
                            {"/healthz": health_route(app, settings.faust_recovery_stall_s)})

@@ -97,14 +97,24 @@ def state_table(app: faust.App, name: str, on_recover: Callable[[], Awaitable[No
     return table
 
 
-def prepare_group(settings: StreamSettings, app_id: str, consumed: Iterable[str],
-                  internal: dict[str, int]) -> None:
-    """Before a worker joins its group: create the contract topics and the worker's internal
-    ones, and commit a start offset for every partition the group consumes.
+def changelog_name(app_id: str, table: str) -> str:
+    """faust's name for a table's changelog topic."""
+    return f"{app_id}-{table}-changelog"
 
-    faust declares internal topics itself, but that can race the first partition assignment,
-    which then ignores the missing topic for good (its agent never gets a partition). Why the
-    start offsets: ``commit_start_offsets``.
+
+def prepare_group(settings: StreamSettings, app_id: str, consumed: Iterable[str],
+                  internal: dict[str, int], tables: dict[str, int] | None = None) -> None:
+    """Before a worker joins its group: create the contract topics, the worker's internal
+    ones and its tables' changelogs (``tables``: name → partitions), and commit a start offset
+    for every partition the group consumes.
+
+    faust declares internal topics and changelogs itself, but that can race the first
+    partition assignment, which then ignores a missing topic for good (its agent never gets a
+    partition), or the first table write, which then finds a changelog of no partitions yet
+    and stops the agent (faust's PartitionsMismatch). Why the start offsets:
+    ``commit_start_offsets``.
     """
-    ensure_topics(settings, contract_topics(settings) | internal)
+    changelogs = {changelog_name(app_id, name): count for name, count in (tables or {}).items()}
+    ensure_topics(settings, contract_topics(settings) | internal | changelogs,
+                  compacted=changelogs, configs=dict.fromkeys(changelogs, CHANGELOG_CONFIGS))
     commit_start_offsets(settings, app_id, [*consumed, *internal])

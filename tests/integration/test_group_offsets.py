@@ -82,3 +82,26 @@ async def read_all(consumer: AIOKafkaConsumer, tp, count: int, tries: int = 20) 
         if len(offsets) >= count:
             break
     return offsets
+
+
+def test_a_workers_table_changelogs_exist_compacted_before_it_joins(kafka_settings):
+    """faust would declare them itself, racing the first table write (PartitionsMismatch on a
+    changelog whose partitions are not known yet): they are created first."""
+    from kafka.admin import ConfigResource, ConfigResourceType
+
+    from vigie.shared.streams.app import CHANGELOG_CONFIGS, changelog_name, prepare_group
+
+    app_id = kafka_settings.topic_raw.removesuffix(".raw") + "-tables"
+    prepare_group(kafka_settings, app_id, [kafka_settings.topic_raw], {}, {"seen": 4, "one": 1})
+    admin = KafkaAdminClient(**client_options(kafka_settings))
+    try:
+        described = {t["name"]: len(t["partitions"]) for t in admin.describe_topics(
+            [changelog_name(app_id, "seen"), changelog_name(app_id, "one")])}
+        configs = admin.describe_configs([ConfigResource(
+            ConfigResourceType.TOPIC, changelog_name(app_id, "seen"))], config_filter="all")
+    finally:
+        admin.close()
+    assert described == {changelog_name(app_id, "seen"): 4, changelog_name(app_id, "one"): 1}
+    values = {k: v["value"] for k, v in configs["topic"][changelog_name(app_id, "seen")].items()}
+    assert values["cleanup.policy"] == "compact"
+    assert values["segment.bytes"] == str(CHANGELOG_CONFIGS["segment.bytes"])
