@@ -3,12 +3,13 @@ PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
+COMPOSE_VENV := .vigie/podman-compose
 PYTEST_ARGS ?=
 
 .DEFAULT_GOAL := help
 N ?= 10
 
-.PHONY: help install system-deps run test test-unit test-repeat lint bench soak schema env-example metrics-doc clean
+.PHONY: help install system-deps run test test-deploy test-unit test-repeat lint bench soak schema env-example metrics-doc clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-12s %s\n", $$1, $$2}'
@@ -29,6 +30,10 @@ run: install ## run broker, ingest (seeds/), enrich and alert locally until Ctrl
 
 test: install ## unit, integration and fault tests against a real local Kafka
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+test-deploy: install ## docker-compose.yml run for real with podman: images, health, an alert, Prometheus, scaling
+	bash deploy/podman/install.sh $(COMPOSE_VENV)
+	VIGIE_PODMAN_COMPOSE=$(COMPOSE_VENV)/bin/podman-compose $(BIN)/pytest -m deploy -s -p no:cacheprovider tests/deploy/test_stack.py $(PYTEST_ARGS)
 
 test-unit: $(STAMP) ## the unit tests only (no broker)
 	$(BIN)/pytest tests/unit $(PYTEST_ARGS)

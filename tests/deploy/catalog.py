@@ -35,10 +35,11 @@ SERVICES = ("ingest", "enrich", "alert")
 COMPOSE_VARIABLES = {
     "COMPOSE_PROJECT_NAME": "compose project name (prefix of containers, volumes, network)",
     "APP_IMAGE": "image of the Vigie services, built from deploy/Dockerfile",
-    "KAFKA_IMAGE": "the official Kafka image, same version as the local broker (4.1.1)",
+    "KAFKA_IMAGE": "Kafka image: the official one, same version as the local broker (4.1.1)",
     "KAFKA_HEAP_OPTS": "JVM heap of the broker",
     "KAFKA_HOST_PORT": "Kafka listener for clients on this machine (127.0.0.1 only)",
     "INBOX_DIR": "host folder that ingest watches (mounted read-only)",
+    "FEEDS_FILE": "host feed list that ingest polls (mounted read-only; default: no feed)",
     "RULES_FILE": "host alert rules file (mounted read-only; edits reload without a restart)",
     "INGEST_HOST_PORT": "host port of ingest's /metrics and /healthz",
     "ALERT_HOST_PORT": "host port of alert's /metrics, /healthz and /alerts/latest",
