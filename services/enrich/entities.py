@@ -140,7 +140,11 @@ class EntityExtractor:
 
     def _build_gazetteer(self) -> PhraseMatcher:
         matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
-        forms = [f for f in (*self.aliases.forms, *named_forms()) if f[0].isupper() or " " in f]
+        # Lower-case single words only where an organisation is so written ("dpa"): others
+        # would match common words.
+        forms = [f for f in self.aliases.forms
+                 if f[0].isupper() or " " in f or self.aliases.lookup(f).label == "ORG"]
+        forms += [f for f in named_forms() if f[0].isupper() or " " in f]
         patterns = [self.nlp.make_doc(normalize_apostrophes(f)) for f in forms]
         matcher.add("KNOWN", patterns)
         return matcher

@@ -2,8 +2,12 @@
 
 The French models tag elision fragments ("s’", "L’"), photo credits ("Photo AFP"), role
 phrases ("Premier ministre") and sentence-initial common words ("Discussions") as entities,
-and glue leading elisions and titles to names ("l’OTAN", "M. Rutte", "Défense Lloyd Austin").
-Each span is trimmed (never extended), then dropped if what remains is junk.
+and glue leading elisions, titles, bylines' roles and calendar words to names ("l’OTAN",
+"M. Rutte", "Défense Lloyd Austin", "Reportage Jeanne Martin", "Bleus samedi"). Each span is
+trimmed (never extended) and cut at its first line break, then dropped if what remains is junk
+(``junk``: calendar words, demonyms, page chrome; a ministry's portfolio: "ministre des
+Finances"). An organisation the model took for a person keeps the label its context gives it
+("l'entreprise Naftogaz").
 """
 
 from __future__ import annotations
@@ -11,7 +15,10 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from spacy.lang.fr.stop_words import STOP_WORDS
+
 from .aliases import AliasTable, alias_key
+from .junk import is_calendar, junk_class
 
 ELISION = re.compile(r"(?:[lLdDjJmMnNsStTcC]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu)['’]")
 EDGE_PUNCTUATION = " \t\n\"'«»“”‘’()[]{}–—-,;:!?*•|/"
@@ -24,8 +31,17 @@ TITLE_WORDS = {
 }
 WORD = re.compile(r"\S+")
 TRAILING_PARTICLES = {"de", "du", "des", "la", "le", "les", "d'", "l'", "à", "et"}
-# "Ukrainiens", "Américaines", "Européens": peoples, tagged LOC by the models.
-DEMONYM_PLURAL = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:iens|iennes|éens|éennes|ains|aines|aises|oises)")
+# A byline's role before the name: "Par Jeanne Martin", "Correspondante à Kyiv".
+BYLINE_ROLE = re.compile(
+    r"(?:par|reportage|texte|propos recueillis par|(?:de notre |de nos )?(?:envoyée?s? spéciale?s?|"
+    r"correspondante?s?)(?: permanente?)?(?: (?:à|au|aux|en))?)\s+", re.IGNORECASE)
+# "ministre des Finances", "ministère de la Transition écologique": a portfolio, not a name.
+PORTFOLIO_BEFORE = re.compile(r"minist(?:re|ère)(?: délégué| déléguée)? (?:de la |de l'|des |du |de )$",
+                              re.IGNORECASE)
+# "l'entreprise Naftogaz", "le groupe Stellantis": the word before says it is an organisation.
+ORG_BEFORE = re.compile(
+    r"(?:entreprise|groupe|société|opérateur|agence|constructeur|banque|compagnie|firme|fabricant|"
+    r"club|parti|syndicat|quotidien|journal|chaîne|géant|distributeur|énergéticien) $", re.IGNORECASE)
 
 
 class Span(NamedTuple):
@@ -64,6 +80,27 @@ def _strip_titles(text: str, start: int, end: int) -> tuple[int, int]:
     return (words[0].start(), words[-1].end()) if words else (end, end)
 
 
+def _first_line(text: str, start: int, end: int) -> tuple[int, int]:
+    """A name never spans a line break: "Reportage Jeanne Martin\n\nLe Premier" → the first."""
+    cut = text.find("\n", start, end)
+    return (start, cut) if cut > start else (start, end)
+
+
+def _strip_byline_role(text: str, start: int, end: int) -> tuple[int, int]:
+    match = BYLINE_ROLE.match(text, start, end)
+    return (match.end(), end) if match else (start, end)
+
+
+def _strip_calendar_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """"Bleus samedi", "Dimanche Kylian Mbappé" → the name (a span all calendar is junk)."""
+    words = _words(text, start, end)
+    while len(words) > 1 and is_calendar(words[-1].group()):
+        words.pop()
+    while len(words) > 1 and is_calendar(words[0].group()):
+        words.pop(0)
+    return words[0].start(), words[-1].end()
+
+
 def _strip_lowercase_edges(text: str, start: int, end: int) -> tuple[int, int]:
     """"la France", "barrage de Kakhovka", "la Ville de" → the capitalised core."""
     words = _words(text, start, end)
@@ -79,8 +116,12 @@ def _strip_lowercase_edges(text: str, start: int, end: int) -> tuple[int, int]:
 def trim(text: str, span: Span, known: AliasTable | None = None) -> Span:
     """Trimmed span; a known name ("mer Noire", "bande de Gaza") keeps its lower-case words."""
     start, end = _strip_edges(text, span.start, span.end)
+    start, end = _first_line(text, start, end)
     start, end = _strip_elision(text, start, end)
+    start, end = _strip_byline_role(text, start, end)
     start, end = _strip_edges(text, start, end)
+    if start < end:
+        start, end = _strip_calendar_edges(text, start, end)
     if known is None or text[start:end] not in known:
         start, end = _strip_lowercase_edges(text, start, end)
     start, end = _strip_titles(text, start, end)
@@ -88,9 +129,11 @@ def trim(text: str, span: Span, known: AliasTable | None = None) -> Span:
 
 
 def _is_name_like(surface: str) -> bool:
-    """Some word starts with a capital that is not a role word ("Premier ministre" is not)."""
+    """Some word starts with a capital that is not a role word ("Premier ministre" is not)
+    nor a function word ("Un incendie" is not)."""
     return any(
-        word[0].isupper() and alias_key(word) not in TITLE_WORDS for word in surface.split()
+        word[0].isupper() and alias_key(word) not in TITLE_WORDS and word.lower() not in STOP_WORDS
+        for word in surface.split()
     )
 
 
@@ -120,8 +163,17 @@ class MentionFilter:
         return (
             not _is_name_like(surface)
             or _common_word(text, surface)
-            or DEMONYM_PLURAL.fullmatch(surface) is not None
+            or junk_class(surface) is not None
+            or PORTFOLIO_BEFORE.search(text, max(0, span.start - 40), span.start) is not None
         )
+
+    @staticmethod
+    def with_context_label(text: str, span: Span) -> Span:
+        """ORG where the word before names a kind of organisation and the model said PER."""
+        before = text[max(0, span.start - 20):span.start]
+        if span.label in ("PER", "MISC") and ORG_BEFORE.search(before.replace("'", " ")):
+            return Span(span.start, span.end, "ORG")
+        return span
 
     def clean(self, text: str, spans: list[Span]) -> tuple[list[Span], list[Span]]:
         """The trimmed spans worth keeping, and the junk ones (known names inside junk such
@@ -130,7 +182,7 @@ class MentionFilter:
         for span in spans:
             trimmed = trim(text, span, self.aliases)
             if trimmed.end > trimmed.start and not self.is_junk(text, trimmed):
-                kept.append(trimmed)
+                kept.append(self.with_context_label(text, trimmed))
             else:
                 junk.append(span)
         return kept, junk

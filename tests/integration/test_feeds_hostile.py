@@ -28,7 +28,8 @@ def hostile_feed() -> bytes:
              f"<link>{escape(link)}</link><description>Texte {n}.</description></item>"
              for n, link in enumerate(LINKS)]
     items.append("<item><guid isPermaLink='false'>long</guid><title>"
-                 + "Titre interminable " * 10_600 + "</title><description>Un titre trop long.</description></item>")
+                 + "Titre interminable " * 10_600
+                 + "</title><description>Un titre trop long.</description></item>")
     items.append("<item><guid isPermaLink='false'>controls</guid><title>Cont\x01r\x7fôle</title>"
                  "<description>Texte\x01 avec\x1b des caract\x08ères de contrôle.</description>"
                  "</item>")
