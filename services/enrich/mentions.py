@@ -28,20 +28,27 @@ TITLE_WORDS = {
     "generale", "defense", "chancelier", "chanceliere", "gouverneur", "maire", "senateur",
     "depute", "deputee", "roi", "reine", "pape", "prince", "princesse", "colonel",
     "commandant", "capitaine", "lieutenant", "sergent", "porte-parole", "ambassadeur",
+    # "présidente du Conseil Giorgia Meloni", "chef de l'État", "maire de la Ville de Bruxelles"
+    "conseil", "etat", "ville",
 }
 WORD = re.compile(r"\S+")
+ARTICLES = {"le", "la", "les", "un", "une"}
 TRAILING_PARTICLES = {"de", "du", "des", "la", "le", "les", "d'", "l'", "à", "et"}
 # A byline's role before the name: "Par Jeanne Martin", "Correspondante à Kyiv".
 BYLINE_ROLE = re.compile(
     r"(?:par|reportage|texte|propos recueillis par|(?:de notre |de nos )?(?:envoyée?s? spéciale?s?|"
     r"correspondante?s?)(?: permanente?)?(?: (?:à|au|aux|en))?)\s+", re.IGNORECASE)
 # "ministre des Finances", "ministère de la Transition écologique": a portfolio, not a name.
-PORTFOLIO_BEFORE = re.compile(r"minist(?:re|ère)(?: délégué| déléguée)? (?:de la |de l'|des |du |de )$",
-                              re.IGNORECASE)
-# "l'entreprise Naftogaz", "le groupe Stellantis": the word before says it is an organisation.
-ORG_BEFORE = re.compile(
-    r"(?:entreprise|groupe|société|opérateur|agence|constructeur|banque|compagnie|firme|fabricant|"
-    r"club|parti|syndicat|quotidien|journal|chaîne|géant|distributeur|énergéticien) $", re.IGNORECASE)
+PORTFOLIO_BEFORE = re.compile(r"minist(?:re|ère)(?: \w+)? (?:de la |de l'|des |du |de )$", re.IGNORECASE)
+# "l'entreprise Naftogaz", "la tempête Éowyn": the word before says what the name is.
+LABEL_BEFORE = {
+    "ORG": re.compile(
+        r"(?:entreprise|groupe|société|opérateur|agence|constructeur|banque|compagnie|firme|"
+        r"fabricant|club|parti|syndicat|quotidien|journal|chaîne|géant|distributeur|énergéticien) $",
+        re.IGNORECASE),
+    "MISC": re.compile(r"(?:tempête|dépression|ouragan|cyclone|typhon|tornade|opération) $",
+                       re.IGNORECASE),
+}
 
 
 class Span(NamedTuple):
@@ -113,6 +120,17 @@ def _strip_lowercase_edges(text: str, start: int, end: int) -> tuple[int, int]:
     return words[first].start(), words[last].end()
 
 
+def _strip_known_article(text: str, start: int, end: int,
+                         known: AliasTable | None) -> tuple[int, int]:
+    """"Le Pentagone" at the start of a sentence → "Pentagone", when that is a known name
+    ("Le Pen" alone stays)."""
+    words = _words(text, start, end)
+    if known is None or len(words) < 2 or words[0].group().lower() not in ARTICLES:
+        return start, end
+    rest = words[1].start()
+    return (rest, end) if text[rest:end] in known else (start, end)
+
+
 def trim(text: str, span: Span, known: AliasTable | None = None) -> Span:
     """Trimmed span; a known name ("mer Noire", "bande de Gaza") keeps its lower-case words."""
     start, end = _strip_edges(text, span.start, span.end)
@@ -124,6 +142,7 @@ def trim(text: str, span: Span, known: AliasTable | None = None) -> Span:
         start, end = _strip_calendar_edges(text, start, end)
     if known is None or text[start:end] not in known:
         start, end = _strip_lowercase_edges(text, start, end)
+        start, end = _strip_known_article(text, start, end, known)
     start, end = _strip_titles(text, start, end)
     return Span(start, end, span.label)
 
@@ -169,10 +188,11 @@ class MentionFilter:
 
     @staticmethod
     def with_context_label(text: str, span: Span) -> Span:
-        """ORG where the word before names a kind of organisation and the model said PER."""
-        before = text[max(0, span.start - 20):span.start]
-        if span.label in ("PER", "MISC") and ORG_BEFORE.search(before.replace("'", " ")):
-            return Span(span.start, span.end, "ORG")
+        """The label the word before gives ("l'entreprise", "la tempête"), else the model's."""
+        before = text[max(0, span.start - 20):span.start].replace("'", " ")
+        for label, pattern in LABEL_BEFORE.items():
+            if pattern.search(before):
+                return Span(span.start, span.end, label)
         return span
 
     def clean(self, text: str, spans: list[Span]) -> tuple[list[Span], list[Span]]:
