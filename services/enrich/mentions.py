@@ -37,7 +37,7 @@ TRAILING_PARTICLES = {"de", "du", "des", "la", "le", "les", "d'", "l'", "à", "e
 # A byline's role before the name: "Par Jeanne Martin", "Correspondante à Kyiv".
 BYLINE_ROLE = re.compile(
     r"(?:par|reportage|texte|propos recueillis par|(?:de notre |de nos )?(?:envoyée?s? spéciale?s?|"
-    r"correspondante?s?)(?: permanente?)?(?: (?:à|au|aux|en))?)\s+", re.IGNORECASE)
+    r"correspondante?s?)(?: permanente?)?(?: (?:à|au|aux|en))?)(?:\s+|$)", re.IGNORECASE)
 # "ministre des Finances", "ministère de la Transition écologique": a portfolio, not a name.
 PORTFOLIO_BEFORE = re.compile(r"minist(?:re|ère)(?: \w+)? (?:de la |de l'|des |du |de )$", re.IGNORECASE)
 # "l'entreprise Naftogaz", "la tempête Éowyn": the word before says what the name is.

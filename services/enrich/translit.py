@@ -22,10 +22,12 @@ from vigie.shared.text import fold_text
 
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 UKRAINIAN_LETTERS = re.compile(r"[іїєґІЇЄҐ]")
-# cyrtranslit's schemes write Klyčko, Jurij, Zelens'kij, CZoj: English letters instead ("c"
-# first, before "č" brings new ones).
-TO_ENGLISH_LETTERS = {"cz": "ts", "c": "ts", "š": "sh", "č": "ch", "ž": "zh", "x": "kh", "j": "y",
-                      "'": ""}
+# cyrtranslit's schemes write Klyčko, Jurij, Zelens'kij (Ukrainian), Dmitrij, CZoj (Russian):
+# English letters instead ("c" before "č" brings new ones).
+TO_ENGLISH_LETTERS = {
+    "ua": {"c": "ts", "š": "sh", "č": "ch", "ž": "zh", "x": "kh", "j": "y", "'": ""},
+    "ru": {"cz": "ts", "shh": "shch", "j": "y", "'": ""},
+}
 # Comparison key: every spelling of a sound becomes one letter, in this order.
 KEY_RULES = [
     (r"t?s?ch|sh", "c"),  # ч and ш: tsch/tch/sch/ch (German, French) and ch/sh (English)
@@ -74,7 +76,7 @@ def to_latin(name: str) -> str:
         return name
     scheme = "ua" if UKRAINIAN_LETTERS.search(name) else "ru"
     latin = cyrtranslit.to_latin(name, scheme)
-    for letters, english in TO_ENGLISH_LETTERS.items():
+    for letters, english in TO_ENGLISH_LETTERS[scheme].items():
         latin = latin.replace(letters, english).replace(letters.upper(), english.capitalize())
     return " ".join(word.capitalize() for word in latin.split())
 
