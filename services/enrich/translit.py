@@ -42,10 +42,11 @@ KEY_RULES = [
     (r"f\b", "v"),  # -off / -ov
     (r"'", ""),
 ]
-# A word of a name with one of these endings is taken for a Slavic or Central Asian surname.
+# A surname (a name's last word) with one of these endings is taken for a Slavic or Central
+# Asian one. Not -ine, nor a ï alone: Christine Boutin and Loïc Hervé are French.
 SLAVIC_SURNAME = re.compile(
-    r"\w+(?:ov|ova|ev|eva|iev|ïev|enko|ouk|uk|yk|ski|sky|skyi|ska|vitch|vich|ytch|ych|"
-    r"ak|ine|ina|yn|ko|off)\b", re.IGNORECASE)
+    r"(?:ov|ova|ev|eva|iev|ïev|enko|ouk|uk|yk|ski|sky|skyi|ska|vitch|vich|ytch|ych|"
+    r"ak|ina|yn|ko|off)$", re.IGNORECASE)
 # French romanisation → English, applied only to such names, in this order. French "ch" (ш)
 # is left alone: English writes ч so, and a name rarely says which one it is (aliases do).
 ENGLISH_RULES = [
@@ -90,7 +91,8 @@ def name_key(name: str) -> str:
 
 
 def looks_slavic(name: str) -> bool:
-    return SLAVIC_SURNAME.search(name) is not None or "ï" in name
+    words = name.split()
+    return bool(words) and SLAVIC_SURNAME.search(words[-1]) is not None
 
 
 @lru_cache(maxsize=65536)
