@@ -75,14 +75,15 @@ def _words(text: str, start: int, end: int) -> list[re.Match]:
 
 
 def _strip_titles(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop honorifics always; role words only when at least two words remain after them."""
+    """Drop honorifics always; role words only before a name of at least two words
+    ("Conseil Giorgia Meloni", not "Conseil de l'Europe")."""
     words = _words(text, start, end)
     while words and words[0].group().lower() in HONORIFICS:
         words.pop(0)
     skipped = 0
     while skipped < len(words) and alias_key(words[skipped].group()) in TITLE_WORDS:
         skipped += 1
-    if len(words) - skipped >= 2:
+    if len(words) - skipped >= 2 and words[skipped].group()[0].isupper():
         words = words[skipped:]
     return (words[0].start(), words[-1].end()) if words else (end, end)
 
@@ -140,9 +141,10 @@ def trim(text: str, span: Span, known: AliasTable | None = None) -> Span:
     start, end = _strip_edges(text, start, end)
     if start < end:
         start, end = _strip_calendar_edges(text, start, end)
-    if known is None or text[start:end] not in known:
-        start, end = _strip_lowercase_edges(text, start, end)
-        start, end = _strip_known_article(text, start, end, known)
+    if known is not None and text[start:end] in known:
+        return Span(start, end, span.label)
+    start, end = _strip_lowercase_edges(text, start, end)
+    start, end = _strip_known_article(text, start, end, known)
     start, end = _strip_titles(text, start, end)
     return Span(start, end, span.label)
 

@@ -99,3 +99,16 @@ def test_an_unknown_french_spelling_takes_the_english_one(extractor):
 def test_the_word_before_gives_the_label(extractor):
     names = names_of(extractor, "L'entreprise Naftogaz a été visée. La tempête Herminia approche.")
     assert names.get("Naftogaz") == "ORG" and names.get("Herminia") == "MISC"
+
+
+def test_role_nouns_go_before_a_name_only(extractor):
+    names = names_of(extractor, "La présidente du Conseil Giorgia Meloni a écrit au Conseil de "
+                                "l'Europe. Le chef de l'État a reçu le maire de la Ville.")
+    assert names.get("Giorgia Meloni") == "PER" and names.get("Council of Europe") == "ORG"
+    assert not set(names) & {"Conseil", "État", "Ville", "Conseil Giorgia Meloni"}
+
+
+def test_a_known_name_the_model_cut_short_keeps_its_bounds(extractor):
+    names = names_of(extractor, "La France insoumise a déposé une motion. Le Pentagone a réagi.")
+    assert names.get("La France insoumise") == "ORG" and names.get("Pentagon") == "ORG"
+    assert "France" not in names
