@@ -1,9 +1,10 @@
 """Measure the enrichment core on the labelled set and the seeds.
 
-    .venv/bin/python tests/eval_enrich.py [--models fr_core_news_sm fr_core_news_md] [--repeat 20]
+    .venv/bin/python tests/eval_enrich.py [--models fr_core_news_sm fr_core_news_md] [--repeat 20] [--errors]
 
 Prints, per model: entity precision/recall/F1 on (canonical name, label) for raw spaCy (its
-surface text taken as the name) and for ``EntityExtractor``, and place accuracy (country and
+surface text taken as the name) and for ``EntityExtractor``, overall and per label (with
+``--errors``, each article's missed and spurious entities), and place accuracy (country and
 region of the placed LOC entities); date precision/recall on (text, value), event times and
 ranges included; near-duplicate precision/recall on the labelled pairs (plus false alarms among
 all pairs of distinct labelled articles); ``nlp.pipe`` speed on the seeds repeated N times.
@@ -26,6 +27,7 @@ from vigie.enrich.entities import EntityExtractor
 from vigie.ingest.files import read_article
 from vigie.shared.text import normalize_apostrophes
 
+LABELS = ("PER", "LOC", "ORG", "MISC")
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = ROOT / "tests" / "data" / "labelled"
 SEEDS = ROOT / "seeds"
@@ -48,7 +50,8 @@ def line(name: str, scores: tuple[float, ...]) -> str:
     return f"  {name:<34}" + "  ".join(f"{s:.2f}" for s in scores)
 
 
-def evaluate_entities(extractor: EntityExtractor, articles: list[dict]) -> None:
+def evaluate_entities(extractor: EntityExtractor, articles: list[dict],
+                      show_errors: bool = False) -> None:
     texts = [a["text"] for a in articles]
     gold = [{(e["name"], e["label"]) for e in a["entities"]} for a in articles]
     docs = list(extractor.docs(texts))
@@ -60,7 +63,23 @@ def evaluate_entities(extractor: EntityExtractor, articles: list[dict]) -> None:
     print(line("EntityExtractor", prf(ours, gold)))
     names = lambda sets: [{n for n, _ in s} for s in sets]  # noqa: E731
     print(line("EntityExtractor, names only", prf(names(ours), names(gold))))
+    for label in LABELS:
+        print(line(f"EntityExtractor, {label}", prf(with_label(ours, label), with_label(gold, label))))
+    if show_errors:
+        print_errors(articles, ours, gold)
     evaluate_places(extractor, articles, docs)
+
+
+def with_label(sets: list[set], label: str) -> list[set]:
+    return [{entity for entity in s if entity[1] == label} for s in sets]
+
+
+def print_errors(articles: list[dict], found: list[set], gold: list[set]) -> None:
+    """What each article got wrong: ``-`` a gold entity missed, ``+`` a spurious one."""
+    for article, f, g in zip(articles, found, gold, strict=True):
+        for sign, wrong in (("-", g - f), ("+", f - g)):
+            for name, label in sorted(wrong):
+                print(f"    {article['id']:<7} {sign} {label:<4} {name}")
 
 
 def evaluate_places(extractor: EntityExtractor, articles: list[dict], docs: list) -> None:
@@ -153,6 +172,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--models", nargs="+", default=["fr_core_news_sm", "fr_core_news_md"])
     parser.add_argument("--repeat", type=int, default=20)
+    parser.add_argument("--errors", action="store_true", help="list each article's misses")
     options = parser.parse_args()
     articles = read_jsonl(LABELLED / "articles.jsonl")
     pairs = read_jsonl(LABELLED / "near_pairs.jsonl")
@@ -160,7 +180,7 @@ def main() -> None:
     for model in options.models:
         print(f"\n{model}")
         extractor = EntityExtractor(model)
-        evaluate_entities(extractor, articles)
+        evaluate_entities(extractor, articles, options.errors)
         evaluate_speed(model, extractor, options.repeat)
     print("\nmodel-independent")
     print("                                    P     R     F1")

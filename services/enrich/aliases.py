@@ -7,7 +7,9 @@ format or as YAML::
     Kyiv: {label: LOC, aliases: [Kiev, Kyïv]}
 
 TSV lines are ``canonical <TAB> label <TAB> alias|alias|…`` (label ``-`` when unknown).
-Lookups ignore case, accents, apostrophe style and hyphens ("Etats Unis" = "États-Unis").
+Lookups ignore case, accents, apostrophe style and hyphens ("Etats Unis" = "États-Unis"), and
+then the romanisation of a name from a Cyrillic-script country (``translit.name_key``: "Sergueï
+Lavrov" = "Sergey Lavrov" = "Сергей Лавров").
 """
 
 from __future__ import annotations
@@ -20,8 +22,11 @@ import yaml
 
 from vigie.shared.text import fold_text
 
+from .translit import name_key
+
 LABELS = ("PER", "LOC", "ORG", "MISC")
-BUILTIN_FILES = ("aliases.tsv",)
+# People and organisations; news agencies (so that a byline's "AFP" or "(dpa)" is the agency).
+BUILTIN_FILES = ("aliases.tsv", "agencies.tsv")
 
 
 def alias_key(text: str) -> str:
@@ -41,6 +46,7 @@ class AliasTable:
 
     entries: dict[str, Canonical] = field(default_factory=dict)
     forms: set[str] = field(default_factory=set)
+    by_sound: dict[str, Canonical] = field(default_factory=dict)  # name_key → entity
 
     def add(self, canonical: str, label: str | None, aliases: list[str]) -> None:
         label = label if label in LABELS else None
@@ -49,10 +55,11 @@ class AliasTable:
             form = form.strip()
             if form:
                 self.entries[alias_key(form)] = entity
+                self.by_sound[name_key(form)] = entity
                 self.forms.add(form)
 
     def lookup(self, surface: str) -> Canonical | None:
-        return self.entries.get(alias_key(surface))
+        return self.entries.get(alias_key(surface)) or self.by_sound.get(name_key(surface))
 
     def __contains__(self, surface: str) -> bool:
         return alias_key(surface) in self.entries

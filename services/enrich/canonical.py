@@ -5,8 +5,11 @@
    by the countries and regions the article names.
 2. Within the article, a lone surname takes the full name it abbreviates: "Rutte" → "Mark
    Rutte" when "Mark Rutte" appears (whatever label the model gave either mention).
-3. Mentions with the same canonical name are grouped; the label is the alias table's, else the
-   majority of the model's labels (the same name is often PER in one sentence, LOC in the next).
+3. Mentions with the same canonical name are grouped, spellings of a name from a Cyrillic-script
+   country together ("Serhiy Lyssak", "Serhiy Lysak": ``translit.name_key``), an unknown name
+   taking its English spelling ("Anton Silouanov" → "Anton Siluanov"); the label is the alias
+   table's, else the majority of the model's labels (the same name is often PER in one sentence,
+   LOC in the next).
 """
 
 from __future__ import annotations
@@ -17,8 +20,9 @@ from dataclasses import dataclass, field
 
 from vigie.shared.messages import Entity, Mention, Place
 
-from .aliases import AliasTable, alias_key
+from .aliases import AliasTable
 from .mentions import Span
+from .translit import english_form, foreign_marks, name_key
 
 PlaceOf = Callable[[str, frozenset[str]], Place | None]
 
@@ -52,9 +56,11 @@ class Group:
 
 
 def _display_name(surfaces: list[str]) -> str:
-    """The most frequent surface form, single-spaced, with a straight apostrophe."""
-    best = Counter(" ".join(s.split()) for s in surfaces).most_common(1)[0][0]
-    return best.replace("’", "'")
+    """The surface form closest to English spelling, then the most frequent, written the
+    English way, single-spaced, with a straight apostrophe."""
+    counts = Counter(" ".join(s.split()).replace("’", "'") for s in surfaces)
+    best = min(counts, key=lambda s: (foreign_marks(s), -counts[s]))
+    return english_form(best)
 
 
 def _surname_index(groups: dict[str, Group]) -> dict[str, str]:
@@ -104,7 +110,7 @@ def group_mentions(text: str, spans: list[Span], aliases: AliasTable,
         if _may_be_a_place(span, known):  # an alias names it (the user's file wins), else the place
             place = (known and place_of(known.name, named)) or place_of(surface, named)
         name = known.name if known else place.name if place else None
-        key = alias_key(name or surface)
+        key = name_key(name or surface)
         if key not in groups:
             groups[key] = Group(name or "", "LOC" if place else known.label if known else None)
         groups[key].mentions.append((span, surface))

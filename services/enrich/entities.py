@@ -64,8 +64,8 @@ def _swallowed_words(text: str, outer: Span, inner: list[Span]) -> bool:
 
 def merge_gazetteer(text: str, model_spans: list[Span], known: list[Span]) -> list[Span]:
     """Model spans plus the known names they missed or swallowed; a known name the model
-    found as it is keeps the gazetteer's label ("Kryvyï Rih" is a place, whatever the model
-    says)."""
+    found as it is, or cut short, keeps the gazetteer's label and bounds ("Kryvyï Rih" is a
+    place, whatever the model says)."""
     merged: list[Span] = []
     used: set[Span] = set()
     by_bounds = {(k.start, k.end): k for k in known}
@@ -73,6 +73,9 @@ def merge_gazetteer(text: str, model_spans: list[Span], known: list[Span]) -> li
         if (span.start, span.end) in by_bounds:
             merged.append(by_bounds[span.start, span.end])
             used.add(merged[-1])
+            continue
+        wider = [k for k in known if k.start <= span.start and span.end <= k.end]
+        if wider:  # the model cut a known name short: "La France" of "La France insoumise"
             continue
         inside = [k for k in known if span.start <= k.start and k.end <= span.end]
         if inside and len(inside) == len([k for k in known if _overlaps(k, span)]) and (
@@ -140,7 +143,11 @@ class EntityExtractor:
 
     def _build_gazetteer(self) -> PhraseMatcher:
         matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")
-        forms = [f for f in (*self.aliases.forms, *named_forms()) if f[0].isupper() or " " in f]
+        # Lower-case single words only where an organisation is so written ("dpa"): others
+        # would match common words.
+        forms = [f for f in self.aliases.forms
+                 if f[0].isupper() or " " in f or self.aliases.lookup(f).label == "ORG"]
+        forms += [f for f in named_forms() if f[0].isupper() or " " in f]
         patterns = [self.nlp.make_doc(normalize_apostrophes(f)) for f in forms]
         matcher.add("KNOWN", patterns)
         return matcher

@@ -2,8 +2,12 @@
 
 The French models tag elision fragments ("s’", "L’"), photo credits ("Photo AFP"), role
 phrases ("Premier ministre") and sentence-initial common words ("Discussions") as entities,
-and glue leading elisions and titles to names ("l’OTAN", "M. Rutte", "Défense Lloyd Austin").
-Each span is trimmed (never extended), then dropped if what remains is junk.
+and glue leading elisions, titles, bylines' roles and calendar words to names ("l’OTAN",
+"M. Rutte", "Défense Lloyd Austin", "Reportage Jeanne Martin", "Bleus samedi"). Each span is
+trimmed (never extended) and cut at its first line break, then dropped if what remains is junk
+(``junk``: calendar words, demonyms, page chrome; a ministry's portfolio: "ministre des
+Finances"). An organisation the model took for a person keeps the label its context gives it
+("l'entreprise Naftogaz").
 """
 
 from __future__ import annotations
@@ -11,7 +15,10 @@ from __future__ import annotations
 import re
 from typing import NamedTuple
 
+from spacy.lang.fr.stop_words import STOP_WORDS
+
 from .aliases import AliasTable, alias_key
+from .junk import is_calendar, junk_class
 
 ELISION = re.compile(r"(?:[lLdDjJmMnNsStTcC]|[Qq]u|[Jj]usqu|[Ll]orsqu|[Pp]uisqu)['’]")
 EDGE_PUNCTUATION = " \t\n\"'«»“”‘’()[]{}–—-,;:!?*•|/"
@@ -21,11 +28,27 @@ TITLE_WORDS = {
     "generale", "defense", "chancelier", "chanceliere", "gouverneur", "maire", "senateur",
     "depute", "deputee", "roi", "reine", "pape", "prince", "princesse", "colonel",
     "commandant", "capitaine", "lieutenant", "sergent", "porte-parole", "ambassadeur",
+    # "présidente du Conseil Giorgia Meloni", "chef de l'État", "maire de la Ville de Bruxelles"
+    "conseil", "etat", "ville",
 }
 WORD = re.compile(r"\S+")
+ARTICLES = {"le", "la", "les", "un", "une"}
 TRAILING_PARTICLES = {"de", "du", "des", "la", "le", "les", "d'", "l'", "à", "et"}
-# "Ukrainiens", "Américaines", "Européens": peoples, tagged LOC by the models.
-DEMONYM_PLURAL = re.compile(r"[A-ZÀ-Ý][a-zà-ÿ]+(?:iens|iennes|éens|éennes|ains|aines|aises|oises)")
+# A byline's role before the name: "Par Jeanne Martin", "Correspondante à Kyiv".
+BYLINE_ROLE = re.compile(
+    r"(?:par|reportage|texte|propos recueillis par|(?:de notre |de nos )?(?:envoyée?s? spéciale?s?|"
+    r"correspondante?s?)(?: permanente?)?(?: (?:à|au|aux|en))?)(?:\s+|$)", re.IGNORECASE)
+# "ministre des Finances", "ministère de la Transition écologique": a portfolio, not a name.
+PORTFOLIO_BEFORE = re.compile(r"minist(?:re|ère)(?: \w+)? (?:de la |de l'|des |du |de )$", re.IGNORECASE)
+# "l'entreprise Naftogaz", "la tempête Éowyn": the word before says what the name is.
+LABEL_BEFORE = {
+    "ORG": re.compile(
+        r"(?:entreprise|groupe|société|opérateur|agence|constructeur|banque|compagnie|firme|"
+        r"fabricant|club|parti|syndicat|quotidien|journal|chaîne|géant|distributeur|énergéticien) $",
+        re.IGNORECASE),
+    "MISC": re.compile(r"(?:tempête|dépression|ouragan|cyclone|typhon|tornade|opération) $",
+                       re.IGNORECASE),
+}
 
 
 class Span(NamedTuple):
@@ -52,16 +75,38 @@ def _words(text: str, start: int, end: int) -> list[re.Match]:
 
 
 def _strip_titles(text: str, start: int, end: int) -> tuple[int, int]:
-    """Drop honorifics always; role words only when at least two words remain after them."""
+    """Drop honorifics always; role words only before a name of at least two words
+    ("Conseil Giorgia Meloni", not "Conseil de l'Europe")."""
     words = _words(text, start, end)
     while words and words[0].group().lower() in HONORIFICS:
         words.pop(0)
     skipped = 0
     while skipped < len(words) and alias_key(words[skipped].group()) in TITLE_WORDS:
         skipped += 1
-    if len(words) - skipped >= 2:
+    if len(words) - skipped >= 2 and words[skipped].group()[0].isupper():
         words = words[skipped:]
     return (words[0].start(), words[-1].end()) if words else (end, end)
+
+
+def _first_line(text: str, start: int, end: int) -> tuple[int, int]:
+    """A name never spans a line break: "Reportage Jeanne Martin\n\nLe Premier" → the first."""
+    cut = text.find("\n", start, end)
+    return (start, cut) if cut > start else (start, end)
+
+
+def _strip_byline_role(text: str, start: int, end: int) -> tuple[int, int]:
+    match = BYLINE_ROLE.match(text, start, end)
+    return (match.end(), end) if match else (start, end)
+
+
+def _strip_calendar_edges(text: str, start: int, end: int) -> tuple[int, int]:
+    """"Bleus samedi", "Dimanche Kylian Mbappé" → the name (a span all calendar is junk)."""
+    words = _words(text, start, end)
+    while len(words) > 1 and is_calendar(words[-1].group()):
+        words.pop()
+    while len(words) > 1 and is_calendar(words[0].group()):
+        words.pop(0)
+    return words[0].start(), words[-1].end()
 
 
 def _strip_lowercase_edges(text: str, start: int, end: int) -> tuple[int, int]:
@@ -76,21 +121,40 @@ def _strip_lowercase_edges(text: str, start: int, end: int) -> tuple[int, int]:
     return words[first].start(), words[last].end()
 
 
+def _strip_known_article(text: str, start: int, end: int,
+                         known: AliasTable | None) -> tuple[int, int]:
+    """"Le Pentagone" at the start of a sentence → "Pentagone", when that is a known name
+    ("Le Pen" alone stays)."""
+    words = _words(text, start, end)
+    if known is None or len(words) < 2 or words[0].group().lower() not in ARTICLES:
+        return start, end
+    rest = words[1].start()
+    return (rest, end) if text[rest:end] in known else (start, end)
+
+
 def trim(text: str, span: Span, known: AliasTable | None = None) -> Span:
     """Trimmed span; a known name ("mer Noire", "bande de Gaza") keeps its lower-case words."""
     start, end = _strip_edges(text, span.start, span.end)
+    start, end = _first_line(text, start, end)
     start, end = _strip_elision(text, start, end)
+    start, end = _strip_byline_role(text, start, end)
     start, end = _strip_edges(text, start, end)
-    if known is None or text[start:end] not in known:
-        start, end = _strip_lowercase_edges(text, start, end)
+    if start < end:
+        start, end = _strip_calendar_edges(text, start, end)
+    if known is not None and text[start:end] in known:
+        return Span(start, end, span.label)
+    start, end = _strip_lowercase_edges(text, start, end)
+    start, end = _strip_known_article(text, start, end, known)
     start, end = _strip_titles(text, start, end)
     return Span(start, end, span.label)
 
 
 def _is_name_like(surface: str) -> bool:
-    """Some word starts with a capital that is not a role word ("Premier ministre" is not)."""
+    """Some word starts with a capital that is not a role word ("Premier ministre" is not)
+    nor a function word ("Un incendie" is not)."""
     return any(
-        word[0].isupper() and alias_key(word) not in TITLE_WORDS for word in surface.split()
+        word[0].isupper() and alias_key(word) not in TITLE_WORDS and word.lower() not in STOP_WORDS
+        for word in surface.split()
     )
 
 
@@ -120,8 +184,18 @@ class MentionFilter:
         return (
             not _is_name_like(surface)
             or _common_word(text, surface)
-            or DEMONYM_PLURAL.fullmatch(surface) is not None
+            or junk_class(surface) is not None
+            or PORTFOLIO_BEFORE.search(text, max(0, span.start - 40), span.start) is not None
         )
+
+    @staticmethod
+    def with_context_label(text: str, span: Span) -> Span:
+        """The label the word before gives ("l'entreprise", "la tempête"), else the model's."""
+        before = text[max(0, span.start - 20):span.start].replace("'", " ")
+        for label, pattern in LABEL_BEFORE.items():
+            if pattern.search(before):
+                return Span(span.start, span.end, label)
+        return span
 
     def clean(self, text: str, spans: list[Span]) -> tuple[list[Span], list[Span]]:
         """The trimmed spans worth keeping, and the junk ones (known names inside junk such
@@ -130,7 +204,7 @@ class MentionFilter:
         for span in spans:
             trimmed = trim(text, span, self.aliases)
             if trimmed.end > trimmed.start and not self.is_junk(text, trimmed):
-                kept.append(trimmed)
+                kept.append(self.with_context_label(text, trimmed))
             else:
                 junk.append(span)
         return kept, junk
