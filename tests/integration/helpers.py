@@ -56,6 +56,17 @@ def start_module(settings: KafkaSettings, module: str, *args: str, log_path: Pat
                             env=vigie_env(settings, **env), stdout=log, stderr=subprocess.STDOUT)
 
 
+def local_feed_settings(kafka_settings: KafkaSettings, **overrides):
+    """Ingest settings for feeds and pages the test serves on 127.0.0.1: its topics, no
+    politeness delays, loopback allowed."""
+    from vigie.ingest.settings import IngestSettings
+
+    return IngestSettings.from_env(
+        {}, kafka_bootstrap=kafka_settings.kafka_bootstrap, topic_raw=kafka_settings.topic_raw,
+        feeds_state_topic=kafka_settings.topic_raw + ".feed-state", feeds_per_host_delay_s=0.0,
+        feeds_min_interval_s=0.0, allow_private_networks="127.0.0.0/8", **overrides)
+
+
 def read_topic(settings: KafkaSettings, topic: str, *, expect: int | None = None,
                timeout: float = 30.0, idle: float = 2.0) -> list:
     """Every record of ``topic`` from the beginning: waits for ``expect`` records (or, if

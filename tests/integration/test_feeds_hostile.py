@@ -11,12 +11,11 @@ from prometheus_client import CollectorRegistry
 from vigie.ingest.feeds import run
 from vigie.ingest.feeds.parse import MAX_TITLE
 from vigie.ingest.metrics import IngestMetrics
-from vigie.ingest.settings import IngestSettings
 from vigie.shared.messages import RawArticle, decode
 from vigie.shared.text import CONTROL_CHARACTERS
 
 from ..local_http import LocalServer, serve
-from .helpers import read_topic
+from .helpers import local_feed_settings, read_topic
 
 pytestmark = pytest.mark.integration
 LINKS = ["javascript:alert(1)", "data:text/html,<script>alert(1)</script>",
@@ -44,10 +43,7 @@ def hostile_feed() -> bytes:
 
 @pytest.fixture
 def settings(kafka_settings):
-    return IngestSettings.from_env(
-        {}, kafka_bootstrap=kafka_settings.kafka_bootstrap, topic_raw=kafka_settings.topic_raw,
-        feeds_state_topic=kafka_settings.topic_raw + ".feed-state", feeds_per_host_delay_s=0.0,
-        feeds_min_interval_s=0.0, allow_private_networks="127.0.0.0/8")
+    return local_feed_settings(kafka_settings)
 
 
 def test_every_hostile_item_is_published_repaired_and_counted(settings, tmp_path):

@@ -14,11 +14,10 @@ from prometheus_client import CollectorRegistry
 
 from vigie.ingest.feeds import run
 from vigie.ingest.metrics import IngestMetrics
-from vigie.ingest.settings import IngestSettings
 from vigie.shared.messages import RawArticle, decode
 
 from ..local_http import LocalServer, redirect, reply, serve
-from .helpers import read_topic
+from .helpers import local_feed_settings, read_topic
 
 pytestmark = pytest.mark.integration
 
@@ -97,12 +96,8 @@ def feed_site(tmp_path):
 
 @pytest.fixture
 def settings(kafka_settings):
-    return IngestSettings.from_env(
-        {}, kafka_bootstrap=kafka_settings.kafka_bootstrap, topic_raw=kafka_settings.topic_raw,
-        feeds_state_topic=kafka_settings.topic_raw + ".feed-state", feeds_per_host_delay_s=0.0,
-        feeds_min_interval_s=0.0, feeds_max_bytes=MAX_BYTES, feeds_timeout_s=5.0,
-        feeds_deadline_s=10.0, feeds_concurrency=4, allow_private_networks="127.0.0.0/8",
-    )
+    return local_feed_settings(kafka_settings, feeds_max_bytes=MAX_BYTES, feeds_timeout_s=5.0,
+                               feeds_deadline_s=10.0, feeds_concurrency=4)
 
 
 def ingest_once(settings, feeds_file) -> IngestMetrics:

@@ -7,18 +7,15 @@ from xml.sax.saxutils import escape
 
 import pytest
 import yaml
-from prometheus_client import CollectorRegistry
 
 from vigie.alert.evaluate import Evaluator
 from vigie.alert.rules import RuleBook
-from vigie.ingest.feeds import run
 from vigie.ingest.feeds.html_text import html_to_text
-from vigie.ingest.metrics import IngestMetrics
-from vigie.ingest.settings import IngestSettings
 from vigie.shared.messages import EnrichedArticle, Hashes, RawArticle, Source, decode, utc_now
 
 from ..local_http import LocalServer, reply, serve
-from .helpers import ROOT, read_topic
+from .helpers import ROOT, local_feed_settings, read_topic
+from .test_feeds_ingest import ingest_once
 
 pytestmark = pytest.mark.integration
 PAGES = Path(__file__).resolve().parent.parent / "data" / "pages"
@@ -71,17 +68,7 @@ def site(tmp_path):
 
 @pytest.fixture
 def settings(kafka_settings):
-    return IngestSettings.from_env(
-        {}, kafka_bootstrap=kafka_settings.kafka_bootstrap, topic_raw=kafka_settings.topic_raw,
-        feeds_state_topic=kafka_settings.topic_raw + ".feed-state", feeds_per_host_delay_s=0.0,
-        feeds_min_interval_s=0.0, feeds_timeout_s=5.0, feeds_deadline_s=10.0,
-        allow_private_networks="127.0.0.0/8")
-
-
-def ingest_once(settings, feeds_file) -> IngestMetrics:
-    metrics = IngestMetrics(CollectorRegistry())
-    run(settings, feeds_file, once=True, metrics=metrics)
-    return metrics
+    return local_feed_settings(kafka_settings, feeds_timeout_s=5.0, feeds_deadline_s=10.0)
 
 
 def published(settings) -> dict[tuple[str, str], RawArticle]:
