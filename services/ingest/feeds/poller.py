@@ -15,6 +15,7 @@ from ..publish import PublishError
 from .feedlist import FeedConfig
 from .fetch import FetchLimits, FetchRequest
 from .pages import PageFetcher
+from .parse import FIXES
 from .poll import PollOutcome, poll_feed
 from .schedule import HostGate, first_delay, is_parked, next_delay
 from .state import FeedState
@@ -43,6 +44,8 @@ class Poller:
         self.due: dict[str, float] = {}
         for feed in feeds:
             self.metrics.consecutive_failures.labels(feed.name).set(self.states[feed.url].failures)
+            for fix in FIXES:  # a zero series, so the first repair is an increase
+                self.metrics.entry_fixes.labels(feed.name, fix)
 
     def run(self, *, once: bool, stop_event: threading.Event | None = None) -> None:
         """Poll until ``stop_event`` is set; with ``once``, poll every feed once and return."""
