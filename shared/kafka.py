@@ -162,9 +162,23 @@ def ensure_topics(
     compacted: Iterable[str] = (), configs: dict[str, dict] | None = None,
 ) -> None:
     """Create the topics that do not exist yet (``configs``: extra topic configs by name);
-    retries while the broker is starting."""
+    retries for ``wait`` seconds while the broker is starting, or a cluster node that the
+    client asked is down (a leader failing over must not stop a worker that is starting)."""
     topics = contract_topics(settings) if topics is None else topics
     compacted = {*compacted, settings.topic_incidents}  # its latest record is an incident's state
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return _create_missing(settings, topics, compacted, configs or {}, wait)
+        except KafkaError as exc:
+            if isinstance(exc, TopicAlreadyExistsError) or time.monotonic() > deadline:
+                raise
+            log.warning("topics not created yet, retrying: %r", exc)
+            time.sleep(1.0)
+
+
+def _create_missing(settings: KafkaSettings, topics: dict[str, int], compacted: set[str],
+                    configs: dict[str, dict], wait: float) -> None:
     admin = _admin(settings, wait)
     try:
         existing = set(admin.list_topics())
@@ -172,7 +186,7 @@ def ensure_topics(
             NewTopic(
                 name, partitions, settings.topic_replicas,
                 topic_configs=({"cleanup.policy": "compact"} if name in compacted else {})
-                | (configs or {}).get(name, {}),
+                | configs.get(name, {}),
             )
             for name, partitions in topics.items() if name not in existing
         ]

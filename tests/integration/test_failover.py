@@ -21,7 +21,7 @@ from vigie.shared.broker import LocalCluster
 from vigie.shared.config import KafkaSettings
 from vigie.shared.kafka import contract_topics, ensure_topics
 
-from .faults import Worker, collect, generated_articles, has_keys, wait_until
+from .faults import Worker, collect, generated_articles, has_keys, topic_size, wait_until
 from .test_faults import check_enriched_after_crash, expected_alerts, repeats
 
 pytestmark = [pytest.mark.integration, pytest.mark.fault]
@@ -102,6 +102,8 @@ def test_leader_and_controller_failover_loses_no_acknowledged_article(cluster, s
             worker.start()
         stream.start()
         wait_until(lambda: len(stream.acknowledged) >= 5 * RATE_PER_S, 120, "a steady stream")
+        # the faults hit a running pipeline, not workers still loading their model
+        wait_until(lambda: topic_size(settings, settings.topic_alerts) > 0, 300, "first alerts")
         for _ in range(3):
             leader = cluster.leader_of(settings.topic_raw, 0)
             kill_and_restart(cluster, settings, leader, f"leader of {settings.topic_raw}-0")
