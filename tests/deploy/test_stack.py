@@ -50,9 +50,9 @@ IMAGES = {  # compose variable -> (image, Dockerfile, context, build arguments)
 HEALTHY = ["kafka", "ingest", "enrich", "alert", "prometheus"]
 JOBS = ["ingest", "enrich", "alert", "prometheus"]
 SEED = "003_c969c52df54374a3.txt"
-# No feed list in this deployment: the feed panels have no series (test_observability.py
+# No feed list in this deployment: the per-feed panels have no series (test_observability.py
 # shows them with feeds).
-FEED_ONLY = ("vigie_ingest_feed_",)
+FEED_ONLY = ("vigie_ingest_feed_", "vigie_ingest_entry_fixes_")
 # The host's CA store, for builds behind a TLS-inspecting proxy (pip and Maven need it).
 HOST_CERTS = Path("/etc/ssl/certs")
 
