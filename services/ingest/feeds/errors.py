@@ -26,10 +26,12 @@ class UnsafeURLError(FeedError, ValueError):
 class FetchError(FeedError):
     """A fetch that failed; ``result`` is its label in the fetch metric."""
 
-    def __init__(self, result: str, message: str, *, retry_after: float | None = None) -> None:
+    def __init__(self, result: str, message: str, *, retry_after: float | None = None,
+                 status: int | None = None) -> None:
         super().__init__(message)
         self.result = result
         self.retry_after = retry_after
+        self.status = status  # the HTTP status of an http_error
 
 
 class ParseError(FeedError):

@@ -163,7 +163,8 @@ def _exchange(route, request, limits, deadline):
         wait = retry_after(headers.get("retry-after"))
         if status not in RETRY_AFTER_STATUSES:
             wait = None
-        raise FetchError("http_error", f"HTTP {status} {response.reason}", retry_after=wait)
+        raise FetchError("http_error", f"HTTP {status} {response.reason}", retry_after=wait,
+                         status=status)
     body = _read_body(response, sock, headers, limits, deadline)
     return status, headers, body
 

@@ -123,7 +123,7 @@ class RobotsCache:
         try:
             response = fetch(request, limits)
         except FetchError as exc:
-            status = _status_of(exc)
+            status = exc.status
             if status is not None and 400 <= status < 500:
                 rules.allow_all = True  # no robots.txt: no rules
                 return _Robots(rules, time.monotonic() + self.ttl_s)
@@ -137,14 +137,6 @@ class RobotsCache:
         rules.parse(response.body.decode("utf-8", errors="replace").splitlines())
         return _Robots(rules, time.monotonic() + self.ttl_s, response.headers.get("etag"),
                        response.headers.get("last-modified"))
-
-
-def _status_of(error: FetchError) -> int | None:
-    """The HTTP status of an ``http_error`` ("HTTP 404 Not Found")."""
-    words = str(error).split()
-    if error.result == "http_error" and len(words) > 1 and words[0] == "HTTP":
-        return int(words[1]) if words[1].isdigit() else None
-    return None
 
 
 class PageFetcher:
