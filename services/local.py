@@ -39,7 +39,7 @@ def run_pipeline() -> int:
     settings = KafkaSettings.from_env()
     broker = None
     if not broker_answers(settings):
-        broker = _local_broker()
+        broker = _local_broker(1)
         print(f"starting the local Kafka broker on {broker.bootstrap} …", flush=True)
         broker.start(fresh=True)
         # A fresh broker has no changelogs: stale local table state would confuse recovery.
@@ -55,48 +55,60 @@ def run_pipeline() -> int:
     processes = {name: start(name) for name in commands}
     print(_banner(settings), flush=True)
     try:
-        _wait(processes, start)
+        failed = _wait(processes, start)
     finally:
         _stop(processes)
         if broker is not None:
             broker.stop()
             print("broker stopped", flush=True)
-    return 0
+    return 1 if failed else 0
 
 
 def _banner(settings: KafkaSettings) -> str:
+    from vigie.alert.settings import AlertSettings
+    from vigie.enrich.settings import EnrichSettings
+    from vigie.ingest.settings import IngestSettings
+
+    ingest = IngestSettings.from_env().ingest_metrics_port
+    enrich = EnrichSettings.from_env().enrich_metrics_port
+    alert = AlertSettings.from_env().alert_metrics_port
     return f"""
 Vigie is running (Ctrl-C stops everything).
   alerts:    vigie subscribe {settings.topic_alerts} --from-beginning
   incidents: vigie subscribe {settings.topic_incidents} --from-beginning
   articles:  vigie subscribe {settings.topic_enriched} --from-beginning --format json
-  metrics:   curl 127.0.0.1:9101/metrics (ingest), :9102 (enrich), :9103 (alert)
-  latest alerts as JSON: curl 127.0.0.1:9103/alerts/latest
-  incidents as CAP 1.2:  curl 127.0.0.1:9103/cap
+  metrics:   curl 127.0.0.1:{ingest}/metrics (ingest), :{enrich} (enrich), :{alert} (alert)
+  latest alerts as JSON: curl 127.0.0.1:{alert}/alerts/latest
+  incidents as CAP 1.2:  curl 127.0.0.1:{alert}/cap
 """
 
 
-def _wait(processes: dict[str, subprocess.Popen], start) -> None:
-    """Until Ctrl-C, SIGTERM or a process exits; a worker that asks to be restarted (status
-    ``RESTART_STATUS``: its table recovery stalled) is started again."""
+def _wait(processes: dict[str, subprocess.Popen], start) -> str | None:
+    """Until Ctrl-C, SIGTERM or a process exits (its name is returned); a worker that asks to
+    be restarted (status ``RESTART_STATUS``: its table recovery stalled) is started again.
+
+    SIGINT is handled like SIGTERM rather than as KeyboardInterrupt: a shell that starts
+    ``vigie run`` in the background ignores SIGINT, and Ctrl-C reaches the services too, so
+    one of them may exit first; the flag set by the handler tells that apart from a crash."""
     stopping = []
-    previous = signal.signal(signal.SIGTERM, lambda *_: stopping.append(True))
+    handlers = {sig: signal.signal(sig, lambda *_: stopping.append(True))
+                for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         while not stopping:
             for name, process in processes.items():
-                if process.poll() is None:
+                if process.poll() is None or stopping:
                     continue
                 if process.returncode == RESTART_STATUS:
                     print(f"{name} asked to be restarted; restarting it", flush=True)
                     processes[name] = start(name)
                     continue
                 print(f"{name} exited with status {process.returncode}", flush=True)
-                return
+                return name
             time.sleep(0.5)
-    except KeyboardInterrupt:
-        pass
+        return None
     finally:
-        signal.signal(signal.SIGTERM, previous)
+        for sig, previous in handlers.items():
+            signal.signal(sig, previous)
 
 
 def _stop(processes: dict[str, subprocess.Popen]) -> None:
