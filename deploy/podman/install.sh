@@ -1,11 +1,13 @@
 #!/usr/bin/env bash
 # Containers without a Docker engine (Debian bookworm, as root): podman with runc, netavark and
-# aardvark-dns (bridge networks that resolve service names), catatonit (compose's `init: true`),
-# debootstrap for a base image, and podman-compose from PyPI in its own virtualenv ($1).
+# aardvark-dns (bridge networks that resolve service names), iptables (netavark 1.4 sets up the
+# bridge's NAT and port forwarding with it, and Debian lists it as no dependency of netavark),
+# catatonit (compose's `init: true`), debootstrap for a base image, and podman-compose from PyPI
+# in its own virtualenv ($1).
 set -euo pipefail
 compose_venv=${1:?usage: install.sh COMPOSE_VENV}
 need=()
-for pkg in podman runc netavark aardvark-dns catatonit debootstrap; do
+for pkg in podman runc netavark aardvark-dns iptables catatonit debootstrap; do
     dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "ok installed" || need+=("$pkg")
 done
 if [ ${#need[@]} -gt 0 ]; then

@@ -178,12 +178,16 @@ def main() -> int:
     metrics = EnrichMetrics(CollectorRegistry())
     analysis = AnalysisProcess(settings.enrich_model, settings.enrich_aliases_file or None,
                                settings.enrich_chunk_size)
+    loading = time.monotonic()
     analysis.warm_up()  # the model loads before the worker joins the group
+    loaded_s = time.monotonic() - loading
     prepare_group(settings, settings.enrich_app_id, [settings.topic_raw],
                   {dedup_topic_name(settings): 1}, {"dedup": 1})
     app = build(settings, metrics, analysis)
     server = start_service(settings, metrics.registry, settings.enrich_metrics_port,
                            {"/healthz": health_route(app, settings.faust_recovery_stall_s)})
+    log.info("model %s loaded in %.1f s", settings.enrich_model, loaded_s,
+             extra={"duration_s": round(loaded_s, 3)})
     try:
         return run_worker(app, settings)
     finally:

@@ -14,6 +14,7 @@ from __future__ import annotations
 import importlib.metadata
 import logging
 import os
+from collections.abc import Callable
 
 import faust
 from faust.tables.recovery import Recovery
@@ -253,7 +254,19 @@ class StopAtOnce(faust.Worker):
     session timeout), under the same ids. No upstream issue matches it exactly (the closest
     is robinhood/faust #75, "Should not commit offsets upon crash"). Relies on mode's
     ``Worker._on_sigterm`` and ``_on_sigint`` being the signal handlers.
+
+    ``on_ready`` is called once the worker is started (tables recovered): faust's Worker
+    takes the app's ``on_startup_finished`` callback for itself.
     """
+
+    def __init__(self, *services, on_ready: Callable[[], None] | None = None, **options):
+        super().__init__(*services, **options)
+        self.ready_callback = on_ready  # not ``on_ready``/``on_started``: mode's own hooks
+
+    async def on_startup_finished(self) -> None:
+        await super().on_startup_finished()
+        if self.ready_callback is not None:
+            self.ready_callback()
 
     def _on_sigterm(self) -> None:
         self._exit("SIGTERM")

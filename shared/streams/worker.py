@@ -7,6 +7,7 @@ import logging
 import os
 import threading
 import time
+import weakref
 
 import faust
 
@@ -62,23 +63,85 @@ def watch_recovery(app: faust.App, limit: float, every: float = 5.0) -> threadin
 
 
 def health_route(app: faust.App, stall_limit: float | None = None):
-    """``/healthz``: 200 once the worker has started (tables recovered), 503 before or after,
-    or while its recovery is stalled."""
+    """``/healthz``: 200 once the worker has started (group joined, tables recovered), 503
+    before or after, or while its recovery is stalled. (faust's ``app.started`` is set before
+    the worker joins its group: a worker healthy by it could still have no partition.)"""
+    startup = startup_log(app)
 
     def health() -> tuple[int, dict]:
         if stall_limit and app_recovery_stalled(app, stall_limit):
             return 503, {"status": "recovery stalled"}
-        if app.started and not app.crashed and not app.should_stop:
+        if startup.ready.is_set() and not app.crashed and not app.should_stop:
             return 200, {"status": "ok"}
-        return 503, {"status": "crashed" if app.crashed else "starting"}
+        return 503, {"status": "crashed" if app.crashed else startup.step or "stopping"}
 
     return health
+
+
+class StartupLog:
+    """Says what a starting worker waits for and how long each step took (joining the group,
+    the partition assignment, table recovery), and repeats the step it is in while it waits:
+    the log of a worker that processes nothing tells where it is stuck.
+
+    faust's own account of these steps is at INFO on loggers kept at WARNING (they are chatty
+    once running); these lines are Vigie's, one per step.
+    """
+
+    def __init__(self, app: faust.App, every: float = 15.0) -> None:
+        self.app = app
+        self.every = every
+        self.step = "joining the consumer group"
+        self.since = time.monotonic()
+        self.ready = threading.Event()
+        app.on_partitions_assigned.connect(self._assigned)
+
+    def start(self) -> None:
+        log.info("%s: %s", self.app.conf.id, self.step)
+        threading.Thread(target=self._remind, name="startup-log", daemon=True).start()
+
+    def _next(self, done: str, step: str | None) -> None:
+        now = time.monotonic()
+        log.info("%s: %s after %.1f s%s", self.app.conf.id, done, now - self.since,
+                 f"; {step}" if step else "", extra={"duration_s": round(now - self.since, 3)})
+        self.step, self.since = step, now
+
+    async def _assigned(self, sender, assigned, **_) -> None:
+        if self.ready.is_set():
+            log.info("%s: rebalanced, %d partitions assigned", self.app.conf.id, len(assigned))
+        else:
+            self._next(f"group joined, {len(assigned)} partitions assigned",
+                       "recovering tables from their changelogs")
+
+    def recovered(self) -> None:
+        """The worker is started: its tables recovered, its agents running."""
+        self._next("tables recovered", None)
+        log.info("%s: ready, processing", self.app.conf.id)
+        self.ready.set()
+
+    def _remind(self) -> None:
+        while not self.ready.wait(self.every):
+            step = self.step
+            if step:
+                log.info("%s: still %s (%.0f s)", self.app.conf.id, step,
+                         time.monotonic() - self.since)
+
+
+_startups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def startup_log(app: faust.App) -> StartupLog:
+    """The app's one ``StartupLog`` (its health and its run share it)."""
+    if app not in _startups:
+        _startups[app] = StartupLog(app)
+    return _startups[app]
 
 
 def run_worker(app: faust.App, settings: StreamSettings, loglevel: str = "WARNING") -> int:
     """Run the app's agents until SIGTERM/SIGINT (or a stalled recovery)."""
     watch_recovery(app, settings.faust_recovery_stall_s)
+    startup = startup_log(app)
+    startup.start()
     worker = StopAtOnce(app, loglevel=loglevel, quiet=True, redirect_stdouts=False,
-                        override_logging=False)
+                        override_logging=False, on_ready=startup.recovered)
     worker.execute_from_commandline()
     return 0

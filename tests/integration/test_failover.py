@@ -83,13 +83,21 @@ def in_sync(settings: KafkaSettings, topic: str) -> bool:
     return all(len(p["isr_nodes"]) == 3 for p in described["partitions"])
 
 
-def kill_and_restart(cluster: LocalCluster, settings: KafkaSettings, node_id: int,
-                     what: str) -> None:
+def kill_and_restart(cluster: LocalCluster, settings: KafkaSettings, stream: Stream,
+                     node_id: int, what: str) -> None:
+    """Kill the node, restart it once the stream has gone on without it, wait for a full ISR
+    and for the stream to go on after it: each fault hits a stream that runs through it."""
     cluster.node(node_id).kill()
     print(f"killed node {node_id} ({what})")
-    time.sleep(5)
+    acknowledged_after(stream, f"killing node {node_id}")
     cluster.restart(node_id)
     wait_until(lambda: in_sync(settings, settings.topic_raw), 120, "replicas back in sync")
+    acknowledged_after(stream, f"restarting node {node_id}")
+
+
+def acknowledged_after(stream: Stream, event: str) -> None:
+    mark = len(stream.acknowledged)
+    wait_until(lambda: len(stream.acknowledged) > mark, 120, f"an article acknowledged after {event}")
 
 
 def test_leader_and_controller_failover_loses_no_acknowledged_article(cluster, settings,
@@ -106,10 +114,10 @@ def test_leader_and_controller_failover_loses_no_acknowledged_article(cluster, s
         wait_until(lambda: topic_size(settings, settings.topic_alerts) > 0, 300, "first alerts")
         for _ in range(3):
             leader = cluster.leader_of(settings.topic_raw, 0)
-            kill_and_restart(cluster, settings, leader, f"leader of {settings.topic_raw}-0")
+            kill_and_restart(cluster, settings, stream, leader,
+                             f"leader of {settings.topic_raw}-0")
         controller = cluster.active_controller()
-        kill_and_restart(cluster, settings, controller, "active controller")
-        time.sleep(5)
+        kill_and_restart(cluster, settings, stream, controller, "active controller")
         stream.stop.set()
         stream.join(120)
         exited = [w.service for w in workers if w.process.poll() is not None]
@@ -135,5 +143,4 @@ def test_leader_and_controller_failover_loses_no_acknowledged_article(cluster, s
           f"consumed {len(consumed)}, lost {len(lost)}, repeated {repeats(records)}; "
           f"alerts expected {len(expected)}, published {len(published & set(expected))}")
     assert not lost
-    assert len(stream.acknowledged) > 20 * RATE_PER_S  # the stream ran through the faults
     assert expected and published >= set(expected)

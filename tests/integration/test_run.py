@@ -130,7 +130,12 @@ def test_vigie_run_as_the_readme_tells_then_ctrl_c_leaves_nothing(user_env, tmp_
 
         os.killpg(run.pid, signal.SIGINT)  # Ctrl-C
         assert run.wait(HANG_S) == 0, (tmp_path / "run.log").read_text()
-        assert "broker stopped" in (tmp_path / "run.log").read_text()
+        logged = (tmp_path / "run.log").read_text()
+        assert "broker stopped" in logged
+        # each worker said which step of its start it was in, and when it was ready
+        for step in ("joining the consumer group", "group joined", "tables recovered",
+                     "ready, processing"):
+            assert logged.count(step) == 2, step
         assert processes_of(user_env) == {}
     finally:
         for pid in processes_of(user_env):  # a failed run leaves nothing to the next test
