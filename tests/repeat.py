@@ -32,6 +32,7 @@ WORKER_TESTS = [
     "tests/integration/test_incidents.py",
     "tests/integration/test_failover.py",
     "tests/integration/test_security.py",
+    "tests/integration/test_run.py",
 ]
 HOG = "import os\nos.sched_setaffinity(0, {0})\nwhile True:\n    pass\n"
 
