@@ -262,6 +262,9 @@ class StopAtOnce(faust.Worker):
     def __init__(self, *services, on_ready: Callable[[], None] | None = None, **options):
         super().__init__(*services, **options)
         self.ready_callback = on_ready  # not ``on_ready``/``on_started``: mode's own hooks
+        # faust draws its start-up spinner even when quiet and not on a terminal: its
+        # backspaces and cursor escapes ended up in the logs.
+        self.spinner = None
 
     async def on_startup_finished(self) -> None:
         await super().on_startup_finished()
