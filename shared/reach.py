@@ -76,6 +76,13 @@ def _attempt(settings: KafkaSettings, context: ssl.SSLContext | None,
     accepting = [address for address, why in refusals.items() if why is None]
     if not accepting:
         return "; ".join(refusals.values())
+    return _bootstrap(settings, accepting, context, timeout)
+
+
+def _bootstrap(settings: KafkaSettings, accepting: list[tuple[str, int]],
+               context: ssl.SSLContext | None, timeout: float) -> str | None:
+    """None once a client bootstraps from the addresses that take connections; else why not
+    yet, or ``KafkaUnreachable`` for what no wait mends."""
     with _LoginWatch() as login:
         try:
             KafkaAdminClient(**client_options(settings),
@@ -101,9 +108,9 @@ def _refused(settings: KafkaSettings, refusal: KafkaError) -> str:
     if isinstance(refusal, UnsupportedSaslMechanismError):
         return (f"Kafka at {settings.kafka_bootstrap} does not offer the SASL mechanism"
                 f" {mechanism}\n  - set VIGIE_KAFKA_SASL_MECHANISM to one it offers")
-    said = str(refusal.args[0]).removeprefix(f"{type(refusal).__name__}: ") if refusal.args else ""
+    told = str(refusal.args[0]).removeprefix(f"{type(refusal).__name__}: ") if refusal.args else ""
     return (f"Kafka at {settings.kafka_bootstrap} refused the login of"
-            f" {settings.kafka_sasl_username!r} (SASL {mechanism}){': ' + said if said else ''}"
+            f" {settings.kafka_sasl_username!r} (SASL {mechanism}){': ' + told if told else ''}"
             "\n  - check VIGIE_KAFKA_SASL_USERNAME and VIGIE_KAFKA_SASL_PASSWORD")
 
 

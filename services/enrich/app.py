@@ -180,17 +180,21 @@ def check_inputs(settings: EnrichSettings) -> None:
     """What the worker is given, checked before it connects: the model and the aliases take
     seconds to load, after the broker answers."""
     check_settings(settings)
-    model = settings.enrich_model
+    if not _pipeline_exists(settings.enrich_model):
+        raise ConfigError(f"VIGIE_ENRICH_MODEL: no spaCy pipeline {settings.enrich_model!r} is"
+                          " installed (a package such as fr_core_news_sm, or the folder of one)")
+    aliases = settings.enrich_aliases_file
+    if aliases and not Path(aliases).is_file():
+        raise ConfigError(f"VIGIE_ENRICH_ALIASES_FILE: no such file: {aliases}")
+
+
+def _pipeline_exists(model: str) -> bool:
+    """Is ``model`` an installed package or a folder, as ``spacy.load`` takes it?"""
     try:
         installed = importlib.util.find_spec(model) is not None
     except (ImportError, ValueError):  # a dotted name whose parent is missing, or no name
         installed = False
-    if not model or not (installed or Path(model).is_dir()):
-        raise ConfigError(f"VIGIE_ENRICH_MODEL: no spaCy pipeline {model!r} is installed (a"
-                          " package such as fr_core_news_sm, or the folder of one)")
-    aliases = settings.enrich_aliases_file
-    if aliases and not Path(aliases).is_file():
-        raise ConfigError(f"VIGIE_ENRICH_ALIASES_FILE: no such file: {aliases}")
+    return bool(model) and (installed or Path(model).is_dir())
 
 
 def main() -> int:
