@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import traceback
 from pathlib import Path
 
 from vigie.shared.errors import VigieError
@@ -25,7 +26,7 @@ def _local_broker(nodes: int):
     from vigie.shared.broker import LocalBroker, LocalCluster
 
     home = Path(os.environ.get("VIGIE_BROKER_HOME", ".vigie/broker")).resolve()
-    port = int(_kafka_settings().kafka_bootstrap.split(",")[0].rsplit(":", 1)[1])
+    port = _kafka_settings().bootstrap_addresses[0][1]
     if nodes == 1:
         return LocalBroker(home, port=port)
     return LocalCluster(home, nodes, ports=[port + n for n in range(nodes)])
@@ -58,10 +59,19 @@ def cmd_broker(args) -> int:
     return 0
 
 
+def _reachable_kafka():
+    """The Kafka settings, once a Kafka answers there (``vigie.shared.reach``)."""
+    from vigie.shared.reach import wait_for_kafka
+
+    settings = _kafka_settings()
+    wait_for_kafka(settings)
+    return settings
+
+
 def cmd_topics(args) -> int:
     from vigie.shared.kafka import contract_topics, ensure_topics
 
-    settings = _kafka_settings()
+    settings = _reachable_kafka()
     ensure_topics(settings)
     for name, partitions in contract_topics(settings).items():
         print(f"{name}: {partitions} partition(s)")
@@ -104,6 +114,10 @@ def cmd_enrich(args) -> int:
 def cmd_alert(args) -> int:
     if args.action == "replay":
         from vigie.alert.app import replay
+        from vigie.shared.config import ConfigError
+
+        if not args.rules:
+            raise ConfigError("name the rules to replay: vigie alert replay --rules RULES.yaml")
 
         return replay(args.rules, topic=args.topic, from_beginning=args.from_beginning)
     from vigie.alert.app import main
@@ -120,7 +134,7 @@ def cmd_subscribe(args) -> int:
         statuses=tuple(args.status or ()), places=place_condition(args),
     )
     try:
-        subscribe(_kafka_settings(), args.topic, from_beginning=args.from_beginning,
+        subscribe(_reachable_kafka(), args.topic, from_beginning=args.from_beginning,
                   max_messages=args.max, timeout=args.timeout, group=args.group,
                   filters=filters, fmt=args.format)
     except (KeyboardInterrupt, BrokenPipeError):  # Ctrl-C, or piped into `head`
@@ -144,7 +158,7 @@ def cmd_dlq(args) -> int:
     from vigie.shared import dlq
 
     dry_run = args.action == "list"
-    count = dlq.replay(_kafka_settings(), service=args.service, topic=args.topic, dry_run=dry_run)
+    count = dlq.replay(_reachable_kafka(), service=args.service, topic=args.topic, dry_run=dry_run)
     print(f"{count} dead letter(s){'' if dry_run else ' sent back to their topics'}")
     return 0
 
@@ -183,6 +197,8 @@ def cmd_config(args) -> int:
 
 def parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(prog="vigie", description=__doc__.splitlines()[0])
+    top.add_argument("--debug", action="store_true",
+                     help="show the traceback of any failure (as VIGIE_LOG_LEVEL=DEBUG does)")
     sub = top.add_subparsers(dest="command", required=True)
 
     broker = sub.add_parser("broker", help="the local Kafka (KRaft): one node, or a cluster")
@@ -269,9 +285,38 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     try:
         return args.func(args)
-    except VigieError as exc:  # names what the user must fix; anything else is a bug
-        print(f"vigie: {exc}", file=sys.stderr)
-        return 2
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - every failure ends in a report, see _report
+        debug = args.debug or os.environ.get("VIGIE_LOG_LEVEL", "").upper() == "DEBUG"
+        return _report(exc, debug)
+
+
+def _report(exc: Exception, debug: bool) -> int:
+    """An expected failure (Vigie's own errors, the system's, Kafka's) is one message and
+    status 2, its traceback only with ``debug``; anything else is a bug: its traceback, a
+    line saying so, and status 1."""
+    from kafka.errors import KafkaError
+
+    expected = isinstance(exc, (VigieError, OSError, KafkaError))
+    if debug or not expected:
+        traceback.print_exc()
+    if not expected:
+        print("vigie: this is a bug in Vigie (the traceback above shows where); please report"
+              " it with that traceback", file=sys.stderr)
+        return 1
+    print(f"vigie: {_described(exc)}", file=sys.stderr)
+    return 2
+
+
+def _described(exc: Exception) -> str:
+    from kafka.errors import KafkaError
+
+    if isinstance(exc, OSError) and exc.strerror:
+        return f"{exc.filename}: {exc.strerror}" if exc.filename else exc.strerror
+    if isinstance(exc, KafkaError):
+        return f"Kafka: {exc}"
+    return str(exc)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,8 @@ SERVICES = (("enrich", ["enrich"]), ("alert", ["alert"]), ("ingest", ["ingest", 
 
 def broker_answers(settings: KafkaSettings) -> bool:
     try:
-        KafkaAdminClient(**client_options(settings), request_timeout_ms=3000).close()
+        KafkaAdminClient(**client_options(settings), request_timeout_ms=3000,
+                         bootstrap_timeout_ms=3000).close()
         return True
     except (KafkaError, OSError, ValueError):
         return False

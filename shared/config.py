@@ -16,6 +16,11 @@ from typing import Any, ClassVar
 from .errors import VigieError
 
 PREFIX = "VIGIE_"
+PROTOCOLS = ("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL")
+SASL_MECHANISMS = ("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512")
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+LOG_FORMATS = ("auto", "text", "json")
+KAFKA_PORT = 9092
 
 
 class ConfigError(VigieError, ValueError):
@@ -105,6 +110,10 @@ class KafkaSettings(Settings):
     kafka_ssl_cafile: str = setting("", "CA bundle that signs the broker certificates (SSL)")
     kafka_ssl_certfile: str = setting("", "client certificate, for mutual TLS")
     kafka_ssl_keyfile: str = setting("", "client private key, for mutual TLS")
+    kafka_connect_timeout_s: float = setting(
+        60.0, "how long a command waits at start for Kafka to answer before it gives up (exit"
+              " status 2)"
+    )
     topic_raw: str = setting("news.raw", "raw articles, from ingest")
     topic_enriched: str = setting("news.enriched", "enriched articles, from enrich")
     topic_alerts: str = setting("news.alerts", "every alert, from alert")
@@ -120,3 +129,40 @@ class KafkaSettings(Settings):
     )
     log_level: str = setting("INFO", "DEBUG, INFO, WARNING or ERROR")
     log_format: str = setting("auto", "text, json, or auto (text on a terminal, JSON otherwise)")
+
+    def __post_init__(self) -> None:
+        """Refuse, before anything connects, the values no client could use."""
+        self.bootstrap_addresses  # noqa: B018 - parsed here so that a typo fails at once
+        _one_of("VIGIE_KAFKA_SECURITY_PROTOCOL", self.kafka_security_protocol, PROTOCOLS)
+        if self.kafka_security_protocol.startswith("SASL"):
+            if self.kafka_sasl_mechanism:
+                _one_of("VIGIE_KAFKA_SASL_MECHANISM", self.kafka_sasl_mechanism, SASL_MECHANISMS)
+            if not (self.kafka_sasl_username and self.kafka_sasl_password):
+                raise ConfigError(f"{self.kafka_security_protocol} needs VIGIE_KAFKA_SASL_USERNAME"
+                                  " and VIGIE_KAFKA_SASL_PASSWORD")
+        if self.kafka_connect_timeout_s <= 0:
+            raise ConfigError("VIGIE_KAFKA_CONNECT_TIMEOUT_S must be positive")
+        _one_of("VIGIE_LOG_LEVEL", self.log_level.upper(), LOG_LEVELS)
+        _one_of("VIGIE_LOG_FORMAT", self.log_format, LOG_FORMATS)
+
+    @property
+    def bootstrap_addresses(self) -> list[tuple[str, int]]:
+        """(host, port) of each bootstrap server."""
+        return [_address(part.strip()) for part in self.kafka_bootstrap.split(",")]
+
+
+def _address(text: str) -> tuple[str, int]:
+    """``host:port``, or ``host`` alone on Kafka's port, as every Kafka client reads it."""
+    host, colon, port = text.rpartition(":")
+    if not colon or host.endswith(":"):  # no port, or an IPv6 address without brackets
+        host, port = text, str(KAFKA_PORT)
+    if not host.strip("[]") or not port.isdigit() or not 0 < int(port) < 65536:
+        raise ConfigError(f"VIGIE_KAFKA_BOOTSTRAP: expected host:port (several separated by"
+                          f" commas), got {text!r}")
+    return host.strip("[]"), int(port)
+
+
+def _one_of(name: str, value: str, allowed: tuple[str, ...]) -> None:
+    if value not in allowed:
+        raise ConfigError(f"{name}: expected {', '.join(allowed[:-1])} or {allowed[-1]},"
+                          f" got {value!r}")

@@ -7,6 +7,7 @@ allows, so a broker outage delays messages instead of losing them.
 from __future__ import annotations
 
 import logging
+import ssl
 import time
 from collections.abc import Iterable, Iterator
 
@@ -16,7 +17,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
-from .config import KafkaSettings
+from .config import ConfigError, KafkaSettings
 
 log = logging.getLogger(__name__)
 
@@ -47,19 +48,12 @@ def client_options(settings: KafkaSettings) -> dict:
 
 def faust_options(settings: KafkaSettings) -> dict:
     """``faust.App`` keyword arguments for the same broker and security settings."""
-    import ssl
-
     import faust
 
     hosts = ";".join(f"kafka://{host}" for host in settings.kafka_bootstrap.split(","))
     options: dict = {"broker": hosts, "topic_replication_factor": settings.topic_replicas}
-    protocol = settings.kafka_security_protocol
-    context = None
-    if protocol.endswith("SSL"):
-        context = ssl.create_default_context(cafile=settings.kafka_ssl_cafile or None)
-        if settings.kafka_ssl_certfile:
-            context.load_cert_chain(settings.kafka_ssl_certfile, settings.kafka_ssl_keyfile or None)
-    if protocol.startswith("SASL"):
+    context = ssl_context(settings)
+    if settings.kafka_security_protocol.startswith("SASL"):
         options["broker_credentials"] = faust.SASLCredentials(
             username=settings.kafka_sasl_username,
             password=settings.kafka_sasl_password,
@@ -69,6 +63,23 @@ def faust_options(settings: KafkaSettings) -> dict:
     elif context is not None:
         options["broker_credentials"] = faust.SSLCredentials(context)
     return options
+
+
+def ssl_context(settings: KafkaSettings) -> ssl.SSLContext | None:
+    """The TLS context of the SSL protocols (None for the others), as kafka-python builds its
+    own: the CA file's authorities (the system's without one), host names checked."""
+    if not settings.kafka_security_protocol.endswith("SSL"):
+        return None
+    try:
+        context = ssl.create_default_context(cafile=settings.kafka_ssl_cafile or None)
+    except (OSError, ValueError) as exc:
+        raise ConfigError(f"VIGIE_KAFKA_SSL_CAFILE {settings.kafka_ssl_cafile!r}: {exc}") from None
+    if settings.kafka_ssl_certfile:
+        try:
+            context.load_cert_chain(settings.kafka_ssl_certfile, settings.kafka_ssl_keyfile or None)
+        except OSError as exc:
+            raise ConfigError(f"VIGIE_KAFKA_SSL_CERTFILE / VIGIE_KAFKA_SSL_KEYFILE: {exc}") from None
+    return context
 
 
 def make_producer(settings: KafkaSettings, **overrides) -> KafkaProducer:

@@ -8,7 +8,7 @@ import threading
 
 from prometheus_client import CollectorRegistry
 
-from .config import KafkaSettings
+from .config import ConfigError, KafkaSettings
 from .logs import configure_logging
 from .metrics import MetricsServer, Route
 
@@ -19,7 +19,13 @@ def start_service(settings: KafkaSettings, registry: CollectorRegistry, metrics_
                   routes: dict[str, Route] | None = None) -> MetricsServer:
     """Configure logging and serve /metrics and /healthz; the settings are logged, secrets hidden."""
     configure_logging(settings.log_level, settings.log_format)
-    server = MetricsServer(registry, metrics_port, routes=routes).start()
+    try:
+        server = MetricsServer(registry, metrics_port, routes=routes).start()
+    except OSError as exc:
+        raise ConfigError(
+            f"cannot serve /metrics on port {metrics_port}: {exc.strerror} (another"
+            f" {settings.service}, `make run`'s perhaps, may hold it; VIGIE_"
+            f"{settings.service.upper()}_METRICS_PORT chooses another)") from None
     log.info("%s started", settings.service, extra={"settings": repr(settings),
                                                     "metrics_port": server.port})
     return server

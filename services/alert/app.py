@@ -38,8 +38,10 @@ from vigie.shared.messages import (
     to_dict,
     utc_now,
 )
+from vigie.shared.reach import wait_for_kafka
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
+    check_settings,
     health_route,
     make_app,
     prepare_group,
@@ -222,6 +224,9 @@ def stamp_latency(alert: Alert) -> None:
 def main() -> int:
     settings = AlertSettings.from_env()
     metrics = AlertMetrics(CollectorRegistry())
+    rulebook = load_rulebook(settings, metrics)  # a mistake in the rules is told before connecting
+    check_settings(settings)
+    wait_for_kafka(settings)
     latest: collections.deque = collections.deque(maxlen=settings.alert_latest_size)
     consumed = [settings.topic_enriched, *([settings.topic_alerts] if settings.alert_webhook_url
                                            else [])]  # the webhook reads the alerts back
@@ -231,7 +236,7 @@ def main() -> int:
                   {"published": settings.topic_partitions, "incidents": settings.topic_partitions})
     check_partitions(settings)
     incidents = Incidents(settings)
-    app = build(settings, metrics, load_rulebook(settings, metrics), latest, incidents)
+    app = build(settings, metrics, rulebook, latest, incidents)
     routes = {"/alerts/latest": lambda: (200, list(reversed(latest))),
               "/incidents/latest": incidents.latest,
               "/cap": incidents.feed, "/cap/": incidents.document,

@@ -12,6 +12,7 @@ import logging
 from vigie.shared.kafka import ensure_topics, make_producer, read_to_end
 from vigie.shared.logs import configure_logging
 from vigie.shared.messages import EnrichedArticle, InvalidMessage, decode, encode
+from vigie.shared.reach import wait_for_kafka
 
 from .evaluate import Evaluator
 from .rules import RuleBook
@@ -24,6 +25,7 @@ def replay_history(settings: AlertSettings, rules_path: str, *, topic: str,
                    from_beginning: bool = True) -> int:
     configure_logging(settings.log_level, settings.log_format)
     evaluator = Evaluator(RuleBook(rules_path))
+    wait_for_kafka(settings)
     ensure_topics(settings, {topic: 1})
     producer = make_producer(settings)
     seen: set[str] = set()

@@ -71,7 +71,11 @@ def parse_since(value: str, now: dt.datetime | None = None) -> dt.datetime:
     match = DURATION.match(value.strip())
     if match:
         return now - dt.timedelta(seconds=float(match.group(1)) * UNITS[match.group(2)])
-    moment = parse_time(value)
+    try:
+        moment = parse_time(value)
+    except ValueError:
+        raise ConfigError(f"--since {value!r}: expected 30m, 2h, 1d or an ISO time such as"
+                          " 2025-08-22T10:00:00Z") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 

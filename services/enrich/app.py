@@ -15,13 +15,16 @@ Two agents, so NER scales out and deduplication stays correct:
 from __future__ import annotations
 
 import asyncio
+import importlib.util
 import itertools
 import logging
 import time
 from collections import deque
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 
+from vigie.shared.config import ConfigError
 from vigie.shared.expiry import event_time
 from vigie.shared.messages import (
     EnrichedArticle,
@@ -33,8 +36,10 @@ from vigie.shared.messages import (
     failure_reason,
     utc_now,
 )
+from vigie.shared.reach import wait_for_kafka
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
+    check_settings,
     health_route,
     make_app,
     prepare_group,
@@ -171,10 +176,33 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
     return app
 
 
-def main() -> int:
-    from .analysis import AnalysisProcess
+def check_inputs(settings: EnrichSettings) -> None:
+    """What the worker is given, checked before it connects: the model and the aliases take
+    seconds to load, after the broker answers."""
+    check_settings(settings)
+    if not _pipeline_exists(settings.enrich_model):
+        raise ConfigError(f"VIGIE_ENRICH_MODEL: no spaCy pipeline {settings.enrich_model!r} is"
+                          " installed (a package such as fr_core_news_sm, or the folder of one)")
+    aliases = settings.enrich_aliases_file
+    if aliases and not Path(aliases).is_file():
+        raise ConfigError(f"VIGIE_ENRICH_ALIASES_FILE: no such file: {aliases}")
 
+
+def _pipeline_exists(model: str) -> bool:
+    """Is ``model`` an installed package or a folder, as ``spacy.load`` takes it?"""
+    try:
+        installed = importlib.util.find_spec(model) is not None
+    except (ImportError, ValueError):  # a dotted name whose parent is missing, or no name
+        installed = False
+    return bool(model) and (installed or Path(model).is_dir())
+
+
+def main() -> int:
     settings = EnrichSettings.from_env()
+    check_inputs(settings)
+    wait_for_kafka(settings)
+    from .analysis import AnalysisProcess  # spaCy: seconds to import, once Kafka answers
+
     metrics = EnrichMetrics(CollectorRegistry())
     analysis = AnalysisProcess(settings.enrich_model, settings.enrich_aliases_file or None,
                                settings.enrich_chunk_size)

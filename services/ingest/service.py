@@ -15,6 +15,7 @@ from prometheus_client import CollectorRegistry
 
 from vigie.shared.config import ConfigError
 from vigie.shared.kafka import ensure_topics
+from vigie.shared.reach import wait_for_kafka
 from vigie.shared.service import start_service, stop_on_signals
 
 from .metrics import IngestMetrics
@@ -34,6 +35,7 @@ def _running(settings: IngestSettings, *, serving: bool = True):
     metrics = IngestMetrics(CollectorRegistry())
     server = start_service(settings, metrics.registry, settings.ingest_metrics_port) if serving \
         else None
+    wait_for_kafka(settings)
     ensure_topics(settings)
     try:
         yield metrics, stop_on_signals()
@@ -56,6 +58,9 @@ def _folder_ingest(settings, paths, metrics, *, watch: bool) -> FolderIngest:
 
 def run_files(settings: IngestSettings, paths: list[str], *, watch: bool) -> int:
     """Publish every file under ``paths``; with ``watch``, keep publishing new or changed files."""
+    missing = [path for path in paths if not Path(path).exists()]
+    if missing:
+        raise ConfigError(f"no such file or folder: {', '.join(missing)}")
     with _running(settings, serving=watch) as (metrics, stop):
         ingest = _folder_ingest(settings, paths, metrics, watch=watch)
         try:
@@ -72,6 +77,7 @@ def run_feeds(settings: IngestSettings, feeds_path: str, *, once: bool) -> int:
     """Poll the feeds listed in ``feeds_path`` (see ``vigie.ingest.feeds``)."""
     from . import feeds
 
+    feeds.load(settings, feeds_path)  # every mistake in the list is told before connecting
     with _running(settings, serving=not once) as (metrics, stop):
         feeds.run(settings, feeds_path, once=once, metrics=metrics, stop_event=stop)
     return 0
@@ -83,6 +89,8 @@ def serve(settings: IngestSettings) -> int:
 
     if settings.feeds_file and not Path(settings.feeds_file).is_file():
         raise ConfigError(f"VIGIE_FEEDS_FILE: no such file: {settings.feeds_file}")
+    if settings.feeds_file:
+        feeds.load(settings, settings.feeds_file)  # told before connecting, as above
     with _running(settings) as (metrics, stop):
         ingest = _folder_ingest(settings, [d for d in settings.ingest_watch_dirs
                                            if Path(d).exists()], metrics, watch=True)

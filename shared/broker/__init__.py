@@ -101,6 +101,18 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def port_taken(port: int) -> bool:
+    """Is a process listening on ``port`` of 127.0.0.1? (Bound as the broker binds it, with
+    SO_REUSEADDR, so connections of a broker just stopped do not count.)"""
+    with socket.socket() as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return True
+    return False
+
+
 def ephemeral_ports() -> tuple[int, int]:
     try:
         low, high = Path("/proc/sys/net/ipv4/ip_local_port_range").read_text().split()
@@ -187,6 +199,11 @@ class LocalBroker:
         """Start the process without waiting: a cluster's nodes are ready only together."""
         if self.pid():
             raise BrokerError(f"a broker is already running from {self.home} (pid {self.pid()})")
+        if port_taken(self.port):
+            raise BrokerError(
+                f"port {self.port} on 127.0.0.1 is taken by another process: stop it (a Kafka"
+                " already running there needs no `vigie broker start`), or choose another port"
+                " with VIGIE_KAFKA_BOOTSTRAP")
         libs = resolve_jars()
         data = self.home / "data"
         if fresh and data.exists():

@@ -13,11 +13,11 @@ job:
   corrections of faust's offset handling, and the version guard).
 """
 
-from .app import make_app, prepare_group, state_table
+from .app import check_settings, make_app, prepare_group, state_table
 from .dead_letters import send_dead_letter
 from .settings import StreamSettings
 from .watch import StreamWatch
 from .worker import RESTART_STATUS, health_route, run_worker
 
-__all__ = ["RESTART_STATUS", "StreamSettings", "StreamWatch", "health_route", "make_app",
-           "prepare_group", "run_worker", "send_dead_letter", "state_table"]
+__all__ = ["RESTART_STATUS", "StreamSettings", "StreamWatch", "check_settings", "health_route",
+           "make_app", "prepare_group", "run_worker", "send_dead_letter", "state_table"]

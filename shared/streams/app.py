@@ -38,15 +38,20 @@ ROCKSDB_OPTIONS = {"block_cache_size": 64 * 1024 * 1024, "write_buffer_size": 16
                    "max_write_buffer_number": 2}
 
 
-def make_app(settings: StreamSettings, app_id: str) -> faust.App:
-    """A faust app that reads and writes raw bytes (the JSON contracts are ours to decode),
-    on the tested faust versions with Vigie's corrections of its offset handling."""
+def check_settings(settings: StreamSettings) -> None:
+    """Refuse settings no worker can run on (a worker checks them before it connects)."""
     if settings.faust_session_timeout_s < MIN_SESSION_TIMEOUT_S:
         raise ConfigError(f"VIGIE_FAUST_SESSION_TIMEOUT_S must be at least {MIN_SESSION_TIMEOUT_S}"
                           " (the broker refuses shorter sessions)")
     if settings.faust_table_store not in STORES:
         raise ConfigError(f"VIGIE_FAUST_TABLE_STORE must be one of {', '.join(STORES)}")
     faust_internals.check_versions(settings.faust_allow_untested)
+
+
+def make_app(settings: StreamSettings, app_id: str) -> faust.App:
+    """A faust app that reads and writes raw bytes (the JSON contracts are ours to decode),
+    on the tested faust versions with Vigie's corrections of its offset handling."""
+    check_settings(settings)
     faust_internals.apply()
     datadir = Path(settings.faust_data_dir) / app_id
     datadir.parent.mkdir(parents=True, exist_ok=True)

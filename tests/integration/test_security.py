@@ -85,6 +85,39 @@ def test_a_wrong_password_is_refused(secured, settings):
         KafkaAdminClient(**client_options(wrong), request_timeout_ms=10000).list_topics()
 
 
+def another_ca(tmp_path) -> str:
+    path = tmp_path / "another-ca.pem"
+    trustme.CA().cert_pem.write_to_path(str(path))
+    return str(path)
+
+
+REFUSALS = {
+    "a wrong password": (lambda settings, tmp_path: security_env(settings) | {
+        "VIGIE_KAFKA_SASL_PASSWORD": "not-the-password"},
+        ["refused the login of 'vigie' (SASL SCRAM-SHA-512)", "VIGIE_KAFKA_SASL_PASSWORD"]),
+    "an untrusted certificate": (lambda settings, tmp_path: security_env(settings) | {
+        "VIGIE_KAFKA_SSL_CAFILE": another_ca(tmp_path)},
+        ["the TLS certificate of Kafka at", "is not trusted", "VIGIE_KAFKA_SSL_CAFILE"]),
+    "no TLS": (lambda settings, tmp_path: {},
+               ["speaks TLS, and VIGIE_KAFKA_SECURITY_PROTOCOL is PLAINTEXT"]),
+}
+
+
+@pytest.mark.parametrize("case", REFUSALS)
+def test_a_command_names_what_no_wait_mends(case, settings, tmp_path):
+    """A refused login, an untrusted certificate or a listener that speaks TLS to a client
+    that does not: named as such, not waited on until the connect timeout."""
+    env, expected = REFUSALS[case]
+    done = run_vigie(settings, "topics", "create", VIGIE_KAFKA_CONNECT_TIMEOUT_S="60",
+                     **env(settings, tmp_path))
+    assert done.returncode == 2, done.stderr
+    for message in expected:
+        assert message in done.stderr
+    assert "no Kafka answered" not in done.stderr
+    assert "Traceback" not in done.stdout + done.stderr
+    assert not [password for password in USERS.values() if password in done.stderr]
+
+
 def polled(settings: KafkaSettings, topic: str) -> list:
     consumer = KafkaConsumer(**client_options(settings), auto_offset_reset="earliest")
     try:

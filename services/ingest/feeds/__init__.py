@@ -6,7 +6,8 @@ The flow reads as its modules: ``feedlist`` (and ``opml``) → ``schedule`` → 
 - ``run(settings, feeds_path, once=..., metrics=..., stop_event=None)`` for
   ``vigie ingest feeds FEEDS.yaml [--once]``;
 - ``opml_to_yaml(opml_path)`` for ``vigie feeds import FILE.opml``;
-- ``load_feed_list(path, ...)`` to validate a feed list without polling.
+- ``load(settings, path)`` (or ``load_feed_list(path, ...)``) to validate a feed list without
+  polling.
 """
 
 from __future__ import annotations
@@ -29,8 +30,16 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "FeedConfig", "FeedError", "FeedListError", "FetchError", "ParseError", "UnsafeURLError",
-    "load_feed_list", "opml_to_yaml", "run",
+    "load", "load_feed_list", "opml_to_yaml", "run",
 ]
+
+
+def load(settings: IngestSettings, feeds_path: str) -> list[FeedConfig]:
+    """The feed list of ``feeds_path``, validated against the settings (intervals, allowed
+    networks); raises FeedListError naming each bad entry and field, or ConfigError."""
+    settings.network_policy  # noqa: B018 - raises ConfigError for a bad allow-list
+    return load_feed_list(feeds_path, default_interval_s=settings.feeds_default_interval_s,
+                          min_interval_s=settings.feeds_min_interval_s)
 
 
 def run(settings: IngestSettings, feeds_path: str, *, once: bool, metrics: IngestMetrics,
@@ -39,8 +48,7 @@ def run(settings: IngestSettings, feeds_path: str, *, once: bool, metrics: Inges
 
     Raises FeedListError (naming each bad entry and field) before touching the network.
     """
-    feeds = load_feed_list(feeds_path, default_interval_s=settings.feeds_default_interval_s,
-                           min_interval_s=settings.feeds_min_interval_s)
+    feeds = load(settings, feeds_path)
     ensure_topics(settings, {settings.topic_raw: settings.topic_partitions})
     store = StateStore(settings)
     store.topic.ensure()

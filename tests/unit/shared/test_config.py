@@ -30,3 +30,25 @@ def test_every_setting_is_documented_and_prefixed():
         assert name.startswith("VIGIE_") and name.isupper()
         assert doc.strip(), f"{name} has no documentation"
     assert set(settings_classes()) == {"ingest", "enrich", "alert"}
+
+
+def test_bootstrap_addresses_are_read_as_kafka_clients_read_them():
+    settings = KafkaSettings.from_env({"VIGIE_KAFKA_BOOTSTRAP": "kafka:9093, broker-2,[::1]:9094"})
+    assert settings.bootstrap_addresses == [("kafka", 9093), ("broker-2", 9092), ("::1", 9094)]
+
+
+@pytest.mark.parametrize(("env", "named"), [
+    ({"VIGIE_KAFKA_BOOTSTRAP": "127.0.0.1:kafka"}, "VIGIE_KAFKA_BOOTSTRAP"),
+    ({"VIGIE_KAFKA_BOOTSTRAP": "127.0.0.1:90920"}, "VIGIE_KAFKA_BOOTSTRAP"),
+    ({"VIGIE_KAFKA_SECURITY_PROTOCOL": "TLS"}, "VIGIE_KAFKA_SECURITY_PROTOCOL"),
+    ({"VIGIE_KAFKA_SECURITY_PROTOCOL": "SASL_SSL"}, "VIGIE_KAFKA_SASL_PASSWORD"),
+    ({"VIGIE_KAFKA_SECURITY_PROTOCOL": "SASL_SSL", "VIGIE_KAFKA_SASL_USERNAME": "u",
+      "VIGIE_KAFKA_SASL_PASSWORD": "p", "VIGIE_KAFKA_SASL_MECHANISM": "MD5"},
+     "VIGIE_KAFKA_SASL_MECHANISM"),
+    ({"VIGIE_KAFKA_CONNECT_TIMEOUT_S": "0"}, "VIGIE_KAFKA_CONNECT_TIMEOUT_S"),
+    ({"VIGIE_LOG_LEVEL": "loud"}, "VIGIE_LOG_LEVEL"),
+    ({"VIGIE_LOG_FORMAT": "xml"}, "VIGIE_LOG_FORMAT"),
+])
+def test_a_value_no_client_could_use_is_refused_at_once(env, named):
+    with pytest.raises(ConfigError, match=named):
+        KafkaSettings.from_env(env)
