@@ -34,9 +34,7 @@ from vigie.shared.messages import (
     decode_article,
     encode,
     failure_reason,
-    parse_time,
     to_dict,
-    utc_now,
 )
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
@@ -47,6 +45,7 @@ from vigie.shared.streams import (
     send_dead_letter,
     state_table,
 )
+from vigie.shared.timestamps import parse_time, utc_now
 
 from .evaluate import Evaluator
 from .metrics import AlertMetrics

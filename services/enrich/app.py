@@ -31,7 +31,6 @@ from vigie.shared.messages import (
     decode_article,
     encode,
     failure_reason,
-    utc_now,
 )
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
@@ -42,6 +41,7 @@ from vigie.shared.streams import (
     send_dead_letter,
     state_table,
 )
+from vigie.shared.timestamps import utc_now
 
 from .metrics import EnrichMetrics
 from .settings import EnrichSettings

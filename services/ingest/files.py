@@ -15,8 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from vigie.shared.ids import article_id, revision
-from vigie.shared.messages import RawArticle, Source, utc_now
+from vigie.shared.messages import RawArticle, Source
 from vigie.shared.text import nfc, strip_controls
+from vigie.shared.timestamps import utc_now
 
 log = logging.getLogger(__name__)
 
