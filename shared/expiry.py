@@ -27,7 +27,7 @@ DAY_S = 86_400.0
 MAX_CLAIMED_PAST_S = DAY_S
 
 
-def event_time(claimed: str | None, received: str, window_s: float) -> float:
+def clamped_time(claimed: str | None, received: str, window_s: float) -> float:
     """The time a record counts at in a window: the time it claims (a feed's ``published``),
     clamped to when Vigie received it (``ingested_at``, ``detected_at``: Vigie's own clock) and
     to a bounded past before that; the time received if it claims none."""

@@ -25,7 +25,7 @@ import time
 import msgspec
 from prometheus_client import CollectorRegistry
 
-from vigie.shared.expiry import event_time
+from vigie.shared.expiry import clamped_time
 from vigie.shared.messages import (
     Alert,
     EnrichedArticle,
@@ -125,7 +125,7 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
         async for event in stream.events():
             envelope = decode_envelope(event.value)
             alert = envelope["alert"]
-            at = event_time(alert.article.published, alert.detected_at, settings.dedup_window_s)
+            at = clamped_time(alert.article.published, alert.detected_at, settings.dedup_window_s)
             if published.seen(alert.id, at):
                 metrics.suppressed.inc()
                 continue

@@ -22,7 +22,7 @@ from collections import deque
 
 from prometheus_client import CollectorRegistry
 
-from vigie.shared.expiry import event_time
+from vigie.shared.expiry import clamped_time
 from vigie.shared.messages import (
     EnrichedArticle,
     InvalidMessage,
@@ -146,7 +146,7 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
         async for event in stream.events():
             try:
                 article = decode(event.value, EnrichedArticle)
-                at = event_time(article.published, article.ingested_at, settings.dedup_window_s)
+                at = clamped_time(article.published, article.ingested_at, settings.dedup_window_s)
             except InvalidMessage as exc:
                 await reject(event, exc)
                 continue
