@@ -16,7 +16,7 @@ from .feedlist import FeedConfig
 from .fetch import FetchLimits, FetchRequest
 from .pages import PageFetcher
 from .parse import FIXES
-from .poll import PollOutcome, poll_feed
+from .poll_feed import PollOutcome, poll_feed
 from .schedule import HostGate, first_delay, is_parked, next_delay
 from .state import FeedState
 from .urls import host_of
