@@ -49,7 +49,7 @@ from vigie.shared.timestamps import parse_time, utc_now
 
 from .evaluate import Evaluator
 from .metrics import AlertMetrics
-from .published import PublishedIds
+from .publish_once import PublishedIds
 from .rules import RuleBook
 from .settings import AlertSettings
 from .tracking import Incidents, attach_incidents, check_partitions, reports_topic_name

@@ -18,7 +18,7 @@ from vigie.shared.kafka import ensure_topics
 from vigie.shared.service import start_service, stop_on_signals
 
 from .metrics import IngestMetrics
-from .publish import Publisher
+from .publisher import Publisher
 from .settings import IngestSettings
 from .state_topic import StateTopic
 from .watch import FolderIngest

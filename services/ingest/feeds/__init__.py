@@ -18,7 +18,7 @@ import threading
 from vigie.shared.kafka import ensure_topics
 
 from ..metrics import IngestMetrics
-from ..publish import Publisher
+from ..publisher import Publisher
 from ..settings import IngestSettings
 from .errors import FeedError, FeedListError, FetchError, ParseError, UnsafeURLError
 from .feedlist import FeedConfig, load_feed_list

@@ -11,7 +11,7 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from ..publish import PublishError
+from ..publisher import PublishError
 from .feedlist import FeedConfig
 from .fetch import FetchLimits, FetchRequest
 from .pages import PageFetcher

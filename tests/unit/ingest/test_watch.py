@@ -2,7 +2,7 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from vigie.ingest.metrics import IngestMetrics
-from vigie.ingest.publish import PublishError
+from vigie.ingest.publisher import PublishError
 from vigie.ingest.watch import FolderIngest
 
 
