@@ -66,7 +66,7 @@ def dedup_topic_name(settings: EnrichSettings) -> str:
 
 
 def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
-    """The faust app and its agents; ``analysis`` runs the Enricher (``vigie.enrich.analysis``)."""
+    """The faust app and its agents; ``analysis`` runs the Enricher (``vigie.enrich.analysis_process``)."""
     from .dedup import DedupIndex
 
     app = make_app(settings, settings.enrich_app_id)
@@ -172,7 +172,7 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
 
 
 def main() -> int:
-    from .analysis import AnalysisProcess
+    from .analysis_process import AnalysisProcess
 
     settings = EnrichSettings.from_env()
     metrics = EnrichMetrics(CollectorRegistry())
