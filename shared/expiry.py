@@ -14,11 +14,11 @@ follows the window without a burst of tombstones.
 
 from __future__ import annotations
 
-import datetime as dt
 import heapq
 from collections.abc import Hashable
 
-from .messages import InvalidMessage, parse_time
+from .messages import InvalidMessage
+from .timestamps import epoch
 
 DAY_S = 86_400.0
 # A record's claimed time may lie this far before its arrival, at most: a feed's wrong date
@@ -27,20 +27,7 @@ DAY_S = 86_400.0
 MAX_CLAIMED_PAST_S = DAY_S
 
 
-def epoch(text: str | None) -> float | None:
-    """RFC 3339 text (``2025-08-22T14:03:07Z``) as epoch seconds; None if absent or unreadable."""
-    if not text:
-        return None
-    try:
-        moment = parse_time(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=dt.timezone.utc)
-    return moment.timestamp()
-
-
-def event_time(claimed: str | None, received: str, window_s: float) -> float:
+def clamped_time(claimed: str | None, received: str, window_s: float) -> float:
     """The time a record counts at in a window: the time it claims (a feed's ``published``),
     clamped to when Vigie received it (``ingested_at``, ``detected_at``: Vigie's own clock) and
     to a bounded past before that; the time received if it claims none."""

@@ -11,12 +11,12 @@ points, end exclusive), so ``text[start:end]`` is always the mention's text.
 from __future__ import annotations
 
 import base64
-import datetime as dt
 from typing import Literal
 
 import msgspec
 
 from .errors import VigieError
+from .timestamps import utc_now
 
 SCHEMA_VERSION = 1
 
@@ -230,22 +230,6 @@ def decode(data: bytes, cls: type[Message]) -> Message:
 
 def to_dict(message: msgspec.Struct) -> dict:
     return msgspec.to_builtins(message)
-
-
-def utc_now() -> str:
-    """The current time as RFC 3339 UTC with milliseconds (``2025-08-22T14:03:07.123Z``)."""
-    return format_time(dt.datetime.now(dt.timezone.utc))
-
-
-def format_time(moment: dt.datetime, *, keep_offset: bool = False) -> str:
-    """RFC 3339 with milliseconds, in UTC (``Z``), or at the moment's own UTC offset."""
-    if not keep_offset:
-        moment = moment.astimezone(dt.timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def parse_time(text: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 def dead_letter(

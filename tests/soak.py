@@ -43,17 +43,8 @@ import numpy as np
 from vigie.shared.broker import LocalBroker, free_port
 from vigie.shared.config import KafkaSettings
 from vigie.shared.kafka import contract_topics, ensure_topics, make_producer
-from vigie.shared.messages import (
-    Alert,
-    ArticleRef,
-    EnrichedArticle,
-    Hashes,
-    RuleRef,
-    Source,
-    encode,
-    format_time,
-    to_dict,
-)
+from vigie.shared.messages import Alert, ArticleRef, EnrichedArticle, Hashes, RuleRef, Source, encode, to_dict
+from vigie.shared.timestamps import format_time
 
 from .bench.machine import describe
 from .bench.proc import cpu_seconds

@@ -25,7 +25,7 @@ import time
 import msgspec
 from prometheus_client import CollectorRegistry
 
-from vigie.shared.expiry import event_time
+from vigie.shared.expiry import clamped_time
 from vigie.shared.messages import (
     Alert,
     EnrichedArticle,
@@ -34,9 +34,7 @@ from vigie.shared.messages import (
     decode_article,
     encode,
     failure_reason,
-    parse_time,
     to_dict,
-    utc_now,
 )
 from vigie.shared.reach import wait_for_kafka
 from vigie.shared.service import start_service
@@ -49,10 +47,11 @@ from vigie.shared.streams import (
     send_dead_letter,
     state_table,
 )
+from vigie.shared.timestamps import parse_time, utc_now
 
 from .evaluate import Evaluator
 from .metrics import AlertMetrics
-from .published import PublishedIds
+from .publish_once import PublishedIds
 from .rules import RuleBook
 from .settings import AlertSettings
 from .tracking import Incidents, attach_incidents, check_partitions, reports_topic_name
@@ -128,7 +127,7 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
         async for event in stream.events():
             envelope = decode_envelope(event.value)
             alert = envelope["alert"]
-            at = event_time(alert.article.published, alert.detected_at, settings.dedup_window_s)
+            at = clamped_time(alert.article.published, alert.detected_at, settings.dedup_window_s)
             if published.seen(alert.id, at):
                 metrics.suppressed.inc()
                 continue

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from vigie.shared.messages import Incident, parse_time
+from vigie.shared.messages import Incident
+from vigie.shared.timestamps import parse_time
 
 CAP = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM = "http://www.w3.org/2005/Atom"

@@ -34,17 +34,9 @@ import datetime as dt
 from typing import NamedTuple
 
 from vigie.shared.ids import alert_id
-from vigie.shared.messages import (
-    Alert,
-    ArticleRef,
-    EnrichedArticle,
-    Match,
-    Place,
-    RuleRef,
-    format_time,
-    parse_time,
-)
+from vigie.shared.messages import Alert, ArticleRef, EnrichedArticle, Match, Place, RuleRef
 from vigie.shared.text import web_link
+from vigie.shared.timestamps import format_time, parse_time
 
 from .incidents import incident_id, incident_ids_around, locate
 from .matcher import Matcher

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from vigie.shared.messages import Alert, Incident, parse_time
+from vigie.shared.messages import Alert, Incident
+from vigie.shared.timestamps import parse_time
 
 SEVERITY_COLOURS = {"info": "36", "warning": "33", "critical": "1;31"}  # ANSI: cyan, yellow, red
 

@@ -24,18 +24,9 @@ import math
 
 import msgspec
 
-from vigie.shared.expiry import epoch
-from vigie.shared.messages import (
-    Alert,
-    DateMention,
-    Entity,
-    Incident,
-    Match,
-    Place,
-    format_time,
-    parse_time,
-)
+from vigie.shared.messages import Alert, DateMention, Entity, Incident, Match, Place
 from vigie.shared.text import digest
+from vigie.shared.timestamps import epoch, format_time, parse_time, read_time
 
 from .snippet import sentence_bounds
 
@@ -71,21 +62,10 @@ def event_time(text: str, matches: list[Match], dates: list[DateMention],
         else None
     said = [d for d in dates if sentence and _in(sentence, d.start, d.end) and len(d.value) >= 10]
     for value in [said[0].value.split("/")[0] if said else None, published, detected_at]:
-        moment = _moment(value)
+        moment = read_time(value)
         if moment is not None:
             return format_time(moment)
     raise ValueError(f"no readable time among {detected_at!r}")
-
-
-def _moment(value: str | None) -> dt.datetime | None:
-    """A date, a time ("2025-08-22T04", "…T03:15Z") or a timestamp; a floating one is UTC."""
-    try:
-        moment = parse_time(value) if value else None
-    except ValueError:
-        return None
-    if moment is None:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.timezone.utc)
 
 
 def place_key(place: Place | None) -> str:

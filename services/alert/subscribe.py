@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 import sys
 import time
 from collections.abc import Callable
@@ -21,13 +20,12 @@ from dataclasses import dataclass
 import msgspec
 
 from vigie.shared.config import ConfigError, KafkaSettings
+from vigie.shared.durations import parse_duration
 from vigie.shared.kafka import make_consumer
-from vigie.shared.messages import Place, parse_time
+from vigie.shared.messages import Place
+from vigie.shared.timestamps import parse_time
 
 from .rules import PlaceCondition
-
-DURATION = re.compile(r"^(\d+(?:\.\d+)?)([smhd])$")
-UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 
 
 @dataclass(frozen=True)
@@ -68,9 +66,9 @@ class Filters:
 def parse_since(value: str, now: dt.datetime | None = None) -> dt.datetime:
     """``30m``, ``2h``, ``1d`` (ago) or an ISO time such as ``2025-08-22T10:00:00Z``."""
     now = now or dt.datetime.now(dt.timezone.utc)
-    match = DURATION.match(value.strip())
-    if match:
-        return now - dt.timedelta(seconds=float(match.group(1)) * UNITS[match.group(2)])
+    seconds = parse_duration(value, bare_seconds=False)
+    if seconds is not None:
+        return now - dt.timedelta(seconds=seconds)
     try:
         moment = parse_time(value)
     except ValueError:

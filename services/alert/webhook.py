@@ -48,7 +48,10 @@ class WebhookError(VigieError, RuntimeError):
         self.status, self.attempts = status, attempts
 
 
-class _Retry(Exception):
+class _Retry(VigieError):
+    """One delivery attempt failed in a way worth another (a timeout, a 503); ``wait`` is the
+    delay the server asked for, if any."""
+
     def __init__(self, reason: str, status: int | None = None, wait: float | None = None):
         super().__init__(reason)
         self.reason, self.status, self.wait = reason, status, wait

@@ -25,7 +25,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from vigie.shared.config import ConfigError
-from vigie.shared.expiry import event_time
+from vigie.shared.expiry import clamped_time
 from vigie.shared.messages import (
     EnrichedArticle,
     InvalidMessage,
@@ -34,7 +34,6 @@ from vigie.shared.messages import (
     decode_article,
     encode,
     failure_reason,
-    utc_now,
 )
 from vigie.shared.reach import wait_for_kafka
 from vigie.shared.service import start_service
@@ -47,6 +46,7 @@ from vigie.shared.streams import (
     send_dead_letter,
     state_table,
 )
+from vigie.shared.timestamps import utc_now
 
 from .metrics import EnrichMetrics
 from .settings import EnrichSettings
@@ -71,7 +71,7 @@ def dedup_topic_name(settings: EnrichSettings) -> str:
 
 
 def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
-    """The faust app and its agents; ``analysis`` runs the Enricher (``vigie.enrich.analysis``)."""
+    """The faust app and its agents; ``analysis`` runs the Enricher (``vigie.enrich.analysis_process``)."""
     from .dedup import DedupIndex
 
     app = make_app(settings, settings.enrich_app_id)
@@ -151,7 +151,7 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
         async for event in stream.events():
             try:
                 article = decode(event.value, EnrichedArticle)
-                at = event_time(article.published, article.ingested_at, settings.dedup_window_s)
+                at = clamped_time(article.published, article.ingested_at, settings.dedup_window_s)
             except InvalidMessage as exc:
                 await reject(event, exc)
                 continue
@@ -201,7 +201,7 @@ def main() -> int:
     settings = EnrichSettings.from_env()
     check_inputs(settings)
     wait_for_kafka(settings)
-    from .analysis import AnalysisProcess  # spaCy: seconds to import, once Kafka answers
+    from .analysis_process import AnalysisProcess  # spaCy: seconds to import, once Kafka answers
 
     metrics = EnrichMetrics(CollectorRegistry())
     analysis = AnalysisProcess(settings.enrich_model, settings.enrich_aliases_file or None,

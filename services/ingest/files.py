@@ -14,9 +14,11 @@ import re
 from dataclasses import dataclass
 from pathlib import Path
 
+from vigie.shared.errors import VigieError
 from vigie.shared.ids import article_id, revision
-from vigie.shared.messages import RawArticle, Source, utc_now
+from vigie.shared.messages import RawArticle, Source
 from vigie.shared.text import nfc, strip_controls
+from vigie.shared.timestamps import utc_now
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,7 @@ CONTROL = re.compile("[\x00-\x08\x0b\x0e-\x1f\x7f-\x9f\ud800-\udfff\ue000-\uf8ff
                      "\U000f0000-\U000ffffd\U00100000-\U0010fffd]")
 
 
-class FileRejected(ValueError):
+class FileRejected(VigieError, ValueError):
     """A file that is skipped; ``reason`` is the metric label."""
 
     def __init__(self, reason: str, message: str) -> None:

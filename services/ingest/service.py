@@ -18,11 +18,11 @@ from vigie.shared.kafka import ensure_topics
 from vigie.shared.reach import wait_for_kafka
 from vigie.shared.service import start_service, stop_on_signals
 
+from .folders import FolderIngest
 from .metrics import IngestMetrics
-from .publish import Publisher
+from .publisher import Publisher
 from .settings import IngestSettings
 from .state_topic import StateTopic
-from .watch import FolderIngest
 
 log = logging.getLogger(__name__)
 

@@ -21,7 +21,8 @@ import yaml
 from vigie.alert.evaluate import Evaluator
 from vigie.alert.rules import RuleBook
 from vigie.alert.tokens import WORD
-from vigie.shared.messages import EnrichedArticle, Hashes, Source, utc_now
+from vigie.shared.messages import EnrichedArticle, Hashes, Source
+from vigie.shared.timestamps import utc_now
 
 from . import corpus
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import msgspec
 
-from vigie.enrich.core import Enricher
+from vigie.enrich.enricher import Enricher
 from vigie.enrich.entities import EntityExtractor
 from vigie.shared.kafka import make_producer
 from vigie.shared.messages import RawArticle, encode

@@ -19,7 +19,7 @@ from vigie.ingest.feeds.errors import ParseError
 from vigie.ingest.feeds.feedlist import FeedConfig
 from vigie.ingest.feeds.fetch import FetchLimits, FetchRequest
 from vigie.ingest.feeds.parse import parse_feed
-from vigie.ingest.feeds.poll import poll_feed
+from vigie.ingest.feeds.poll_feed import poll_feed
 from vigie.shared.addresses import NetworkPolicy
 
 FETCHED_AT = "2025-01-01T00:00:00.000Z"

@@ -15,7 +15,8 @@ from pathlib import Path
 from kafka import TopicPartition
 
 from vigie.shared.kafka import make_consumer, make_producer
-from vigie.shared.messages import RawArticle, encode, parse_time, utc_now
+from vigie.shared.messages import RawArticle, encode
+from vigie.shared.timestamps import parse_time, utc_now
 
 from .kafka_io import bench_settings
 from .workers import WorkerFailed, running, wait_until

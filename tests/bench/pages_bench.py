@@ -18,7 +18,8 @@ from vigie.ingest.feeds.fetch import FetchLimits
 from vigie.ingest.feeds.pages import PageFetcher
 from vigie.ingest.metrics import IngestMetrics
 from vigie.shared.addresses import NetworkPolicy
-from vigie.shared.messages import RawArticle, Source, utc_now
+from vigie.shared.messages import RawArticle, Source
+from vigie.shared.timestamps import utc_now
 
 from ..local_http import LocalServer, serve
 from . import corpus

@@ -12,9 +12,9 @@ from __future__ import annotations
 import argparse
 import time
 
-from vigie.enrich.core import Enricher
 from vigie.enrich.dates import find_dates
 from vigie.enrich.dedup import signatures
+from vigie.enrich.enricher import Enricher
 from vigie.enrich.entities import EntityExtractor
 from vigie.enrich.language import detect
 

@@ -15,7 +15,8 @@ from kafka import TopicPartition
 from vigie.shared.config import KafkaSettings
 from vigie.shared.ids import article_id, revision
 from vigie.shared.kafka import make_consumer, make_producer
-from vigie.shared.messages import RawArticle, Source, encode, utc_now
+from vigie.shared.messages import RawArticle, Source, encode
+from vigie.shared.timestamps import utc_now
 
 from .helpers import ROOT, start_module, start_vigie
 from .workers import worker_env

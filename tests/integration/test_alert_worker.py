@@ -7,8 +7,9 @@ import pytest
 
 from vigie.ingest.files import read_article
 from vigie.shared.kafka import make_producer
-from vigie.shared.messages import Alert, DeadLetter, EnrichedArticle, Hashes, decode, encode, utc_now
+from vigie.shared.messages import Alert, DeadLetter, EnrichedArticle, Hashes, decode, encode
 from vigie.shared.text import digest
+from vigie.shared.timestamps import utc_now
 
 from ..local_http import LocalServer, redirect, reply
 from .helpers import ROOT, read_topic, run_vigie

@@ -16,7 +16,7 @@ from kafka.admin import KafkaAdminClient
 from prometheus_client import CollectorRegistry
 
 from vigie.ingest.metrics import IngestMetrics
-from vigie.ingest.publish import Publisher, PublishError
+from vigie.ingest.publisher import Publisher, PublishError
 from vigie.shared.broker import LocalCluster
 from vigie.shared.config import KafkaSettings
 from vigie.shared.kafka import contract_topics, ensure_topics

@@ -26,16 +26,8 @@ from vigie.ingest.settings import IngestSettings
 from vigie.shared.broker import LocalBroker, free_port
 from vigie.shared.config import KafkaSettings
 from vigie.shared.kafka import contract_topics, ensure_topics
-from vigie.shared.messages import (
-    Alert,
-    DeadLetter,
-    EnrichedArticle,
-    Hashes,
-    RawArticle,
-    decode,
-    encode,
-    utc_now,
-)
+from vigie.shared.messages import Alert, DeadLetter, EnrichedArticle, Hashes, RawArticle, decode, encode
+from vigie.shared.timestamps import utc_now
 
 from ..local_http import LocalServer, serve
 from .faults import (

@@ -22,7 +22,7 @@ from vigie.ingest.feeds import run
 from vigie.ingest.feeds.feedlist import FeedConfig
 from vigie.ingest.feeds.fetch import FetchLimits, FetchRequest
 from vigie.ingest.feeds.parse import parser_headers
-from vigie.ingest.feeds.poll import poll_feed
+from vigie.ingest.feeds.poll_feed import poll_feed
 from vigie.ingest.metrics import IngestMetrics
 from vigie.ingest.settings import IngestSettings
 from vigie.shared.addresses import NetworkPolicy

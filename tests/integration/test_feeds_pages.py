@@ -11,7 +11,8 @@ import yaml
 from vigie.alert.evaluate import Evaluator
 from vigie.alert.rules import RuleBook
 from vigie.ingest.feeds.html_text import html_to_text
-from vigie.shared.messages import EnrichedArticle, Hashes, RawArticle, Source, decode, utc_now
+from vigie.shared.messages import EnrichedArticle, Hashes, RawArticle, Source, decode
+from vigie.shared.timestamps import utc_now
 
 from ..local_http import LocalServer, reply, serve
 from .helpers import ROOT, local_feed_settings, read_topic

@@ -19,8 +19,8 @@ from vigie.shared.messages import (
     Source,
     decode,
     encode,
-    utc_now,
 )
+from vigie.shared.timestamps import utc_now
 
 from .faults import Worker, wait_until
 from .helpers import read_topic

@@ -7,7 +7,8 @@ import pytest
 
 from vigie.enrich.dedup import signatures
 from vigie.shared.kafka import ensure_topics, make_producer
-from vigie.shared.messages import EnrichedArticle, Source, decode, encode, format_time
+from vigie.shared.messages import EnrichedArticle, Source, decode, encode
+from vigie.shared.timestamps import format_time
 
 from .helpers import ROOT, read_topic
 from .workers import running, worker_env

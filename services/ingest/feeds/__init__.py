@@ -1,7 +1,8 @@
 """RSS/Atom feed ingest: a feed list polled politely, new entries published as RawArticle.
 
 The flow reads as its modules: ``feedlist`` (and ``opml``) → ``schedule`` → ``fetch`` →
-``parse`` → publish → ``state``, driven by ``poller``. Entry points:
+``parse`` → publish → ``state``: ``poll_feed`` is one poll of one feed, ``poll_loop`` runs the
+polls and publishes. Entry points:
 
 - ``run(settings, feeds_path, once=..., metrics=..., stop_event=None)`` for
   ``vigie ingest feeds FEEDS.yaml [--once]``;
@@ -18,12 +19,12 @@ import threading
 from vigie.shared.kafka import ensure_topics
 
 from ..metrics import IngestMetrics
-from ..publish import Publisher
+from ..publisher import Publisher
 from ..settings import IngestSettings
 from .errors import FeedError, FeedListError, FetchError, ParseError, UnsafeURLError
 from .feedlist import FeedConfig, load_feed_list
 from .opml import opml_to_yaml
-from .poller import Poller
+from .poll_loop import Poller
 from .state import StateStore
 
 log = logging.getLogger(__name__)

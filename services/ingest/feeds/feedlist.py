@@ -17,12 +17,12 @@ operator fixes the file in one pass.
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import yaml
 
+from vigie.shared.durations import parse_duration
 from vigie.shared.languages import language_code
 
 from .errors import FeedListError, UnsafeURLError
@@ -30,8 +30,6 @@ from .urls import check_url
 
 FIELDS = {"url", "name", "interval", "language", "tags", "full_text"}
 FULL_TEXT = ("auto", "always", "never")
-DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(s|m|h|d)?\s*$")
-UNIT_SECONDS = {None: 1, "s": 1, "m": 60, "h": 3600, "d": 86400}
 MAX_NAME = 80
 
 
@@ -132,18 +130,6 @@ def _valid_interval(value, default_s: float, min_s: float, refuse) -> float | No
         refuse("interval", f"{value!r} is shorter than the minimum of {min_s:g} s")
         return None
     return seconds
-
-
-def parse_duration(value: object) -> float | None:
-    """Seconds from ``300``, ``"90s"``, ``"15m"``, ``"2h"`` or ``"1d"``; None if unreadable."""
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, (int, float)):
-        return float(value)
-    match = DURATION.match(value) if isinstance(value, str) else None
-    if not match:
-        return None
-    return float(match.group(1)) * UNIT_SECONDS[match.group(2)]
 
 
 def _valid_language(value, refuse) -> str | None:

@@ -34,8 +34,9 @@ import feedparser
 
 from vigie.shared.ids import article_id, revision
 from vigie.shared.languages import language_code
-from vigie.shared.messages import RawArticle, Source, format_time
+from vigie.shared.messages import RawArticle, Source
 from vigie.shared.text import CONTROL_CHARACTERS, digest, shorten, web_link
+from vigie.shared.timestamps import format_time, parse_time
 
 from .errors import ParseError
 from .feedlist import FeedConfig
@@ -244,7 +245,7 @@ def _written_time(raw) -> dt.datetime | None:
     if not isinstance(raw, str) or not raw.strip():
         return None
     raw = raw.strip()
-    for read in (email.utils.parsedate_to_datetime, _iso_time):
+    for read in (email.utils.parsedate_to_datetime, parse_time):
         try:
             moment = read(raw)
         except (TypeError, ValueError, IndexError):
@@ -252,10 +253,6 @@ def _written_time(raw) -> dt.datetime | None:
         if moment is not None and moment.tzinfo is not None:
             return moment
     return None
-
-
-def _iso_time(raw: str) -> dt.datetime:
-    return dt.datetime.fromisoformat(raw.replace("Z", "+00:00").replace("z", "+00:00"))
 
 
 def _entry_language(entry) -> str | None:

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from vigie.enrich.core import Enricher
+from vigie.enrich.enricher import Enricher
 from vigie.enrich.entities import EntityExtractor
 from vigie.ingest.files import read_article
 

@@ -8,7 +8,6 @@ import pytest
 import yaml
 
 from vigie.ingest.feeds import FeedListError, UnsafeURLError, load_feed_list, opml_to_yaml
-from vigie.ingest.feeds.feedlist import parse_duration
 from vigie.ingest.feeds.urls import check_url
 
 DATA = Path(__file__).resolve().parents[2] / "data" / "feeds"
@@ -97,14 +96,6 @@ def test_unusable_documents_are_refused(tmp_path, document):
 def test_missing_file_is_a_feed_list_error(tmp_path):
     with pytest.raises(FeedListError, match="cannot read"):
         load(tmp_path / "absent.yaml")
-
-
-@pytest.mark.parametrize("value, seconds", [
-    (300, 300.0), (1.5, 1.5), ("90s", 90.0), ("15m", 900.0), ("2h", 7200.0), ("1d", 86400.0),
-    ("45", 45.0), ("soon", None), (True, None), ([], None),
-])
-def test_parse_duration(value, seconds):
-    assert parse_duration(value) == seconds
 
 
 @pytest.mark.parametrize("url", [

@@ -1,36 +1,37 @@
 import pytest
 
-from vigie.shared.expiry import DAY_S, Expiry, epoch, event_time
+from vigie.shared.expiry import DAY_S, Expiry, clamped_time
 from vigie.shared.messages import InvalidMessage
+from vigie.shared.timestamps import epoch
 
 ARRIVAL = "2025-08-22T12:00:00Z"
 WEEK = 7 * DAY_S
 
 
-def test_event_time_is_the_claimed_time_within_bounds():
-    assert event_time("2025-08-22T09:30:00+03:00", ARRIVAL, WEEK) == epoch("2025-08-22T06:30:00Z")
+def test_the_clamped_time_is_the_claimed_time_within_bounds():
+    assert clamped_time("2025-08-22T09:30:00+03:00", ARRIVAL, WEEK) == epoch("2025-08-22T06:30:00Z")
 
 
-def test_event_time_never_lies_in_the_future_of_its_arrival():
-    assert event_time("2031-01-01T00:00:00Z", ARRIVAL, WEEK) == epoch(ARRIVAL)
+def test_the_clamped_time_never_lies_in_the_future_of_its_arrival():
+    assert clamped_time("2031-01-01T00:00:00Z", ARRIVAL, WEEK) == epoch(ARRIVAL)
 
 
-def test_event_time_lies_at_most_a_day_before_its_arrival():
-    assert event_time("2001-09-11T08:46:00Z", ARRIVAL, WEEK) == epoch(ARRIVAL) - DAY_S
+def test_the_clamped_time_lies_at_most_a_day_before_its_arrival():
+    assert clamped_time("2001-09-11T08:46:00Z", ARRIVAL, WEEK) == epoch(ARRIVAL) - DAY_S
 
 
 def test_a_short_window_bounds_the_past_at_half_the_window():
-    assert event_time("2001-09-11T08:46:00Z", ARRIVAL, 3600) == epoch(ARRIVAL) - 1800
+    assert clamped_time("2001-09-11T08:46:00Z", ARRIVAL, 3600) == epoch(ARRIVAL) - 1800
 
 
 @pytest.mark.parametrize("claimed", [None, "", "mardi soir"])
 def test_no_readable_claim_means_the_arrival(claimed):
-    assert event_time(claimed, ARRIVAL, WEEK) == epoch(ARRIVAL)
+    assert clamped_time(claimed, ARRIVAL, WEEK) == epoch(ARRIVAL)
 
 
 def test_an_unreadable_arrival_is_an_invalid_message():
     with pytest.raises(InvalidMessage):
-        event_time(None, "hier", WEEK)
+        clamped_time(None, "hier", WEEK)
 
 
 def test_keys_fall_due_once_the_watermark_passes_the_window():

@@ -12,9 +12,8 @@ from vigie.shared.messages import (
     dead_letter,
     decode,
     encode,
-    parse_time,
-    utc_now,
 )
+from vigie.shared.timestamps import parse_time, utc_now
 
 CONTRACT_FIELDS = {
     "RawArticle": "schema_version id revision source url title summary text published language "

@@ -1,4 +1,4 @@
-from vigie.alert.published import PublishedIds
+from vigie.alert.publish_once import PublishedIds
 
 HOUR = 3600.0
 

@@ -9,7 +9,7 @@ import logging
 import time
 from dataclasses import dataclass, replace
 
-from vigie.shared.messages import utc_now
+from vigie.shared.timestamps import utc_now
 
 from .errors import FetchError, ParseError
 from .feedlist import FeedConfig

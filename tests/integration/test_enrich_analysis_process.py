@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from vigie.enrich.analysis import AnalysisProcess
+from vigie.enrich.analysis_process import AnalysisProcess
 from vigie.shared.messages import RawArticle, Source
 
 HOLDER = """
 import os, sys
-from vigie.enrich.analysis import AnalysisProcess
+from vigie.enrich.analysis_process import AnalysisProcess
 analysis = AnalysisProcess("fr_core_news_sm", None)
 analysis.warm_up()
 print(" ".join(open(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read().split()),

@@ -18,7 +18,7 @@ from vigie.shared.messages import RawArticle
 
 from .files import FileRejected, news_files, read_article
 from .metrics import IngestMetrics
-from .publish import Publisher, PublishError
+from .publisher import Publisher, PublishError
 from .state_topic import StateTopic
 
 log = logging.getLogger(__name__)

@@ -1,9 +1,9 @@
 import pytest
 from prometheus_client import CollectorRegistry
 
+from vigie.ingest.folders import FolderIngest
 from vigie.ingest.metrics import IngestMetrics
-from vigie.ingest.publish import PublishError
-from vigie.ingest.watch import FolderIngest
+from vigie.ingest.publisher import PublishError
 
 
 class FlakyPublisher:

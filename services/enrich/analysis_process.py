@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 from vigie.shared.messages import RawArticle
 
-from .core import Analysis, Enricher, complete
+from .enricher import Analysis, Enricher, complete
 from .entities import EntityCleaner, Found
 from .language import detect
 

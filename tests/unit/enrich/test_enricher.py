@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from vigie.enrich.core import Analysis
+from vigie.enrich.enricher import Analysis
 from vigie.shared.messages import Hashes
 
 

@@ -12,7 +12,8 @@ import logging
 from vigie.shared.config import KafkaSettings
 from vigie.shared.errors import VigieError
 from vigie.shared.kafka import make_producer
-from vigie.shared.messages import RawArticle, encode, utc_now
+from vigie.shared.messages import RawArticle, encode
+from vigie.shared.timestamps import utc_now
 
 from .metrics import IngestMetrics
 

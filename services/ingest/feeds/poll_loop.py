@@ -11,12 +11,12 @@ import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 
-from ..publish import PublishError
+from ..publisher import PublishError
 from .feedlist import FeedConfig
 from .fetch import FetchLimits, FetchRequest
 from .pages import PageFetcher
 from .parse import FIXES
-from .poll import PollOutcome, poll_feed
+from .poll_feed import PollOutcome, poll_feed
 from .schedule import HostGate, first_delay, is_parked, next_delay
 from .state import FeedState
 from .urls import host_of
