@@ -64,7 +64,7 @@ class Report(msgspec.Struct, kw_only=True, omit_defaults=True):
     incident id was found from), the end of an incident (its id), or a tick."""
 
     alert: Alert | None = None
-    # written with every alert, null too: versions before this record's type read it so
+    # written with every alert, even null (earlier versions expect it); absent otherwise
     place: Place | None | msgspec.UnsetType = msgspec.UNSET
     when: str | None = None
     end: str | None = None
