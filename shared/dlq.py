@@ -4,7 +4,7 @@ A dead letter keeps the original bytes, key, topic, partition and offset, so not
 refused is lost: after a fix (a rule, the code, a size limit), replaying sends each letter's
 original bytes back to its original topic, where the workers take it as any new message.
 Replay reads the dead-letter topic up to its end at start, and re-sends only the letters that
-match the filters.
+match the filters (not those whose value was too large to carry: their error says where it is).
 """
 
 from __future__ import annotations
@@ -33,9 +33,12 @@ def replay(settings: KafkaSettings, *, service: str | None = None, topic: str | 
     for letter in dead_letters(settings):
         if (service and letter.service != service) or (topic and letter.topic != topic):
             continue
-        count += 1
         print(f"{letter.failed_at} {letter.service} {letter.topic}[{letter.partition}]"
               f"@{letter.offset}: {letter.error[:120]}")
+        if producer and not letter.value_kept:
+            print("  not sent back: its value was too large for a letter (see the error)")
+            continue
+        count += 1
         if producer:
             key = letter.key.encode() if letter.key is not None else None
             producer.send(letter.topic, key=key, value=letter.value)

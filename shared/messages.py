@@ -178,6 +178,9 @@ class DeadLetter(Message, kw_only=True):
     value_b64: str
     error: str
     failed_at: str
+    # False: the value was too large to carry in a letter (``value_b64`` is empty); it stays
+    # in its topic, at ``partition`` and ``offset``, until the topic's retention
+    value_kept: bool = True
 
     @property
     def value(self) -> bytes:
@@ -202,9 +205,14 @@ class TextTooLarge(InvalidMessage):
 def decode_article(data: bytes, cls: type[RawArticle], max_chars: int) -> RawArticle:
     """Decode an article, refusing one whose text is longer than ``max_chars``."""
     article = decode(data, cls)
-    if len(article.text) > max_chars:
-        raise TextTooLarge(f"text of {len(article.text)} characters, over {max_chars}")
+    refuse_long(article.text, "text", max_chars)
     return article
+
+
+def refuse_long(text: str, what: str, max_chars: int) -> None:
+    """``TextTooLarge`` if ``text`` is longer than ``max_chars``."""
+    if len(text) > max_chars:
+        raise TextTooLarge(f"{what} of {len(text)} characters, over {max_chars}")
 
 
 FAILURE_REASONS = ("invalid", "too_large", "error")
@@ -221,9 +229,11 @@ def encode(message: msgspec.Struct) -> bytes:
     return _encoder.encode(message)
 
 
-def decode(data: bytes, cls: type[Message]) -> Message:
+def decode(data: bytes, cls: type[msgspec.Struct]) -> msgspec.Struct:
+    """A message of ``cls`` (a contract, or a service's own record), or ``InvalidMessage``."""
+    decoder = _decoders.get(cls) or _decoders.setdefault(cls, msgspec.json.Decoder(cls))
     try:
-        return _decoders[cls].decode(data)
+        return decoder.decode(data)
     except (msgspec.DecodeError, msgspec.ValidationError) as exc:
         raise InvalidMessage(f"not a {cls.__name__}: {exc}") from None
 
@@ -235,14 +245,21 @@ def to_dict(message: msgspec.Struct) -> dict:
 def dead_letter(
     *, service: str, topic: str, value: bytes, error: BaseException | str,
     partition: int | None = None, offset: int | None = None, key: bytes | str | None = None,
+    max_value_bytes: int | None = None,
 ) -> DeadLetter:
-    """A dead letter that keeps the original bytes, so nothing is lost and it can be replayed."""
+    """A dead letter that keeps the original bytes, so nothing is lost and it can be replayed;
+    a value over ``max_value_bytes`` is left where it is, and the letter says so."""
     if isinstance(key, bytes):
         key = key.decode("utf-8", "replace")
     if isinstance(error, BaseException):
         error = f"{type(error).__name__}: {error}"
+    value = value or b""
+    kept = max_value_bytes is None or len(value) <= max_value_bytes
+    if not kept:
+        error = (f"{error[:1800]} (value of {len(value)} bytes not kept: over"
+                 f" {max_value_bytes}; read it at {topic}[{partition}]@{offset})")
     return DeadLetter(
         service=service, topic=topic, partition=partition, offset=offset, key=key,
-        value_b64=base64.b64encode(value or b"").decode("ascii"), error=error[:2000],
-        failed_at=utc_now(),
+        value_b64=base64.b64encode(value).decode("ascii") if kept else "", error=error[:2000],
+        failed_at=utc_now(), value_kept=kept,
     )

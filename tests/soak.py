@@ -1,6 +1,7 @@
 """``make soak``: a million articles through the stateful paths, memory and state measured.
 
     .venv/bin/python -m tests.soak [--articles 1000000] [--windows 10] [--store rocksdb://]
+                                   [--every 100000]
 
 Months of running, compressed: the articles' times (``ingested_at``, ``published``) are
 simulated and spread over ``--windows`` dedup windows (``VIGIE_DEDUP_WINDOW_DAYS``, 7 days by
@@ -21,13 +22,20 @@ The last line compares the dedup worker's memory over the last 100,000 articles 
 window's full size, taken once the first window has turned over (two windows in): by then the
 table is full, its entries expire as fast as they come, and RocksDB's caches have reached
 their caps. The size when the first window had just filled is printed too.
+
+Then it checks the soak's invariants (``violations``) and fails on any: the live keys of both
+tables stay within one window's worth, every alert id fed is in the alerts topic exactly once,
+and no agent crashed. ``tests/integration/test_soak.py`` runs the same code on 20,000 articles
+over two windows in ``make test``, so the soak cannot rot unseen.
 """
 
 from __future__ import annotations
 
 import argparse
 import base64
+import collections
 import contextlib
+import dataclasses
 import datetime as dt
 import json
 import os
@@ -40,10 +48,19 @@ from pathlib import Path
 
 import numpy as np
 
+from vigie.alert.app import Candidate
 from vigie.shared.broker import LocalBroker, free_port
 from vigie.shared.config import KafkaSettings
-from vigie.shared.kafka import contract_topics, ensure_topics, make_producer
-from vigie.shared.messages import Alert, ArticleRef, EnrichedArticle, Hashes, RuleRef, Source, encode, to_dict
+from vigie.shared.kafka import contract_topics, ensure_topics, make_producer, read_to_end
+from vigie.shared.messages import (
+    Alert,
+    ArticleRef,
+    EnrichedArticle,
+    Hashes,
+    RuleRef,
+    Source,
+    encode,
+)
 from vigie.shared.timestamps import format_time
 
 from .bench.machine import describe
@@ -51,12 +68,15 @@ from .bench.proc import cpu_seconds
 from .bench.workers import Worker, running, wait_until
 
 DAY_S = 86_400
-STEP = int(os.environ.get("VIGIE_SOAK_STEP", 100_000))  # articles between two reports
 CHUNK = 10_000  # articles sent at a time, once the last are processed
 SESSION_TIMEOUT_S = "6"
 APP = "soak"  # app ids soak-enrich, soak-alert (from the raw topic's name)
 DEDUP_TOPIC = f"{APP}-enrich.dedup"
 CANDIDATES = f"{APP}-alert.candidates"
+# Live keys allowed per article of a window: the dedup table keeps two per article, the
+# published ids one per alert; the margin covers the event times a few hours before arrival
+# and the few entries a record's expiry leaves for the next. A leak would hold every window.
+KEYS_PER_ARTICLE = {"dedup": 2.2, "published": 1.1}
 
 
 class Feed:
@@ -70,6 +90,7 @@ class Feed:
         self.numbers = np.random.default_rng(seed)
         self.recent: list[tuple[str, str]] = []  # (exact, near) of recent originals
         self.alert_ids: list[str] = []
+        self.distinct_alerts = 0  # alert ids fed, each to be published once
 
     def article(self, n: int) -> EnrichedArticle:
         arrival = self.start_s + n * self.span_s / self.total
@@ -105,13 +126,14 @@ class Feed:
         else:
             alert_id = f"alert-{n}"
             self.alert_ids = (self.alert_ids + [alert_id])[-1000:]
+            self.distinct_alerts += 1
+        # no incident id, as from a version before incidents: published, and joins none
         alert = Alert(
             id=alert_id, rule=RuleRef(id="air-raid", severity="critical"), story_id=article.id,
             article=ArticleRef(id=article.id, title=article.title, published=article.published,
                                source=article.source),
             matches=[], snippet=article.text, detected_at=article.ingested_at, latency_ms=1.0)
-        envelope = {"alert": to_dict(alert), "topic": None}
-        return alert_id, json.dumps(envelope, ensure_ascii=False).encode()
+        return alert_id, encode(Candidate(alert=alert))
 
 
 def format_time_s(seconds: float) -> str:
@@ -128,7 +150,8 @@ def rss_mb(pid: int) -> float:
 
 def changelog_bytes(broker: LocalBroker, table: str) -> int:
     """The bytes of a table's changelog segments (not their preallocated indexes)."""
-    return sum(f.stat().st_size for d in (broker.home / "data").glob(f"*-{table}-changelog-*")
+    return sum(f.stat().st_size
+               for d in (broker.home / "data").glob(f"{APP}-*-{table}-changelog-*")
                for f in d.glob("*.log"))
 
 
@@ -168,6 +191,8 @@ def report(n: int, workers: list[Worker], broker: LocalBroker, started: float,
         "live_keys": {"dedup": int(owner.metric("vigie_enrich_dedup_keys")),
                       "published": int(sum(w.metric("vigie_alert_published_keys")
                                            for w in workers if w.service == "alert"))},
+        "agent_crashes": int(sum(w.metric(f"vigie_{w.service}_agent_crashes_total")
+                                 for w in workers)),
         "elapsed_s": round(time.monotonic() - started),
         "dedup_cpu_ms_per_article": round(
             1000 * (cpu_seconds(owner.process.pid)["own"] - cpu_before) / max(n, 1), 3),
@@ -191,9 +216,46 @@ def takeover(workers: list[Worker], producer, source: Feed, n: int) -> float:
     return time.monotonic() - killed
 
 
-def run(args: argparse.Namespace, workdir: Path) -> str:
-    broker = LocalBroker(workdir / "broker", port=free_port())
-    broker.start(fresh=True)
+@dataclasses.dataclass
+class Outcome:
+    """What a soak measured: a row per report, and what its invariants are checked on."""
+
+    articles: int
+    windows: float
+    rows: list[dict]
+    takeover_s: float
+    distinct_alerts: int  # alert ids fed
+    published: collections.Counter  # alert id → records of it in the alerts topic
+
+    @property
+    def window_articles(self) -> float:
+        return self.articles / self.windows
+
+
+def violations(outcome: Outcome) -> list[str]:
+    """The soak's invariants that did not hold (none: it passed)."""
+    found = []
+    for row in outcome.rows:
+        for table, per_article in KEYS_PER_ARTICLE.items():
+            bound = per_article * outcome.window_articles
+            if row["live_keys"][table] > bound:
+                found.append(f"{row['live_keys'][table]} live {table} keys at {row['articles']}"
+                             f" articles, over one window's {bound:.0f}")
+        if row["agent_crashes"]:
+            found.append(f"{row['agent_crashes']} agent crashes at {row['articles']} articles")
+    repeated = sum(1 for count in outcome.published.values() if count > 1)
+    if len(outcome.published) != outcome.distinct_alerts or repeated:
+        found.append(f"{len(outcome.published)} alert ids published of {outcome.distinct_alerts}"
+                     f" fed, {repeated} of them more than once")
+    return found
+
+
+def run(args: argparse.Namespace, workdir: Path, broker: LocalBroker | None = None) -> Outcome:
+    """The soak, on a fresh local broker of its own unless ``broker`` is given."""
+    own = broker is None
+    if own:
+        broker = LocalBroker(workdir / "broker", port=free_port())
+        broker.start(fresh=True)
     try:
         settings = KafkaSettings.from_env({}, kafka_bootstrap=broker.bootstrap,
                                           topic_raw=f"{APP}.raw", topic_enriched=f"{APP}.enriched",
@@ -220,12 +282,19 @@ def run(args: argparse.Namespace, workdir: Path) -> str:
             workers += stack.enter_context(running(quiet, workdir, "alert", **env))
             producer = stack.enter_context(contextlib.closing(make_producer(
                 settings, linger_ms=20, batch_size=262144)))
-            return measure(args, workers, producer, broker, source)
+            rows, takeover_s = measure(args, workers, producer, broker, source)
+        published = collections.Counter(
+            record.key for record in read_to_end(settings, settings.topic_alerts, timeout_s=600))
+        return Outcome(args.articles, args.windows, rows, takeover_s, source.distinct_alerts,
+                       published)
     finally:
-        broker.stop()
+        if own:
+            broker.stop()
 
 
-def measure(args, workers, producer, broker, source: Feed) -> str:
+def measure(args, workers, producer, broker, source: Feed) -> tuple[list[dict], float]:
+    """Feed the articles, a report every ``args.every``; then the take-over. The rows and the
+    take-over's seconds."""
     print(f"soak: {args.articles} articles over {args.windows} windows of {args.window_days}"
           f" days, store {args.store}, session timeout {SESSION_TIMEOUT_S} s; {describe()['summary']}",
           flush=True)
@@ -246,7 +315,7 @@ def measure(args, workers, producer, broker, source: Feed) -> str:
         n += count
         wait_until(lambda n=n: processed(workers) >= (n, n), workers, timeout=600,
                    what=f"{n} articles processed", every=0.1)
-        if n % STEP == 0 or n == args.articles:
+        if n % args.every == 0 or n == args.articles:
             rows.append(report(n, workers, broker, started, cpu_before))
     # the reference: once the first window's articles have all expired and been replaced,
     # when the table, the expiry in motion and RocksDB's capped caches are all at full size
@@ -260,28 +329,43 @@ def measure(args, workers, producer, broker, source: Feed) -> str:
           f" ({window_row['dedup_rss_mb'] - base_rss:.0f} MB over {base_rss:.0f} MB at start,"
           f" {in_window:.0f} articles in the window)", flush=True)
     seconds = takeover(workers, producer, source, n)
+    survivors = [w for w in workers if w.process.poll() is None]
+    wait_until(lambda: processed(survivors)[1] >= n + 100, survivors, timeout=600,
+               what="the last candidates published")
     keys = rows[-1]["live_keys"]["dedup"] + rows[-1]["live_keys"]["published"]
-    return (f"soak: {n} articles, dedup RSS first-window {window_row['dedup_rss_mb']:.0f} MB"
-            f" last {rows[-1]['dedup_rss_mb']:.0f} MB, live keys {keys}, takeover {seconds:.1f} s")
+    print(f"soak: {n} articles, dedup RSS first-window {window_row['dedup_rss_mb']:.0f} MB"
+          f" last {rows[-1]['dedup_rss_mb']:.0f} MB, live keys {keys}, takeover {seconds:.1f} s",
+          flush=True)
+    return rows, seconds
 
 
-def main(argv: list[str] | None = None) -> int:
+def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m tests.soak", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--articles", type=int, default=1_000_000)
     parser.add_argument("--windows", type=float, default=10.0,
-                        help="simulated time span, in dedup windows (more than 2)")
+                        help="simulated time span, in dedup windows (at least 2)")
     parser.add_argument("--window-days", type=float, default=7.0)
+    parser.add_argument("--every", type=int, default=100_000,
+                        help="articles between two reports (a multiple of 10,000)")
     parser.add_argument("--store", default="rocksdb://", choices=("memory://", "rocksdb://"),
                         help="the workers' table store (production: rocksdb://)")
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
     workdir = Path(tempfile.mkdtemp(prefix="vigie-soak-"))
     try:
-        print(run(args, workdir), flush=True)
+        found = violations(run(args, workdir))
     except BaseException:
         print(f"soak failed; logs kept in {workdir}", file=sys.stderr)
         raise
-    return 0
+    for violation in found:
+        print(f"soak: FAILED: {violation}", file=sys.stderr)
+    print("soak: invariants held" if not found else f"soak failed; logs kept in {workdir}",
+          flush=True)
+    return 1 if found else 0
 
 
 if __name__ == "__main__":

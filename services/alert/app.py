@@ -11,14 +11,17 @@ Two agents, so "once per story" holds across partitions and workers:
   publishes the first, suppresses the rest. The alert is sent before its id is recorded: a
   crash in between repeats an alert under the same id (never loses one), and subscribers that
   key on ``id`` see it once. Each published alert is also a report of its incident, folded
-  by the ``track`` agent (``tracking``).
+  by the ``track`` agent (``tracking``); an alert without an incident id (a candidate written
+  before incidents) is published, recorded and counted, and joins none.
+
+Every agent is made by ``Agents``: a record it cannot process goes to the dead-letter topic
+and the agent goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import json
 import logging
 import time
 
@@ -29,22 +32,22 @@ from vigie.shared.expiry import clamped_time
 from vigie.shared.messages import (
     Alert,
     EnrichedArticle,
-    InvalidMessage,
+    Place,
     decode,
     decode_article,
     encode,
-    failure_reason,
+    refuse_long,
     to_dict,
 )
 from vigie.shared.reach import wait_for_kafka
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
+    Agents,
     check_settings,
     health_route,
     make_app,
     prepare_group,
     run_worker,
-    send_dead_letter,
     state_table,
 )
 from vigie.shared.timestamps import parse_time, utc_now
@@ -54,7 +57,7 @@ from .metrics import AlertMetrics
 from .publish_once import PublishedIds
 from .rules import RuleBook
 from .settings import AlertSettings
-from .tracking import Incidents, attach_incidents, check_partitions, reports_topic_name
+from .tracking import Incidents, Report, attach_incidents, check_partitions, reports_topic_name
 
 log = logging.getLogger(__name__)
 SERVICE = "alert"
@@ -90,7 +93,8 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
     alerts_topic = app.topic(settings.topic_alerts)
     reports = app.topic(reports_topic_name(settings), internal=True,
                         partitions=settings.topic_partitions)
-    dlq = app.topic(settings.topic_dlq)
+    agents = Agents(app, app.topic(settings.topic_dlq), SERVICE, metrics.failed,
+                    metrics.stream.agent_crashes)
     table = state_table(app, "published", lambda: published.mark_stale())
     published = PublishedIds(table, settings.dedup_window_s)
     route_topics: dict[str, object] = {}
@@ -100,55 +104,45 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
             route_topics[name] = app.topic(name)
         return route_topics[name]
 
-    @app.agent(enriched_topic)
-    async def evaluate(stream):
-        async for event in stream.events():
-            try:
-                article = decode_article(event.value, EnrichedArticle,
-                                         settings.alert_max_text_chars)
-                started = time.perf_counter()
-                found, ends = evaluator.assess(article)
-                metrics.evaluation_duration.observe(time.perf_counter() - started)
-            except Exception as exc:  # noqa: BLE001 - dead-letter, never stop the stream
-                metrics.failed.labels(failure_reason(exc)).inc()
-                await send_dead_letter(dlq, SERVICE, event, exc)
-                continue
-            metrics.evaluated.inc()
-            for incident in ends:
-                await reports.send(key=incident.encode(), value=encode_envelope(
-                    {"end": incident}))
-            for alert, topic, place, when in found:
-                envelope = {"alert": to_dict(alert), "topic": topic,
-                            "place": place and to_dict(place), "when": when}
-                await candidates.send(key=alert.id.encode(), value=encode_envelope(envelope))
+    @agents.each(enriched_topic)
+    async def evaluate(event):
+        article = decode_article(event.value, EnrichedArticle, settings.alert_max_text_chars)
+        started = time.perf_counter()
+        found, ends = evaluator.assess(article)
+        metrics.evaluation_duration.observe(time.perf_counter() - started)
+        metrics.evaluated.inc()
+        for incident in ends:
+            await reports.send(key=incident.encode(), value=encode(Report(end=incident)))
+        for alert, topic, place, when in found:
+            await candidates.send(key=alert.id.encode(), value=encode(
+                Candidate(alert=alert, topic=topic, place=place, when=when)))
 
-    @app.agent(candidates)
-    async def publish(stream):
-        async for event in stream.events():
-            envelope = decode_envelope(event.value)
-            alert = envelope["alert"]
-            at = clamped_time(alert.article.published, alert.detected_at, settings.dedup_window_s)
-            if published.seen(alert.id, at):
-                metrics.suppressed.inc()
-                continue
-            stamp_latency(alert)
-            value = encode(alert)
-            await alerts_topic.send(key=alert.id.encode(), value=value)
-            if envelope["topic"]:
-                await route(envelope["topic"]).send(key=alert.id.encode(), value=value)
-            report = {"alert": to_dict(alert), "place": envelope.get("place"),
-                      "when": envelope.get("when") or alert.detected_at}
-            await reports.send(key=alert.incident_id.encode(), value=encode_envelope(report))
-            published.record(alert.id, at, event.message.partition)
-            metrics.published_keys.set(published.size)
-            metrics.alerts.labels(alert.rule.id, alert.rule.severity).inc()
-            metrics.latency.observe(alert.latency_ms / 1000)
-            if latest is not None:
-                latest.append(to_dict(alert))
-            log.info("alert published", extra={"rule": alert.rule.id, "alert_id": alert.id,
-                                               "article_id": alert.article.id})
+    @agents.each(candidates)
+    async def publish(event):
+        candidate = decode_candidate(event.value, settings.alert_max_text_chars)
+        alert = candidate.alert
+        at = clamped_time(alert.article.published, alert.detected_at, settings.dedup_window_s)
+        if published.seen(alert.id, at):
+            metrics.suppressed.inc()
+            return
+        stamp_latency(alert)
+        value = encode(alert)
+        await alerts_topic.send(key=alert.id.encode(), value=value)
+        if candidate.topic:
+            await route(candidate.topic).send(key=alert.id.encode(), value=value)
+        if alert.incident_id is not None:  # else it joins no incident (README, Alert)
+            await reports.send(key=alert.incident_id.encode(), value=encode(Report(
+                alert=alert, place=candidate.place, when=candidate.when or alert.detected_at)))
+        published.record(alert.id, at, event.message.partition)
+        metrics.published_keys.set(published.size)
+        metrics.alerts.labels(alert.rule.id, alert.rule.severity).inc()
+        metrics.latency.observe(alert.latency_ms / 1000)
+        if latest is not None:
+            latest.append(to_dict(alert))
+        log.info("alert published", extra={"rule": alert.rule.id, "alert_id": alert.id,
+                                           "article_id": alert.article.id})
 
-    attach_incidents(app, settings, metrics, reports, incidents)
+    attach_incidents(app, agents, settings, metrics, reports, incidents)
 
     @app.timer(settings.alert_rules_reload_s)
     async def reload_rules():
@@ -165,51 +159,61 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
         await metrics.stream.check(app, settings)
 
     if settings.alert_webhook_url:
-        attach_webhook(app, settings, metrics, alerts_topic, dlq)
+        attach_webhook(agents, settings, metrics, alerts_topic)
     return app
 
 
-def attach_webhook(app, settings: AlertSettings, metrics: AlertMetrics, alerts_topic, dlq):
-    """Deliver every published alert to the webhook; a final failure is dead-lettered.
+def attach_webhook(agents: Agents, settings: AlertSettings, metrics: AlertMetrics,
+                   alerts_topic):
+    """Deliver every published alert to the webhook; a final failure is dead-lettered (as
+    ``alert-webhook``), as is a record there that is not an Alert.
 
     Its own agent (and consumer position on the alerts topic), so a slow endpoint never delays
     publication to Kafka.
     """
     from .webhook import post_alert
 
-    @app.agent(alerts_topic)
-    async def deliver(stream):
-        loop = asyncio.get_running_loop()
-        async for event in stream.events():
-            started = time.perf_counter()
-            try:
-                alert = decode(event.value, Alert)
-            except InvalidMessage as exc:  # not ours to deliver, but never lost
-                metrics.webhook.labels("invalid").inc()
-                await send_dead_letter(dlq, f"{SERVICE}-webhook", event, exc)
-                continue
-            try:
-                with metrics.stream.working():  # retries can take a while
-                    await loop.run_in_executor(None, post_alert, settings.alert_webhook_url,
-                                               alert, settings.alert_webhook_retries)
-                metrics.webhook.labels("ok").inc()
-            except Exception as exc:  # noqa: BLE001 - the alert stays in Kafka and the DLQ
-                metrics.webhook.labels("error").inc()
-                await send_dead_letter(dlq, f"{SERVICE}-webhook", event, exc)
+    @agents.each(alerts_topic, service=f"{SERVICE}-webhook")
+    async def deliver(event):
+        alert = decode_alert(event.value, settings.alert_max_text_chars)
+        started = time.perf_counter()
+        try:
+            with metrics.stream.working():  # retries can take a while
+                await asyncio.get_running_loop().run_in_executor(
+                    None, post_alert, settings.alert_webhook_url, alert,
+                    settings.alert_webhook_retries)
+        except Exception:
+            metrics.webhook.labels("error").inc()
+            raise  # dead-lettered; the alert stays in Kafka
+        finally:
             metrics.webhook_duration.observe(time.perf_counter() - started)
+        metrics.webhook.labels("ok").inc()
 
     return deliver
 
 
-def encode_envelope(envelope: dict) -> bytes:
-    return json.dumps(envelope, ensure_ascii=False).encode()
+class Candidate(msgspec.Struct, kw_only=True):
+    """A record of the candidates topic: an alert ``evaluate`` found, the rule's own topic (or
+    None), and the place and event time its incident id was found from (none in records
+    written before incidents)."""
+
+    alert: Alert
+    topic: str | None = None
+    place: Place | None = None
+    when: str | None = None
 
 
-def decode_envelope(value: bytes) -> dict:
-    """The alert found by ``evaluate`` and the rule's own topic (or None)."""
-    envelope = json.loads(value)
-    envelope["alert"] = msgspec.convert(envelope["alert"], Alert)
-    return envelope
+def decode_alert(value: bytes, max_chars: int) -> Alert:
+    """An alert whose snippet (a sentence of an article) is no longer than ``max_chars``."""
+    alert = decode(value, Alert)
+    refuse_long(alert.snippet, "snippet", max_chars)
+    return alert
+
+
+def decode_candidate(value: bytes, max_chars: int) -> Candidate:
+    candidate = decode(value, Candidate)
+    refuse_long(candidate.alert.snippet, "snippet", max_chars)
+    return candidate
 
 
 def stamp_latency(alert: Alert) -> None:

@@ -9,7 +9,7 @@ from vigie.shared.metrics import DURATION_BUCKETS
 from vigie.shared.streams import StreamWatch
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10, 30, 60, 300)
-WEBHOOK_RESULTS = ("ok", "error", "invalid")  # invalid: a record in the alerts topic not an Alert
+WEBHOOK_RESULTS = ("ok", "error")  # a record there that is not an Alert: articles_failed
 
 
 class AlertMetrics:

@@ -18,7 +18,8 @@ class AlertSettings(StreamSettings):
     alert_rules_file: str = setting("deploy/rules.yaml", "the alert rules (YAML)")
     alert_rules_reload_s: float = setting(2.0, "how often the rules file is checked for changes")
     alert_max_text_chars: int = setting(
-        1_000_000, "longer articles go to the dead-letter topic instead of the rules"
+        1_000_000, "longer articles (and alerts with a longer snippet) go to the dead-letter"
+                   " topic instead of the rules"
     )
     alert_latest_size: int = setting(200, "alerts kept for the /alerts/latest JSON endpoint")
     alert_webhook_url: str = setting("", "if set, every alert is also POSTed here as JSON",

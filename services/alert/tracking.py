@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import json
 import logging
 import time
 
@@ -33,9 +32,18 @@ import msgspec
 
 from vigie.shared.config import ConfigError
 from vigie.shared.kafka import partition_count, read_to_end
-from vigie.shared.messages import Alert, Incident, Place, encode, to_dict
+from vigie.shared.messages import (
+    Alert,
+    Incident,
+    InvalidMessage,
+    Place,
+    decode,
+    encode,
+    refuse_long,
+    to_dict,
+)
 from vigie.shared.metrics import Document
-from vigie.shared.streams import state_table
+from vigie.shared.streams import Agents, state_table
 
 from .cap import cap_document, cap_feed
 from .incidents import Tracker
@@ -51,6 +59,31 @@ def reports_topic_name(settings: AlertSettings) -> str:
     return f"{settings.alert_app_id}.incident-reports"
 
 
+class Report(msgspec.Struct, kw_only=True, omit_defaults=True):
+    """A record of the reports topic: an alert published (with the place and event time its
+    incident id was found from), the end of an incident (its id), or a tick."""
+
+    alert: Alert | None = None
+    # written with every alert, even null (earlier versions expect it); absent otherwise
+    place: Place | None | msgspec.UnsetType = msgspec.UNSET
+    when: str | None = None
+    end: str | None = None
+    tick: bool = False
+
+
+def decode_report(value: bytes, max_chars: int) -> Report:
+    """A report, or ``InvalidMessage``: an alert report needs the alert's incident id, and
+    its snippet (a sentence of an article) is no longer than ``max_chars``."""
+    report = decode(value, Report)
+    if report.alert is not None:
+        if report.alert.incident_id is None:
+            raise InvalidMessage("not a Report: an alert without incident_id")
+        refuse_long(report.alert.snippet, "snippet", max_chars)
+    elif report.end is None and not report.tick:
+        raise InvalidMessage("not a Report: no alert, end or tick")
+    return report
+
+
 def check_partitions(settings: AlertSettings) -> None:
     """``news.incidents`` must have a partition for each partition of the reports."""
     found = partition_count(settings, settings.topic_incidents)
@@ -62,8 +95,8 @@ def check_partitions(settings: AlertSettings) -> None:
             "from new reports) or set VIGIE_TOPIC_PARTITIONS to match")
 
 
-def attach_incidents(app, settings: AlertSettings, metrics: AlertMetrics, reports,
-                     current: Incidents | None = None):
+def attach_incidents(app, agents: Agents, settings: AlertSettings, metrics: AlertMetrics,
+                     reports, current: Incidents | None = None):
     """The ``track`` agent on ``reports`` and the timer that ticks its partitions."""
     tracker = Tracker(settings.incident_update_min_s, settings.incident_quiet_s)
     incidents_topic = app.topic(settings.topic_incidents)
@@ -112,25 +145,22 @@ def attach_incidents(app, settings: AlertSettings, metrics: AlertMetrics, report
             table[MARK + str(partition)] = offset
         return state
 
-    @app.agent(reports)
-    async def track(stream):
-        async for event in stream.events():
-            now, partition = time.time(), event.message.partition
-            settle(partition)
-            report = json.loads(event.value)
-            if "end" in report:
-                state = table.get(report["end"])
-                if state is not None and state["record"]["status"] != "closed":
-                    await release(report["end"], tracker.close(state, "report", now),
-                                  partition, now)
-            elif "tick" in report:
-                await tick_partition(partition, now)
-            else:
-                alert = msgspec.convert(report["alert"], Alert)
-                place = report["place"] and msgspec.convert(report["place"], Place)
-                state = tracker.report(table.get(alert.incident_id), alert, place,
-                                       report["when"], now)
-                await release(alert.incident_id, state, partition, now)
+    @agents.each(reports)
+    async def track(event):
+        now, partition = time.time(), event.message.partition
+        settle(partition)
+        report = decode_report(event.value, settings.alert_max_text_chars)
+        if report.end is not None:
+            state = table.get(report.end)
+            if state is not None and state["record"]["status"] != "closed":
+                await release(report.end, tracker.close(state, "report", now), partition, now)
+        elif report.tick:
+            await tick_partition(partition, now)
+        else:
+            alert = report.alert
+            state = tracker.report(table.get(alert.incident_id), alert, report.place or None,
+                                   report.when or alert.detected_at, now)
+            await release(alert.incident_id, state, partition, now)
 
     async def tick_partition(partition: int, now: float) -> None:
         """Send what is due in ``partition``, close the quiet, forget the long closed."""
@@ -147,7 +177,7 @@ def attach_incidents(app, settings: AlertSettings, metrics: AlertMetrics, report
     @app.timer(min(10.0, settings.incident_update_min_s))
     async def tick():
         for partition in range(settings.topic_partitions):
-            await reports.send(key=b"tick", partition=partition, value=b'{"tick": true}')
+            await reports.send(key=b"tick", partition=partition, value=encode(Report(tick=True)))
 
     return track
 
@@ -156,8 +186,15 @@ def records_from(settings: AlertSettings, start: dict[int, int]) -> dict[int, di
     """The last record per incident in each partition of ``news.incidents`` from ``start``."""
     found: dict[int, dict[str, dict]] = {p: {} for p in start}
     for record in read_to_end(settings, settings.topic_incidents, start=start, timeout_s=60):
-        if record.value is not None:
-            found[record.partition][record.key.decode()] = json.loads(record.value)
+        if record.value is None:
+            continue
+        try:
+            incident = decode(record.value, Incident)
+        except InvalidMessage as exc:  # not ours: nothing this worker sent to adopt
+            log.warning("skipped a record of %s: %s", settings.topic_incidents, exc,
+                        extra={"partition": record.partition, "offset": record.offset})
+            continue
+        found[record.partition][incident.id] = to_dict(incident)
     return found
 
 

@@ -28,22 +28,19 @@ from vigie.shared.config import ConfigError
 from vigie.shared.expiry import clamped_time
 from vigie.shared.messages import (
     EnrichedArticle,
-    InvalidMessage,
     RawArticle,
-    decode,
     decode_article,
     encode,
-    failure_reason,
 )
 from vigie.shared.reach import wait_for_kafka
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
+    Agents,
     check_settings,
     health_route,
     make_app,
     prepare_group,
     run_worker,
-    send_dead_letter,
     state_table,
 )
 from vigie.shared.timestamps import utc_now
@@ -78,30 +75,25 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
     raw_topic = app.topic(settings.topic_raw)
     dedup_topic = app.topic(dedup_topic_name(settings), partitions=1, internal=True)
     enriched_topic = app.topic(settings.topic_enriched)
-    dlq = app.topic(settings.topic_dlq)
+    agents = Agents(app, app.topic(settings.topic_dlq), SERVICE, metrics.failed,
+                    metrics.stream.agent_crashes)
     table = state_table(app, "dedup", lambda: index.mark_stale(), partitions=1)
     index = DedupIndex(table, window_s=settings.dedup_window_s)
-
-    async def reject(event, error: BaseException) -> None:
-        metrics.failed.labels(failure_reason(error)).inc()
-        await send_dead_letter(dlq, SERVICE, event, error)
 
     async def start_analysis(events) -> tuple[list, list]:
         """Decode a batch and hand it to the model process; what cannot be decoded is
         dead-lettered. The events whose articles are under analysis, and their chunks."""
         decoded = []
         for event in events:
-            try:
+            async with agents.guard(event):
                 decoded.append((event, decode_article(event.value, RawArticle,
                                                       settings.enrich_max_text_chars)))
-            except InvalidMessage as exc:
-                await reject(event, exc)
         chunks = analysis.analyse([article for _, article in decoded]) if decoded else []
         return [event for event, _ in decoded], chunks
 
     async def send_analysed(events: list, chunks: list) -> None:
         """Send each article on to dedup, chunk by chunk as the analyses come; a chunk whose
-        analysis failed is dead-lettered."""
+        analysis failed, or an article that cannot be sent on, is dead-lettered."""
         events_left = iter(events)
         for chunk in chunks:
             chunk_events = list(itertools.islice(events_left, len(chunk.articles)))
@@ -110,11 +102,13 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
             except Exception as exc:  # noqa: BLE001 - one bad chunk must not stop the worker
                 log.exception("analysis failed; dead-lettering the chunk's articles")
                 for event in chunk_events:
-                    await reject(event, exc)
+                    await agents.reject(event, exc)
                 continue
-            for article, result in zip(chunk.articles, analyses, strict=True):
-                await dedup_topic.send(key=article.id.encode(),
-                                       value=encode(to_enriched(article, result)))
+            for event, article, result in zip(chunk_events, chunk.articles, analyses,
+                                              strict=True):
+                async with agents.guard(event):
+                    await dedup_topic.send(key=article.id.encode(),
+                                           value=encode(to_enriched(article, result)))
 
     async def handle(stream, events, previous: asyncio.Future | None) -> None:
         """Analyse a batch while the previous one finishes; then send its outputs and ack it,
@@ -132,7 +126,7 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
         for event in events:
             await stream.ack(event)
 
-    @app.agent(raw_topic)
+    @agents.stream(raw_topic)
     async def analyse(stream):
         # noack_take + ack after the batch's outputs are sent: only processed offsets can be
         # committed. (take_events acks a batch when the agent leaves it, even when SIGTERM
@@ -146,28 +140,23 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
             while in_flight and (in_flight[0].done() or len(in_flight) >= BATCHES_IN_FLIGHT):
                 await in_flight.popleft()  # raises what a batch raised: the agent crashes
 
-    @app.agent(dedup_topic)
-    async def deduplicate(stream):
-        async for event in stream.events():
-            try:
-                article = decode(event.value, EnrichedArticle)
-                at = clamped_time(article.published, article.ingested_at, settings.dedup_window_s)
-            except InvalidMessage as exc:
-                await reject(event, exc)
-                continue
-            if not index.in_step:  # a take-over: the band index is rebuilt from the table
-                for _ in index.rebuild():
-                    await asyncio.sleep(0)
-            article.duplicate_of, article.near_duplicate_of = index.check(
-                article.id, article.hashes, at)
-            metrics.dedup_keys.set(index.size)
-            if article.duplicate_of:
-                metrics.duplicates.labels("exact").inc()
-            elif article.near_duplicate_of:
-                metrics.duplicates.labels("near").inc()
-            metrics.count_language(article.language)
-            metrics.processed.inc()
-            await enriched_topic.send(key=article.id.encode(), value=encode(article))
+    @agents.each(dedup_topic)
+    async def deduplicate(event):
+        article = decode_article(event.value, EnrichedArticle, settings.enrich_max_text_chars)
+        at = clamped_time(article.published, article.ingested_at, settings.dedup_window_s)
+        if not index.in_step:  # a take-over: the band index is rebuilt from the table
+            for _ in index.rebuild():
+                await asyncio.sleep(0)
+        article.duplicate_of, article.near_duplicate_of = index.check(
+            article.id, article.hashes, at)
+        metrics.dedup_keys.set(index.size)
+        if article.duplicate_of:
+            metrics.duplicates.labels("exact").inc()
+        elif article.near_duplicate_of:
+            metrics.duplicates.labels("near").inc()
+        metrics.count_language(article.language)
+        metrics.processed.inc()
+        await enriched_topic.send(key=article.id.encode(), value=encode(article))
 
     @app.timer(5.0)
     async def watch_stream():

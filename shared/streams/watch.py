@@ -69,8 +69,8 @@ class Standstill:
 
 
 class StreamWatch:
-    """The lag gauge and both verdicts for one worker. Agents mark their work with
-    ``working()``."""
+    """The lag gauge and both verdicts for one worker, and its agents' crashes (counted by
+    ``Agents``). Agents mark their work with ``working()``."""
 
     def __init__(self, registry: CollectorRegistry, service: str) -> None:
         self.lag = Gauge(
@@ -88,7 +88,12 @@ class StreamWatch:
             " a committed offset that has not moved for VIGIE_FAUST_PARTITION_STALL_S",
             registry=registry,
         )
-        self.collectors = (self.lag, self.reseeks, self.stalled)
+        self.agent_crashes = Counter(
+            f"vigie_{service}_agent_crashes_total", "Agents that ended with an error (faust"
+            " restarts them); a record an agent cannot process is dead-lettered instead",
+            ["agent"], registry=registry,
+        )
+        self.collectors = (self.lag, self.reseeks, self.stalled, self.agent_crashes)
         self.progress = Progress()
         self.standstill = Standstill()
         self.reported: set = set()  # stalled partitions already logged

@@ -78,6 +78,17 @@ def test_dead_letter_keeps_the_original_bytes():
     assert (again.partition, again.offset, again.key) == (2, 7, "k")
 
 
+def test_a_value_too_large_for_a_letter_stays_where_it_is_and_the_letter_says_where():
+    letter = dead_letter(service="enrich", topic="news.raw", value=b"x" * 11,
+                         error=ValueError("bad"), partition=2, offset=7, max_value_bytes=10)
+    again = decode(encode(letter), DeadLetter)
+    assert not again.value_kept and again.value == b""
+    assert again.error.startswith("ValueError: bad") and "news.raw[2]@7" in again.error
+    kept = dead_letter(service="enrich", topic="news.raw", value=b"x" * 10, error="bad",
+                       max_value_bytes=10)
+    assert kept.value_kept and kept.value == b"x" * 10
+
+
 def test_timestamps_are_rfc3339_utc():
     stamp = utc_now()
     assert stamp.endswith("Z")
