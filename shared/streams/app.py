@@ -6,6 +6,7 @@ replays the last uncommitted batch, and the deterministic ids downstream absorb 
 
 from __future__ import annotations
 
+import importlib.util
 import inspect
 from collections.abc import Awaitable, Callable, Iterable
 from pathlib import Path
@@ -45,6 +46,9 @@ def check_settings(settings: StreamSettings) -> None:
                           " (the broker refuses shorter sessions)")
     if settings.faust_table_store not in STORES:
         raise ConfigError(f"VIGIE_FAUST_TABLE_STORE must be one of {', '.join(STORES)}")
+    if settings.faust_table_store == "rocksdb://" and importlib.util.find_spec("rocksdict") is None:
+        raise ConfigError("VIGIE_FAUST_TABLE_STORE=rocksdb:// needs the rocksdb extra:"
+                          " pip install 'vigie[rocksdb]'")
     faust_internals.check_versions(settings.faust_allow_untested)
 
 
