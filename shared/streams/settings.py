@@ -22,7 +22,8 @@ class StreamSettings(KafkaSettings):
     )
     faust_table_store: str = setting(
         "memory://", "where workers keep tables between changelog writes: memory:// (a"
-                     " take-over replays the compacted changelog) or rocksdb:// (the rocksdb extra: pip install 'vigie[rocksdb]')"
+                     " take-over replays the compacted changelog) or rocksdb:// (the rocksdb"
+                     " extra: pip install 'vigie[rocksdb]')"
     )
     faust_session_timeout_s: float = setting(
         15.0, "how long the group waits for a silent worker before moving its partitions"
