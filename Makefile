@@ -57,7 +57,7 @@ schema: $(STAMP) ## regenerate the JSON Schema files from the message definition
 env-example: $(STAMP) ## regenerate .env.example from the settings
 	$(BIN)/python -m tests.deploy.catalog env > .env.example
 
-metrics-doc: $(STAMP) ## print the table of every exported metric (README)
+metrics-doc: $(STAMP) ## print the table of every exported metric (docs/metrics.md)
 	$(BIN)/python -m tests.deploy.catalog metrics
 
 clean: ## stop the local broker and remove the venv and local state

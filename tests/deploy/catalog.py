@@ -2,7 +2,7 @@
 of the dashboards, the compose file, and the generated ``.env.example`` and metric table.
 
     python -m tests.deploy.catalog env      > .env.example
-    python -m tests.deploy.catalog metrics  # the README's metric table (markdown)
+    python -m tests.deploy.catalog metrics  # the metric table of docs/metrics.md (markdown)
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Fault injection on the real broker: SIGKILL and SIGTERM of workers, a broker outage during
 ingest, poison messages, misbehaving feed servers.
 
-Each test states the guarantee it checks in its docstring; README "Guarantees" sums them up.
+Each test states the guarantee it checks in its docstring; docs/guarantees.md sums them up.
 """
 
 from __future__ import annotations
