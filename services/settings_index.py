@@ -1,4 +1,4 @@
-"""Every setting of every service, once: for ``vigie config``, the README and the compose check."""
+"""Every setting of every service, once: for ``vigie config``, docs/configuration.md and the compose check."""
 
 from __future__ import annotations
 
@@ -27,7 +27,7 @@ def shown_default(default: object, secret: bool) -> str:
 
 
 def markdown_table() -> str:
-    """The README's table of settings."""
+    """The table of settings in docs/configuration.md."""
     rows = [f"| `{name}` | `{shown_default(default, secret)}` | {doc} |"
             for name, default, doc, secret in all_settings()]
     return "\n".join(["| variable | default | meaning |", "|---|---|---|", *rows])

@@ -2,7 +2,7 @@
 
 Each service declares one frozen dataclass of settings, built once at start with
 ``from_env()``. A field ``kafka_bootstrap`` is read from ``VIGIE_KAFKA_BOOTSTRAP``; its default
-and its documentation live beside it, so ``vigie config`` and the README table come from the
+and its documentation live beside it, so ``vigie config`` and docs/configuration.md come from the
 code itself. Secrets never appear in ``repr`` or logs.
 """
 
