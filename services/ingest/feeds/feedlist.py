@@ -39,8 +39,8 @@ DURATION = "a positive duration (300, 90s, 15m, 2h)"
 LANGUAGE = "an ISO 639-1 code such as 'fr' or 'fr-BE'"
 
 
-class FeedEntry(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
-    """One feed as written in the file."""
+class FeedEntry(msgspec.Struct, forbid_unknown_fields=True, kw_only=True, omit_defaults=True):
+    """One feed as written in the file (and as ``opml`` writes it)."""
 
     url: Annotated[str, Meta(description="an http or https URL")]
     name: Annotated[str, Meta(pattern=r"\S", description=(
