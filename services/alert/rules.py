@@ -19,7 +19,10 @@ The file is a list of rules (``deploy/rules.yaml`` is the documented example)::
       topic: alerts.kyiv            # optional: the alert also goes to this topic
 
 Any mistake (unknown field, empty phrase list, bad severity, duplicate id, wrong type) raises
-``RuleError`` naming the rule (id, or index when the id itself is wrong) and the field.
+``RuleError`` naming the file, the line, the rule (id, or index when the id itself is wrong) and
+the field. ``RuleEntry`` is the shape of a rule in the file, decoded by msgspec; what a type
+cannot say (a phrase holds a word, ``within`` needs ``near``, ISO codes exist, ids are unique)
+is checked here.
 """
 
 from __future__ import annotations
@@ -27,43 +30,89 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
+import typing
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any, Literal
 
+import msgspec
 import pycountry
 import yaml
+from msgspec import Meta
 
 from vigie.shared.errors import VigieError
 from vigie.shared.geo import distance_km
 from vigie.shared.text import fold_text
+from vigie.shared.typed_yaml import YamlDocument
 
 from .tokens import phrase_key
 
 log = logging.getLogger(__name__)
 
-SEVERITIES = ("info", "warning", "critical")
-LABELS = ("PER", "LOC", "ORG", "MISC")
-FIELDS = ("id", "severity", "description", "phrases", "exclude", "unless", "ends", "near",
-          "within", "entities", "places", "topic")
-PLACE_FIELDS = ("country", "region", "near")
+SEVERITY_DOC = "one of info, warning, critical"
+Severity = Literal["info", "warning", "critical"]
+Label = Literal["PER", "LOC", "ORG", "MISC"]
+SEVERITIES: tuple[str, ...] = typing.get_args(Severity)
+LABELS: tuple[str, ...] = typing.get_args(Label)
 DEFAULT_WITHIN = 10
 RULE_ID = re.compile(r"^[A-Za-z0-9._-]{1,100}$")
 TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 
+Phrases = Annotated[list[str], Meta(min_length=1, description="a non-empty list of phrases")]
+Names = Annotated[list[Annotated[str, Meta(pattern=r"\S")]], Meta(min_length=1)]
+
+
+class CircleEntry(msgspec.Struct, forbid_unknown_fields=True):
+    lat: Annotated[float, Meta(ge=-90, le=90)]
+    lon: Annotated[float, Meta(ge=-180, le=180)]
+    km: Annotated[float, Meta(gt=0)]
+
+
+class PlacesEntry(msgspec.Struct, forbid_unknown_fields=True):
+    country: Annotated[list[str], Meta(description="a list of ISO 3166-1 codes")] | None = None
+    region: Annotated[list[str], Meta(description="a list of ISO 3166-2 codes")] | None = None
+    near: Annotated[CircleEntry, Meta(description="{lat, lon, km} with a positive radius")] \
+        | None = None
+
+
+class RuleEntry(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
+    """One rule as written in the file."""
+
+    id: Annotated[str, Meta(pattern=RULE_ID.pattern, description=(
+        "an id of letters, digits, '.', '_', '-' (at most 100)"))]
+    severity: Annotated[Severity, Meta(description=SEVERITY_DOC)]
+    description: Annotated[str, Meta(pattern=r"\S", description="a non-empty text")]
+    phrases: Phrases
+    exclude: Phrases | None = None
+    unless: Phrases | None = None
+    ends: Phrases | None = None
+    near: Phrases | None = None
+    within: Annotated[int, Meta(ge=0, description="a number of words (0 or more)")] | None = None
+    entities: Annotated[dict[Label, Names], Meta(min_length=1, description=(
+        "a mapping of labels (PER, LOC, ORG, MISC) to lists of names"))] | None = None
+    places: Annotated[PlacesEntry, Meta(description="a mapping of some of country, region, "
+                                                    "near")] | None = None
+    topic: Annotated[str, Meta(pattern=TOPIC.pattern, description=(
+        "a topic name of letters, digits, '.', '_', '-'"))] | None = None
+
+
+RULE_ENTRY = Annotated[RuleEntry, Meta(description="a mapping of fields")]
+
 
 class RuleError(VigieError, ValueError):
-    """An invalid rule file; ``rule`` and ``field`` say where (either may be None)."""
+    """An invalid rule file; ``source``, ``line``, ``rule`` and ``field`` say where (any may
+    be None)."""
 
     def __init__(self, message: str, *, rule: str | None = None, field: str | None = None,
-                 source: str | None = None):
+                 source: str | None = None, line: int | None = None):
         where = ", ".join(
             part for part in (
-                source, f"rule {rule}" if rule else None, f"field {field!r}" if field else None,
+                source, f"line {line}" if line else None, f"rule {rule}" if rule else None,
+                f"field {field!r}" if field else None,
             ) if part
         )
         super().__init__(f"{where}: {message}" if where else message)
-        self.rule, self.field, self.source = rule, field, source
+        self.rule, self.field, self.source, self.line = rule, field, source, line
 
 
 @dataclass(frozen=True)
@@ -113,144 +162,101 @@ class PlaceCondition:
         return distance_km(lat, lon, place.lat, place.lon) <= km
 
 
-class _Checker:
-    """Validates one rule's mapping, with the rule's name ready for every error."""
+class _RuleReader:
+    """Reads rule #index of a document, with the rule's name ready for every error."""
 
-    def __init__(self, raw: Any, index: int, source: str | None):
-        self.raw, self.source = raw, source
+    def __init__(self, document: YamlDocument, index: int, source: str | None):
+        raw = document.data[index]
+        self.document, self.index, self.source = document, index, source
         self.name = f"#{index + 1}"
         if isinstance(raw, dict) and isinstance(raw.get("id"), str) and raw["id"]:
             self.name = f"{raw['id']!r} (#{index + 1})"
 
-    def fail(self, field_name: str | None, message: str) -> RuleError:
-        return RuleError(message, rule=self.name, field=field_name, source=self.source)
-
-    def text(self, name: str, *, required: bool = True, pattern=None) -> str | None:
-        value = self.raw.get(name)
-        if value is None and not required:
-            return None
-        if not isinstance(value, str) or not value.strip():
-            raise self.fail(name, f"must be a non-empty string, got {value!r}")
-        if pattern is not None and not pattern.match(value):
-            raise self.fail(name, f"{value!r} may only use letters, digits, '.', '_', '-'")
-        return value.strip()
-
-    def phrases(self, name: str, *, required: bool = False) -> tuple[str, ...]:
-        value = self.raw.get(name)
-        if value is None and not required:
-            return ()
-        if not isinstance(value, list) or not value:
-            raise self.fail(name, f"must be a non-empty list of phrases, got {value!r}")
-        for phrase in value:
-            if not isinstance(phrase, str) or phrase_key(phrase)[1] == 0:
-                raise self.fail(name, f"{phrase!r} is not a phrase with at least one word")
-        return tuple(phrase.strip() for phrase in value)
-
-    def within(self, near: tuple[str, ...]) -> int:
-        value = self.raw.get("within")
-        if value is None:
-            return DEFAULT_WITHIN
-        if not near:
-            raise self.fail("within", "needs 'near' terms to measure the distance to")
-        if isinstance(value, bool) or not isinstance(value, int) or value < 0:
-            raise self.fail("within", f"must be a number of words (0 or more), got {value!r}")
-        return value
-
-    def entities(self) -> dict[str, frozenset[str]]:
-        value = self.raw.get("entities")
-        if value is None:
-            return {}
-        if not isinstance(value, dict) or not value:
-            raise self.fail("entities", "must map a label (PER, LOC, ORG, MISC) to names")
-        conditions = {}
-        for label, names in value.items():
-            if label not in LABELS:
-                raise self.fail("entities", f"unknown label {label!r}, expected one of {LABELS}")
-            if not isinstance(names, list) or not names or not all(
-                isinstance(name, str) and name.strip() for name in names
-            ):
-                raise self.fail("entities", f"{label} must list names, got {names!r}")
-            conditions[label] = frozenset(fold_text(name) for name in names)
-        return conditions
-
-    def places(self) -> PlaceCondition | None:
-        value = self.raw.get("places")
-        if value is None:
-            return None
-        if not isinstance(value, dict) or not value or set(value) - set(PLACE_FIELDS):
-            raise self.fail("places", f"must map some of {', '.join(PLACE_FIELDS)}, "
-                                      f"got {value!r}")
-        countries = self.codes(value, "country", lambda code: pycountry.countries.get(
-            alpha_2=code))
-        regions = self.codes(value, "region", lambda code: pycountry.subdivisions.get(code=code))
-        return PlaceCondition(countries, regions, self.circle(value.get("near")))
-
-    def codes(self, value: dict, name: str, lookup) -> frozenset[str]:
-        codes = value.get(name, [])
-        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-            raise self.fail("places", f"{name} must list ISO codes, got {codes!r}")
-        unknown = [code for code in codes if lookup(code.upper()) is None]
-        if unknown:
-            raise self.fail("places", f"{name}: not an ISO 3166 code: {', '.join(unknown)}")
-        return frozenset(code.upper() for code in codes)
-
-    def circle(self, value) -> tuple[float, float, float] | None:
-        if value is None:
-            return None
-        numbers = isinstance(value, dict) and set(value) == {"lat", "lon", "km"} and all(
-            isinstance(value[k], int | float) and not isinstance(value[k], bool) for k in value)
-        if not numbers or not (-90 <= value["lat"] <= 90 and -180 <= value["lon"] <= 180
-                               and value["km"] > 0):
-            raise self.fail("places", f"near must be {{lat, lon, km}} with a positive radius, "
-                                      f"got {value!r}")
-        return float(value["lat"]), float(value["lon"]), float(value["km"])
+    def fail(self, field_name: str, message: str, *inner: str | int) -> RuleError:
+        line = self.document.line((self.index, field_name, *inner))
+        return RuleError(message, rule=self.name, field=field_name, source=self.source,
+                         line=line)
 
     def rule(self) -> Rule:
-        if not isinstance(self.raw, dict):
-            raise self.fail(None, f"must be a mapping of fields, got {self.raw!r}")
-        unknown = sorted(set(map(str, self.raw)) - set(FIELDS))
-        if unknown:
-            raise self.fail(unknown[0], f"unknown field; expected some of {', '.join(FIELDS)}")
-        severity = self.raw.get("severity")
-        if severity not in SEVERITIES:
-            raise self.fail("severity", f"must be one of {', '.join(SEVERITIES)}, "
-                                        f"got {severity!r}")
-        near = self.phrases("near")
+        entry, problems = self.document.decode(RULE_ENTRY, (self.index,))
+        if problems:
+            first = problems[0]
+            raise RuleError(first.message, rule=self.name, field=first.field,
+                            source=self.source, line=first.line)
+        near = self.phrases("near", entry.near)
+        if entry.within is not None and not near:
+            raise self.fail("within", "needs 'near' terms to measure the distance to")
         return Rule(
-            id=self.text("id", pattern=RULE_ID), severity=severity,
-            description=self.text("description"), phrases=self.phrases("phrases", required=True),
-            exclude=self.phrases("exclude"), unless=self.phrases("unless"),
-            ends=self.phrases("ends"), near=near,
-            within=self.within(near),
-            entities=self.entities(), places=self.places(),
-            topic=self.text("topic", required=False, pattern=TOPIC),
+            id=entry.id.strip(), severity=entry.severity, description=entry.description.strip(),
+            phrases=self.phrases("phrases", entry.phrases),
+            exclude=self.phrases("exclude", entry.exclude),
+            unless=self.phrases("unless", entry.unless), ends=self.phrases("ends", entry.ends),
+            near=near, within=DEFAULT_WITHIN if entry.within is None else entry.within,
+            entities={label: frozenset(map(fold_text, names))
+                      for label, names in (entry.entities or {}).items()},
+            places=self.places(entry.places),
+            topic=None if entry.topic is None else entry.topic.strip(),
         )
+
+    def phrases(self, name: str, phrases: list[str] | None) -> tuple[str, ...]:
+        """Each phrase must hold a word: punctuation alone would match nothing."""
+        for position, phrase in enumerate(phrases or ()):
+            if phrase_key(phrase)[1] == 0:
+                raise self.fail(name, f"{phrase!r} is not a phrase with at least one word",
+                                position)
+        return tuple(phrase.strip() for phrase in phrases or ())
+
+    def places(self, entry: PlacesEntry | None) -> PlaceCondition | None:
+        if entry is None:
+            return None
+        if entry.country is None and entry.region is None and entry.near is None:
+            raise self.fail("places", "expected some of country, region, near")
+        near = entry.near
+        return PlaceCondition(
+            self.codes("country", entry.country, lambda code: pycountry.countries.get(
+                alpha_2=code)),
+            self.codes("region", entry.region, lambda code: pycountry.subdivisions.get(code=code)),
+            None if near is None else (near.lat, near.lon, near.km),
+        )
+
+    def codes(self, name: str, codes: list[str] | None, lookup) -> frozenset[str]:
+        unknown = [code for code in codes or () if lookup(code.upper()) is None]
+        if unknown:
+            raise self.fail("places", f"{name}: not an ISO 3166 code: {', '.join(unknown)}",
+                            name)
+        return frozenset(code.upper() for code in codes or ())
 
 
 def parse_rules(data: Any, source: str | None = None) -> tuple[Rule, ...]:
-    """Validated rules from already-parsed YAML (a list of mappings)."""
-    if data is None:
-        data = []
-    if not isinstance(data, list):
-        raise RuleError(f"expected a list of rules, got {type(data).__name__}", source=source)
-    rules: list[Rule] = []
-    seen: dict[str, int] = {}
-    for index, raw in enumerate(data):
-        rule = _Checker(raw, index, source).rule()
-        if rule.id in seen:
-            raise RuleError(f"duplicate id, already used by rule #{seen[rule.id] + 1}",
-                            rule=f"{rule.id!r} (#{index + 1})", field="id", source=source)
-        seen[rule.id] = index
-        rules.append(rule)
-    return tuple(rules)
+    """Validated rules from already-parsed YAML (a list of mappings), without line numbers."""
+    return _parse_document(YamlDocument.of_data(data), source)
 
 
 def parse_text(text: str, source: str | None = None) -> tuple[Rule, ...]:
     try:
-        data = yaml.safe_load(text)
+        document = YamlDocument(text)
     except yaml.YAMLError as exc:
         raise RuleError(f"not valid YAML: {exc}", source=source) from None
-    return parse_rules(data, source)
+    return _parse_document(document, source)
+
+
+def _parse_document(document: YamlDocument, source: str | None) -> tuple[Rule, ...]:
+    if document.data is None:
+        return ()
+    if not isinstance(document.data, list):
+        raise RuleError(f"expected a list of rules, got {type(document.data).__name__}",
+                        source=source, line=document.line(()))
+    rules: list[Rule] = []
+    seen: dict[str, int] = {}
+    for index in range(len(document.data)):
+        rule = _RuleReader(document, index, source).rule()
+        if rule.id in seen:
+            raise RuleError(f"duplicate id, already used by rule #{seen[rule.id] + 1}",
+                            rule=f"{rule.id!r} (#{index + 1})", field="id", source=source,
+                            line=document.line((index, "id")))
+        seen[rule.id] = index
+        rules.append(rule)
+    return tuple(rules)
 
 
 def load_rules(path: str | Path) -> tuple[Rule, ...]:

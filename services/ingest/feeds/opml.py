@@ -10,10 +10,12 @@ import logging
 from pathlib import Path
 from urllib.parse import urlsplit
 
+import msgspec
 import yaml
 from defusedxml import ElementTree
 
 from .errors import FeedListError, UnsafeURLError
+from .feedlist import MAX_NAME, FeedEntry
 from .urls import check_url
 
 log = logging.getLogger(__name__)
@@ -31,7 +33,8 @@ def opml_to_yaml(opml_path: str | Path) -> str:
     if body is None:
         raise FeedListError(str(opml_path), ["no <body> element: not an OPML file"])
     feeds = _unique_names(_deduplicated(list(_outlines(body, ()))))
-    document = yaml.safe_dump({"feeds": feeds}, allow_unicode=True, sort_keys=False, width=100)
+    document = yaml.safe_dump({"feeds": msgspec.to_builtins(feeds)}, allow_unicode=True,
+                              sort_keys=False, width=100)
     return HEADER.format(source=Path(opml_path).name) + document
 
 
@@ -47,20 +50,17 @@ def _outlines(element, folders: tuple[str, ...]):
             yield from _outlines(outline, folders + ((title,) if title else ()))
 
 
-def _feed_entry(url: str, title: str, outline, folders: tuple[str, ...]) -> dict | None:
+def _feed_entry(url: str, title: str, outline, folders: tuple[str, ...]) -> FeedEntry | None:
     try:
         check_url(url)
     except UnsafeURLError as exc:
         log.warning("OPML outline skipped: %s", exc, extra={"feed": title or url})
         return None
-    entry: dict = {"url": url, "name": (title or urlsplit(url).hostname or url)[:80]}
     language = (outline.get("language") or "").strip()
-    if language and language.lower() != "unknown":
-        entry["language"] = language
-    tags = list(folders) + _categories(outline.get("category"))
-    if tags:
-        entry["tags"] = list(dict.fromkeys(tags))
-    return entry
+    tags = list(dict.fromkeys(list(folders) + _categories(outline.get("category"))))
+    return FeedEntry(url=url, name=(title or urlsplit(url).hostname or url)[:MAX_NAME],
+                     language=language if language and language.lower() != "unknown" else None,
+                     tags=tags or None)
 
 
 def _categories(value: str | None) -> list[str]:
@@ -70,19 +70,19 @@ def _categories(value: str | None) -> list[str]:
     return [seg for part in value.split(",") for seg in part.strip("/").split("/") if seg.strip()]
 
 
-def _deduplicated(feeds: list[dict]) -> list[dict]:
-    by_url: dict[str, dict] = {}
+def _deduplicated(feeds: list[FeedEntry]) -> list[FeedEntry]:
+    by_url: dict[str, FeedEntry] = {}
     for feed in feeds:
-        by_url.setdefault(feed["url"], feed)
+        by_url.setdefault(feed.url, feed)
     return list(by_url.values())
 
 
-def _unique_names(feeds: list[dict]) -> list[dict]:
+def _unique_names(feeds: list[FeedEntry]) -> list[FeedEntry]:
     """Names label metrics, so two feeds called "Actualités" become "Actualités (2)"."""
     counts: dict[str, int] = {}
     for feed in feeds:
-        name = feed["name"]
+        name = feed.name
         counts[name] = counts.get(name, 0) + 1
         if counts[name] > 1:
-            feed["name"] = f"{name} ({counts[name]})"
+            feed.name = f"{name} ({counts[name]})"
     return feeds

@@ -76,6 +76,46 @@ def test_missing_field_is_named():
         parse_text("- {id: r1, severity: info, phrases: [a b]}")
 
 
+LINES = """\
+- id: air
+  severity: critical
+  description: Air-raid alert
+  phrases:
+    - alerte aérienne
+    - "!!!"
+- id: near
+  severity: info
+  description: d
+  phrases: [frappe]
+  places:
+    country: [UA]
+    near: {lat: 50.4, lon: 30.5, km: 0}
+- id: air
+  severity: info
+  description: d
+  phrases: [frappe]
+"""
+
+
+NO_PUNCTUATION, POSITIVE_RADIUS = ('"!!!"', "alerte"), ("km: 0", "km: 5")
+
+
+@pytest.mark.parametrize(("fixes", "line", "field", "says"), [
+    ((), 6, "phrases", "'!!!' is not a phrase with at least one word"),
+    ((NO_PUNCTUATION,), 13, "places", "near: expected {lat, lon, km} with a positive radius"),
+    ((NO_PUNCTUATION, POSITIVE_RADIUS), 14, "id", "duplicate id, already used by rule #1"),
+])
+def test_an_error_names_the_file_and_the_line(fixes, line, field, says):
+    text = LINES
+    for old, new in fixes:
+        text = text.replace(old, new)
+    with pytest.raises(RuleError) as raised:
+        parse_text(text, "rules.yaml")
+    assert (raised.value.source, raised.value.line, raised.value.field) == (
+        "rules.yaml", line, field)
+    assert f"rules.yaml, line {line}, rule " in str(raised.value) and says in str(raised.value)
+
+
 @pytest.mark.parametrize("text", ["rules: []", "- [unclosed", "just text"])
 def test_a_file_that_is_not_a_list_of_rules_is_rejected(text):
     with pytest.raises(RuleError, match="rules.yaml"):

@@ -52,26 +52,27 @@ def test_every_problem_names_entry_and_field(tmp_path):
         {"url": "https://h.example.org/rss", "name": "Full", "full_text": "yes"},
     ])
     assert found == [
-        "feeds[1] (Ftp): field 'url': scheme 'ftp' refused, only http and https are fetched: "
+        "line 5: feeds[1] (Ftp): field 'url': scheme 'ftp' refused, only http and https are fetched: "
         "ftp://files.example.org/feed",
-        "feeds[2] (No URL): field 'url': missing",
-        "feeds[3] (Slow): field 'interval': expected a positive duration (300, 90s, 15m, 2h), "
+        "line 6: feeds[2] (No URL): field 'url': missing, expected an http or https URL",
+        "line 7: feeds[3] (Slow): field 'interval': expected a positive duration (300, 90s, 15m, 2h), "
         "got 'soon'",
-        "feeds[4] (Lang): field 'language': expected an ISO 639-1 code such as 'fr' or 'fr-BE', "
-        "got 'French'",
-        "feeds[5] (Typo): field 'intervall': unknown field (expected one of full_text, interval, "
-        "language, name, tags, url)",
-        "feeds[6] (Tags): field 'tags': expected a list of non-empty strings, got 'une'",
-        "feeds[7] (https://g.example.org/rss): field 'name': missing or empty (it labels the "
-        "feed's metrics and logs)",
-        "feeds[8] (Full): field 'full_text': expected one of auto, always, never, got 'yes'",
+        "line 10: feeds[4] (Lang): field 'language': expected an ISO 639-1 code such as 'fr' or "
+        "'fr-BE', got 'French'",
+        "line 13: feeds[5] (Typo): field 'intervall': unknown field (expected one of full_text, "
+        "interval, language, name, tags, url)",
+        "line 17: feeds[6] (Tags): field 'tags': expected a list of non-empty strings, got 'une'",
+        "line 19: feeds[7] (https://g.example.org/rss): field 'name': missing, expected a short, "
+        "unique name (it labels the feed's metrics and logs)",
+        "line 20: feeds[8] (Full): field 'full_text': expected one of auto, always, never, got 'yes'",
     ]
 
 
 def test_interval_below_minimum_is_refused(tmp_path):
     found = problems(tmp_path, [{"url": "https://a.example.org/", "name": "A", "interval": 5}],
                      min_interval_s=60)
-    assert found == ["feeds[0] (A): field 'interval': 5 is shorter than the minimum of 60 s"]
+    assert found == [
+        "line 2: feeds[0] (A): field 'interval': 5 is shorter than the minimum of 60 s"]
 
 
 def test_duplicate_urls_and_names_are_refused(tmp_path):
@@ -83,6 +84,31 @@ def test_duplicate_urls_and_names_are_refused(tmp_path):
     assert len(found) == 2
     assert "field 'url'" in found[0] and "'B'" in found[0]
     assert "field 'name'" in found[1] and "already used" in found[1]
+    assert found[0].startswith("line 5: ") and found[1].startswith("line 6: ")
+
+
+def test_each_mistake_of_an_entry_is_told_at_its_line(tmp_path):
+    path = tmp_path / "feeds.yaml"
+    path.write_text("""\
+feeds:
+  - url: https://a.example.org/rss
+    name: A
+  - url: https://a.example.org/rss
+    name: 12
+    tags: [une, ""]
+    colour: red
+    language: French
+""", encoding="utf-8")
+    with pytest.raises(FeedListError) as caught:
+        load(path)
+    assert caught.value.problems == [
+        "line 5: feeds[1] (12): field 'name': expected a short, unique name (it labels the "
+        "feed's metrics and logs), got 12",
+        "line 6: feeds[1] (12): field 'tags': expected a list of non-empty strings, "
+        "got ['une', '']",
+        "line 7: feeds[1] (12): field 'colour': unknown field (expected one of full_text, "
+        "interval, language, name, tags, url)",
+    ]  # the language is checked once the entry has the shape of a feed
 
 
 @pytest.mark.parametrize("document", ["", "feeds: 3", "- url: x", "feeds: [\n"])
