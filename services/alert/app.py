@@ -11,7 +11,7 @@ Two agents, so "once per story" holds across partitions and workers:
   publishes the first, suppresses the rest. The alert is sent before its id is recorded: a
   crash in between repeats an alert under the same id (never loses one), and subscribers that
   key on ``id`` see it once. Each published alert is also a report of its incident, folded
-  by the ``track`` agent (``tracking``); an alert without an incident id (a candidate written
+  by the ``track`` agent (``incidents.agent``); an alert without an incident id (a candidate written
   before incidents) is published, recorded and counted, and joins none.
 
 Every agent is made by ``Agents``: a record it cannot process goes to the dead-letter topic
@@ -53,11 +53,13 @@ from vigie.shared.streams import (
 from vigie.shared.timestamps import parse_time, utc_now
 
 from .evaluate import Evaluator
+from .incidents.agent import attach_incidents, check_partitions, reports_topic_name
+from .incidents.cap import LatestIncidents
+from .incidents.model import Report
 from .metrics import AlertMetrics
 from .publish_once import PublishedIds
 from .rules import RuleBook
 from .settings import AlertSettings
-from .tracking import Incidents, Report, attach_incidents, check_partitions, reports_topic_name
 
 log = logging.getLogger(__name__)
 SERVICE = "alert"
@@ -82,7 +84,7 @@ def show_rules(rulebook: RuleBook, metrics: AlertMetrics) -> None:
 
 
 def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
-          latest: collections.deque | None = None, incidents: Incidents | None = None):
+          latest: collections.deque | None = None, incidents: LatestIncidents | None = None):
     """The faust app and its agents. ``latest`` receives every published alert (newest last),
     ``incidents`` every incident record."""
     app = make_app(settings, settings.alert_app_id)
@@ -238,7 +240,7 @@ def main() -> int:
                    reports_topic_name(settings): settings.topic_partitions},
                   {"published": settings.topic_partitions, "incidents": settings.topic_partitions})
     check_partitions(settings)
-    incidents = Incidents(settings)
+    incidents = LatestIncidents(settings)
     app = build(settings, metrics, rulebook, latest, incidents)
     routes = {"/alerts/latest": lambda: (200, list(reversed(latest))),
               "/incidents/latest": incidents.latest,
