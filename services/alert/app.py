@@ -86,11 +86,13 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
     agents = Agents(app, app.topic(settings.topic_dlq), SERVICE, metrics.failed,
                     metrics.stream.agent_crashes)
     evaluation = Evaluation(Evaluator(rulebook, settings.incident_window_s), metrics,
-                            settings.alert_max_text_chars, candidates, reports)
+                            max_chars=settings.alert_max_text_chars, candidates=candidates,
+                            reports=reports)
     publication = Publication(
-        state_table(app, "published", lambda: publication.mark_stale()),
-        settings.dedup_window_s, settings.alert_max_text_chars, metrics,
-        (alerts_topic, reports), functools.cache(app.topic), latest)  # one topic per rule topic
+        state_table(app, "published", lambda: publication.mark_stale()), metrics,
+        window_s=settings.dedup_window_s, max_chars=settings.alert_max_text_chars,
+        alerts=alerts_topic, reports=reports,
+        route=functools.cache(app.topic), latest=latest)  # one topic object per rule topic
 
     @agents.each(app.topic(settings.topic_enriched))
     async def evaluate(event):

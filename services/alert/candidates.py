@@ -68,7 +68,7 @@ class Evaluation:
     """An enriched article → the candidates it raises and the reports of the incidents it
     ends (ends first)."""
 
-    def __init__(self, evaluator: Evaluator, metrics: AlertMetrics, max_chars: int,
+    def __init__(self, evaluator: Evaluator, metrics: AlertMetrics, *, max_chars: int,
                  candidates: object, reports: object) -> None:
         self.evaluator, self.metrics, self.max_chars = evaluator, metrics, max_chars
         self.candidates, self.reports = candidates, reports
@@ -98,13 +98,12 @@ class Publication:
     """Candidates → alerts published once per alert id within the dedup window, with their
     ids kept in ``table``; ``route(name)`` is the topic of a rule's own topic name."""
 
-    def __init__(self, table: MutableMapping[str, object], window_s: float, max_chars: int,
-                 metrics: AlertMetrics, topics: tuple[object, object],
-                 route: Callable[[str], object],
-                 latest: collections.deque | None = None) -> None:
+    def __init__(self, table: MutableMapping[str, object], metrics: AlertMetrics, *,
+                 window_s: float, max_chars: int, alerts: object, reports: object,
+                 route: Callable[[str], object], latest: collections.deque | None = None) -> None:
         self.published = PublishedIds(table, window_s)
         self.window_s, self.max_chars, self.metrics = window_s, max_chars, metrics
-        (self.alerts, self.reports), self.route, self.latest = topics, route, latest
+        self.alerts, self.reports, self.route, self.latest = alerts, reports, route, latest
 
     def mark_stale(self) -> None:
         self.published.mark_stale()

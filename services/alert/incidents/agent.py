@@ -30,7 +30,7 @@ import asyncio
 import collections
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, MutableMapping
+from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 
 from vigie.shared.config import ConfigError
 from vigie.shared.kafka import partition_count, read_to_end
@@ -96,9 +96,12 @@ class IncidentKeeper:
 
     def states(self, partition: int) -> list[tuple[str, IncidentState]]:
         """The incidents of ``partition``, read at once (the table changes as they are kept)."""
-        found = [(key, IncidentState.from_table(value)) for key, value in self.table.items()
-                 if not key.startswith(MARK)]
-        return [(key, state) for key, state in found if state.partition == partition]
+        return [(key, state) for key, state in self._all_states() if state.partition == partition]
+
+    def _all_states(self) -> Iterator[tuple[str, IncidentState]]:
+        for key, value in self.table.items():
+            if not key.startswith(MARK):
+                yield key, IncidentState.from_table(value)
 
     async def handle(self, report: Report, partition: int, now: float) -> None:
         if report.end is not None:
@@ -141,8 +144,7 @@ class IncidentKeeper:
         """Open incidents in the table, by (rule, country or "")."""
         return collections.Counter(
             (state.record.rule.id, (state.record.place and state.record.place.country) or "")
-            for key, value in self.table.items() if not key.startswith(MARK)
-            for state in [IncidentState.from_table(value)] if not state.closed)
+            for _, state in self._all_states() if not state.closed)
 
 
 def attach_incidents(app, agents: Agents, settings: AlertSettings, metrics: AlertMetrics,

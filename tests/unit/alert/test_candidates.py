@@ -25,7 +25,8 @@ def metrics() -> AlertMetrics:
 
 
 def evaluation(metrics: AlertMetrics) -> Evaluation:
-    return Evaluation(Evaluator(RuleBook_shipped()), metrics, 100_000, "candidates", "reports")
+    return Evaluation(Evaluator(RuleBook_shipped()), metrics, max_chars=100_000,
+                      candidates="candidates", reports="reports")
 
 
 def test_an_article_raises_candidates_keyed_by_alert_id_and_an_end_reports_its_incident(
@@ -57,8 +58,8 @@ def raised(make_article, metrics) -> Alert:
 
 
 def publication(metrics, table: dict, latest=None) -> Publication:
-    return Publication(table, WINDOW_S, 100_000, metrics, ("alerts", "reports"),
-                       lambda name: f"route:{name}", latest)
+    return Publication(table, metrics, window_s=WINDOW_S, max_chars=100_000, alerts="alerts",
+                       reports="reports", route=lambda name: f"route:{name}", latest=latest)
 
 
 def test_the_first_candidate_of_an_alert_id_is_published_the_next_suppressed(
