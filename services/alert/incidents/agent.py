@@ -104,6 +104,7 @@ class IncidentKeeper:
                 yield key, IncidentState.from_table(value)
 
     async def handle(self, report: Report, partition: int, now: float) -> None:
+        """Fold one report of ``partition`` in; ``now``: the worker's clock, in seconds."""
         if report.end is not None:
             state = self.state(report.end)
             if state is not None and not state.closed:
