@@ -48,7 +48,7 @@ from pathlib import Path
 
 import numpy as np
 
-from vigie.alert.app import Candidate
+from vigie.alert.candidates import Candidate
 from vigie.shared.broker import LocalBroker, free_port
 from vigie.shared.config import KafkaSettings
 from vigie.shared.kafka import contract_topics, ensure_topics, make_producer, read_to_end

@@ -11,34 +11,25 @@ Two agents, so "once per story" holds across partitions and workers:
   publishes the first, suppresses the rest. The alert is sent before its id is recorded: a
   crash in between repeats an alert under the same id (never loses one), and subscribers that
   key on ``id`` see it once. Each published alert is also a report of its incident, folded
-  by the ``track`` agent (``tracking``); an alert without an incident id (a candidate written
-  before incidents) is published, recorded and counted, and joins none.
+  by the ``track`` agent (``incidents.agent``); an alert without an incident id (a candidate
+  written before incidents) is published, recorded and counted, and joins none.
 
-Every agent is made by ``Agents``: a record it cannot process goes to the dead-letter topic
-and the agent goes on.
+The agents are thin loops: their logic is in ``candidates`` (``Evaluation``, ``Publication``)
+and ``incidents.agent`` (``IncidentKeeper``). Every agent is made by ``Agents``: a record it
+cannot process goes to the dead-letter topic and the agent goes on.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import functools
 import logging
 import time
 
-import msgspec
 from prometheus_client import CollectorRegistry
 
-from vigie.shared.expiry import clamped_time
-from vigie.shared.messages import (
-    Alert,
-    EnrichedArticle,
-    Place,
-    decode,
-    decode_article,
-    encode,
-    refuse_long,
-    to_dict,
-)
+from vigie.shared.messages import Alert, decode, refuse_long
 from vigie.shared.reach import wait_for_kafka
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
@@ -50,14 +41,14 @@ from vigie.shared.streams import (
     run_worker,
     state_table,
 )
-from vigie.shared.timestamps import parse_time, utc_now
 
+from .candidates import Evaluation, Publication, Send
 from .evaluate import Evaluator
+from .incidents.agent import attach_incidents, check_partitions, reports_topic_name
+from .incidents.cap import LatestIncidents
 from .metrics import AlertMetrics
-from .publish_once import PublishedIds
 from .rules import RuleBook
 from .settings import AlertSettings
-from .tracking import Incidents, Report, attach_incidents, check_partitions, reports_topic_name
 
 log = logging.getLogger(__name__)
 SERVICE = "alert"
@@ -82,12 +73,11 @@ def show_rules(rulebook: RuleBook, metrics: AlertMetrics) -> None:
 
 
 def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
-          latest: collections.deque | None = None, incidents: Incidents | None = None):
-    """The faust app and its agents. ``latest`` receives every published alert (newest last),
+          latest: collections.deque | None = None, incidents: LatestIncidents | None = None):
+    """The faust app and its agents, thin loops over ``candidates.Evaluation`` and
+    ``candidates.Publication``. ``latest`` receives every published alert (newest last),
     ``incidents`` every incident record."""
     app = make_app(settings, settings.alert_app_id)
-    evaluator = Evaluator(rulebook, settings.incident_window_s)
-    enriched_topic = app.topic(settings.topic_enriched)
     candidates = app.topic(candidates_topic_name(settings), internal=True,
                            partitions=settings.topic_partitions)
     alerts_topic = app.topic(settings.topic_alerts)
@@ -95,54 +85,40 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
                         partitions=settings.topic_partitions)
     agents = Agents(app, app.topic(settings.topic_dlq), SERVICE, metrics.failed,
                     metrics.stream.agent_crashes)
-    table = state_table(app, "published", lambda: published.mark_stale())
-    published = PublishedIds(table, settings.dedup_window_s)
-    route_topics: dict[str, object] = {}
+    evaluation = Evaluation(Evaluator(rulebook, settings.incident_window_s), metrics,
+                            max_chars=settings.alert_max_text_chars, candidates=candidates,
+                            reports=reports)
+    publication = Publication(
+        state_table(app, "published", lambda: publication.mark_stale()), metrics,
+        window_s=settings.dedup_window_s, max_chars=settings.alert_max_text_chars,
+        alerts=alerts_topic, reports=reports,
+        route=functools.cache(app.topic), latest=latest)  # one topic object per rule topic
 
-    def route(name: str):
-        if name not in route_topics:
-            route_topics[name] = app.topic(name)
-        return route_topics[name]
-
-    @agents.each(enriched_topic)
+    @agents.each(app.topic(settings.topic_enriched))
     async def evaluate(event):
-        article = decode_article(event.value, EnrichedArticle, settings.alert_max_text_chars)
-        started = time.perf_counter()
-        found, ends = evaluator.assess(article)
-        metrics.evaluation_duration.observe(time.perf_counter() - started)
-        metrics.evaluated.inc()
-        for incident in ends:
-            await reports.send(key=incident.encode(), value=encode(Report(end=incident)))
-        for alert, topic, place, when in found:
-            await candidates.send(key=alert.id.encode(), value=encode(
-                Candidate(alert=alert, topic=topic, place=place, when=when)))
+        await send_all(evaluation.sends(event.value))
 
     @agents.each(candidates)
     async def publish(event):
-        candidate = decode_candidate(event.value, settings.alert_max_text_chars)
-        alert = candidate.alert
-        at = clamped_time(alert.article.published, alert.detected_at, settings.dedup_window_s)
-        if published.seen(alert.id, at):
-            metrics.suppressed.inc()
-            return
-        stamp_latency(alert)
-        value = encode(alert)
-        await alerts_topic.send(key=alert.id.encode(), value=value)
-        if candidate.topic:
-            await route(candidate.topic).send(key=alert.id.encode(), value=value)
-        if alert.incident_id is not None:  # else it joins no incident (README, Alert)
-            await reports.send(key=alert.incident_id.encode(), value=encode(Report(
-                alert=alert, place=candidate.place, when=candidate.when or alert.detected_at)))
-        published.record(alert.id, at, event.message.partition)
-        metrics.published_keys.set(published.size)
-        metrics.alerts.labels(alert.rule.id, alert.rule.severity).inc()
-        metrics.latency.observe(alert.latency_ms / 1000)
-        if latest is not None:
-            latest.append(to_dict(alert))
-        log.info("alert published", extra={"rule": alert.rule.id, "alert_id": alert.id,
-                                           "article_id": alert.article.id})
+        outgoing = publication.first(event.value)
+        if outgoing is not None:
+            await send_all(outgoing.sends)
+            publication.sent(outgoing, event.message.partition)
 
     attach_incidents(app, agents, settings, metrics, reports, incidents)
+    attach_timers(app, settings, metrics, rulebook)
+    if settings.alert_webhook_url:
+        attach_webhook(agents, settings, metrics, alerts_topic)
+    return app
+
+
+async def send_all(sends: list[Send]) -> None:
+    for topic, key, value in sends:
+        await topic.send(key=key, value=value)
+
+
+def attach_timers(app, settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook):
+    """Reloading the rules when their file changes, and watching the stream."""
 
     @app.timer(settings.alert_rules_reload_s)
     async def reload_rules():
@@ -157,10 +133,6 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
     @app.timer(5.0)
     async def watch_stream():
         await metrics.stream.check(app, settings)
-
-    if settings.alert_webhook_url:
-        attach_webhook(agents, settings, metrics, alerts_topic)
-    return app
 
 
 def attach_webhook(agents: Agents, settings: AlertSettings, metrics: AlertMetrics,
@@ -192,36 +164,11 @@ def attach_webhook(agents: Agents, settings: AlertSettings, metrics: AlertMetric
     return deliver
 
 
-class Candidate(msgspec.Struct, kw_only=True):
-    """A record of the candidates topic: an alert ``evaluate`` found, the rule's own topic (or
-    None), and the place and event time its incident id was found from (none in records
-    written before incidents)."""
-
-    alert: Alert
-    topic: str | None = None
-    place: Place | None = None
-    when: str | None = None
-
-
 def decode_alert(value: bytes, max_chars: int) -> Alert:
     """An alert whose snippet (a sentence of an article) is no longer than ``max_chars``."""
     alert = decode(value, Alert)
     refuse_long(alert.snippet, "snippet", max_chars)
     return alert
-
-
-def decode_candidate(value: bytes, max_chars: int) -> Candidate:
-    candidate = decode(value, Candidate)
-    refuse_long(candidate.alert.snippet, "snippet", max_chars)
-    return candidate
-
-
-def stamp_latency(alert: Alert) -> None:
-    """Move ``detected_at`` to publication time; the latency since ingest grows by the wait."""
-    now = utc_now()
-    waited = parse_time(now) - parse_time(alert.detected_at)
-    alert.latency_ms = round(alert.latency_ms + waited.total_seconds() * 1000, 3)
-    alert.detected_at = now
 
 
 def main() -> int:
@@ -238,7 +185,7 @@ def main() -> int:
                    reports_topic_name(settings): settings.topic_partitions},
                   {"published": settings.topic_partitions, "incidents": settings.topic_partitions})
     check_partitions(settings)
-    incidents = Incidents(settings)
+    incidents = LatestIncidents(settings)
     app = build(settings, metrics, rulebook, latest, incidents)
     routes = {"/alerts/latest": lambda: (200, list(reversed(latest))),
               "/incidents/latest": incidents.latest,

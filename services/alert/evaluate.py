@@ -38,7 +38,7 @@ from vigie.shared.messages import Alert, ArticleRef, EnrichedArticle, Match, Pla
 from vigie.shared.text import web_link
 from vigie.shared.timestamps import format_time, parse_time
 
-from .incidents import incident_id, incident_ids_around, locate
+from .incidents.identity import incident_id, incident_ids_around, locate
 from .matcher import Matcher
 from .rules import Rule, RuleBook
 from .snippet import snippet

@@ -10,13 +10,14 @@ Two agents, so NER scales out and deduplication stays correct:
   partition it came from. The table is changelog-backed (state survives restarts and moves with
   the partition). Dedup costs microseconds per article, so one partition carries thousands of
   articles a second, far above what NER produces.
+
+The agents are thin loops: their logic is in ``stages`` (``BatchAnalysis``, ``Deduplication``).
 """
 
 from __future__ import annotations
 
 import asyncio
 import importlib.util
-import itertools
 import logging
 import time
 from collections import deque
@@ -25,13 +26,7 @@ from pathlib import Path
 from prometheus_client import CollectorRegistry
 
 from vigie.shared.config import ConfigError
-from vigie.shared.expiry import clamped_time
-from vigie.shared.messages import (
-    EnrichedArticle,
-    RawArticle,
-    decode_article,
-    encode,
-)
+from vigie.shared.messages import encode
 from vigie.shared.reach import wait_for_kafka
 from vigie.shared.service import start_service
 from vigie.shared.streams import (
@@ -43,10 +38,10 @@ from vigie.shared.streams import (
     run_worker,
     state_table,
 )
-from vigie.shared.timestamps import utc_now
 
 from .metrics import EnrichMetrics
 from .settings import EnrichSettings
+from .stages import BatchAnalysis, Deduplication
 
 log = logging.getLogger(__name__)
 SERVICE = "enrich"
@@ -55,78 +50,24 @@ SERVICE = "enrich"
 BATCHES_IN_FLIGHT = 2
 
 
-def to_enriched(raw: RawArticle, analysis) -> EnrichedArticle:
-    """An EnrichedArticle with every raw field, the analysis, and no dedup verdict yet."""
-    fields = {name: getattr(raw, name) for name in raw.__struct_fields__}
-    fields.update(language=analysis.language, entities=analysis.entities, dates=analysis.dates,
-                  hashes=analysis.hashes, enriched_at=utc_now())
-    return EnrichedArticle(**fields)
-
-
 def dedup_topic_name(settings: EnrichSettings) -> str:
     return f"{settings.enrich_app_id}.dedup"
 
 
 def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
-    """The faust app and its agents; ``analysis`` runs the Enricher (``vigie.enrich.analysis_process``)."""
-    from .dedup import DedupIndex
-
+    """The faust app and its agents, thin loops over ``stages.BatchAnalysis`` and
+    ``stages.Deduplication``; ``analysis`` runs the Enricher (``vigie.enrich.analysis_process``)."""
     app = make_app(settings, settings.enrich_app_id)
-    raw_topic = app.topic(settings.topic_raw)
     dedup_topic = app.topic(dedup_topic_name(settings), partitions=1, internal=True)
     enriched_topic = app.topic(settings.topic_enriched)
     agents = Agents(app, app.topic(settings.topic_dlq), SERVICE, metrics.failed,
                     metrics.stream.agent_crashes)
-    table = state_table(app, "dedup", lambda: index.mark_stale(), partitions=1)
-    index = DedupIndex(table, window_s=settings.dedup_window_s)
+    batches = BatchAnalysis(analysis, agents, dedup_topic, metrics,
+                            settings.enrich_max_text_chars)
+    dedup = Deduplication(state_table(app, "dedup", lambda: dedup.mark_stale(), partitions=1),
+                          settings.dedup_window_s, settings.enrich_max_text_chars, metrics)
 
-    async def start_analysis(events) -> tuple[list, list]:
-        """Decode a batch and hand it to the model process; what cannot be decoded is
-        dead-lettered. The events whose articles are under analysis, and their chunks."""
-        decoded = []
-        for event in events:
-            async with agents.guard(event):
-                decoded.append((event, decode_article(event.value, RawArticle,
-                                                      settings.enrich_max_text_chars)))
-        chunks = analysis.analyse([article for _, article in decoded]) if decoded else []
-        return [event for event, _ in decoded], chunks
-
-    async def send_analysed(events: list, chunks: list) -> None:
-        """Send each article on to dedup, chunk by chunk as the analyses come; a chunk whose
-        analysis failed, or an article that cannot be sent on, is dead-lettered."""
-        events_left = iter(events)
-        for chunk in chunks:
-            chunk_events = list(itertools.islice(events_left, len(chunk.articles)))
-            try:
-                analyses = await chunk.analyses
-            except Exception as exc:  # noqa: BLE001 - one bad chunk must not stop the worker
-                log.exception("analysis failed; dead-lettering the chunk's articles")
-                for event in chunk_events:
-                    await agents.reject(event, exc)
-                continue
-            for event, article, result in zip(chunk_events, chunk.articles, analyses,
-                                              strict=True):
-                async with agents.guard(event):
-                    await dedup_topic.send(key=article.id.encode(),
-                                           value=encode(to_enriched(article, result)))
-
-    async def handle(stream, events, previous: asyncio.Future | None) -> None:
-        """Analyse a batch while the previous one finishes; then send its outputs and ack it,
-        strictly after the previous batch, so that offsets are committed in order and only
-        for articles whose outputs were sent."""
-        with metrics.stream.working():
-            analysed_events, chunks = await start_analysis(events)
-            if previous is not None:
-                await previous  # what it raised fails this batch too: neither is acked
-            started = time.perf_counter()
-            await send_analysed(analysed_events, chunks)
-            if chunks:
-                metrics.ner_duration.observe(time.perf_counter() - started)
-                metrics.batch_size.observe(len(analysed_events))
-        for event in events:
-            await stream.ack(event)
-
-    @agents.stream(raw_topic)
+    @agents.stream(app.topic(settings.topic_raw))
     async def analyse(stream):
         # noack_take + ack after the batch's outputs are sent: only processed offsets can be
         # committed. (take_events acks a batch when the agent leaves it, even when SIGTERM
@@ -136,26 +77,13 @@ def build(settings: EnrichSettings, metrics: EnrichMetrics, analysis):
         async for events in stream.noack_take(settings.faust_batch_size,
                                               within=settings.faust_batch_within_s):
             in_flight.append(asyncio.ensure_future(
-                handle(stream, events, in_flight[-1] if in_flight else None)))
+                batches.handle(stream, events, in_flight[-1] if in_flight else None)))
             while in_flight and (in_flight[0].done() or len(in_flight) >= BATCHES_IN_FLIGHT):
                 await in_flight.popleft()  # raises what a batch raised: the agent crashes
 
     @agents.each(dedup_topic)
     async def deduplicate(event):
-        article = decode_article(event.value, EnrichedArticle, settings.enrich_max_text_chars)
-        at = clamped_time(article.published, article.ingested_at, settings.dedup_window_s)
-        if not index.in_step:  # a take-over: the band index is rebuilt from the table
-            for _ in index.rebuild():
-                await asyncio.sleep(0)
-        article.duplicate_of, article.near_duplicate_of = index.check(
-            article.id, article.hashes, at)
-        metrics.dedup_keys.set(index.size)
-        if article.duplicate_of:
-            metrics.duplicates.labels("exact").inc()
-        elif article.near_duplicate_of:
-            metrics.duplicates.labels("near").inc()
-        metrics.count_language(article.language)
-        metrics.processed.inc()
+        article = await dedup.verdict(event.value)
         await enriched_topic.send(key=article.id.encode(), value=encode(article))
 
     @app.timer(5.0)

@@ -18,8 +18,8 @@ from collections import Counter
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from vigie.alert.app import Candidate
-from vigie.alert.tracking import Report
+from vigie.alert.candidates import Candidate
+from vigie.alert.incidents.model import Report
 from vigie.enrich.dedup import signatures
 from vigie.shared.kafka import make_producer
 from vigie.shared.messages import (

@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from capvalidator.validate import Validator
 
-from vigie.alert.cap import CAP, cap_document, cap_feed
+from vigie.alert.incidents.cap import CAP, cap_document, cap_feed
 from vigie.shared.messages import Incident, Place, RuleRef
 
 KYIV = Place(name="Kyiv", kind="city", country="UA", region="UA-30", lat=50.45466,

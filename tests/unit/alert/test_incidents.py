@@ -4,10 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 
-import msgspec
-
 from vigie.alert.evaluate import Evaluator
-from vigie.alert.incidents import Tracker, event_time, incident_place
+from vigie.alert.incidents.identity import event_time, incident_place
+from vigie.alert.incidents.model import Tracker
 from vigie.alert.rules import RuleBook
 from vigie.shared.messages import DateMention, Entity, Mention, Place, Source
 
@@ -111,10 +110,10 @@ def test_a_record_sent_before_a_crash_replaces_the_older_state_it_came_from(make
     restored, _ = tracker.release(tracker.report(None, alerts[0], KYIV, when, 1000.0), 1000.0)
     lost = tracker.report(restored, alerts[1], KYIV, when, 1031.0)
     lost, sent = tracker.release(lost, 1031.0)  # revision 2 went out, its state did not
-    adopted = Tracker.adopt(restored, msgspec.to_builtins(sent))
-    assert adopted["record"]["revision"] == 2 and not adopted["due"]
+    adopted = Tracker.adopt(restored, sent)
+    assert adopted.record.revision == 2 and not adopted.due
     assert tracker.report(adopted, alerts[1], KYIV, when, 1032.0) is adopted  # redelivered
     state, record = tracker.release(tracker.report(adopted, alerts[2], KYIV, when, 1070.0), 1070.0)
     assert (record.revision, record.reports, record.status) == (3, 3, "update")
-    assert Tracker.adopt(state, msgspec.to_builtins(sent)) is None  # already known
-    assert Tracker.adopt(None, msgspec.to_builtins(sent))["seen"] == sorted(sent.alert_ids)
+    assert Tracker.adopt(state, sent) is None  # already known
+    assert Tracker.adopt(None, sent).seen == sorted(sent.alert_ids)

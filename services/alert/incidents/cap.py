@@ -5,15 +5,20 @@ update Update, a closed one Update with responseType AllClear; the area is the i
 place (areaDesc, a circle of ``AREA_RADIUS_KM`` around its point, its ISO 3166-2 region as a
 geocode). ``cap_feed`` lists the current incidents in an Atom feed, each entry linking its
 document, as CAP aggregators read them. CAP wants ``sent`` as ``YYYY-MM-DDThh:mm:ss+00:00``
-(no fraction, no "Z"), unlike Vigie's own timestamps.
+(no fraction, no "Z"), unlike Vigie's own timestamps. ``LatestIncidents`` keeps the latest
+record of each incident the worker tracks, and serves the feed, the documents and
+``/incidents/latest``.
 """
 
 from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from vigie.shared.messages import Incident
+from vigie.shared.messages import Incident, to_dict
+from vigie.shared.metrics import Document
 from vigie.shared.timestamps import parse_time
+
+from ..settings import AlertSettings
 
 CAP = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM = "http://www.w3.org/2005/Atom"
@@ -100,3 +105,33 @@ def _add(parent: ET.Element, tag: str, text: str | None = None) -> ET.Element:
     if text is not None:
         element.text = text
     return element
+
+
+class LatestIncidents:
+    """The latest record of the incidents this worker tracks, for ``/cap`` (the newest
+    ``size``; a closed one stays, so its AllClear is served)."""
+
+    def __init__(self, settings: AlertSettings, size: int = 500) -> None:
+        self.size, self.sender = size, settings.cap_sender
+        self.base_url = settings.cap_base_url or f"http://127.0.0.1:{settings.alert_metrics_port}"
+        self._records: dict[str, Incident] = {}
+
+    def add(self, record: Incident) -> None:
+        self._records.pop(record.id, None)
+        self._records[record.id] = record
+        while len(self._records) > self.size:
+            del self._records[next(iter(self._records))]
+
+    def latest(self):
+        """Newest first, as JSON: the map and table panels read it."""
+        return 200, [to_dict(record) for record in reversed(self._records.values())]
+
+    def feed(self):
+        return 200, Document(cap_feed(list(self._records.values()), self.sender, self.base_url),
+                             "application/atom+xml")
+
+    def document(self, name: str):
+        record = self._records.get(name.removesuffix(".xml"))
+        if record is None:
+            return 404, {"error": f"no current incident {name}"}
+        return 200, Document(cap_document(record, self.sender), "application/cap+xml")
