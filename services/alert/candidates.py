@@ -121,7 +121,7 @@ class Publication:
         sends = [Send(self.alerts, key, value)]
         if candidate.topic:
             sends.append(Send(self.route(candidate.topic), key, value))
-        if alert.incident_id is not None:  # else it joins no incident (README, Alert)
+        if alert.incident_id is not None:  # else it joins no incident (docs/messages.md, Alert)
             sends.append(Send(self.reports, alert.incident_id.encode(), encode(Report(
                 alert=alert, place=candidate.place, when=candidate.when or alert.detected_at))))
         return Outgoing(alert, at, sends)
