@@ -43,23 +43,32 @@ def app_recovery_stalled(app: faust.App, limit: float) -> bool:
 
 
 def watch_recovery(app: faust.App, limit: float, every: float = 5.0) -> threading.Thread:
-    """A thread that ends the worker (status ``RESTART_STATUS``) when its recovery stalls.
+    """A thread that ends the worker (status ``RESTART_STATUS``) when its start stalls: its
+    table recovery receives nothing for ``limit`` seconds, or its group join gives it no
+    partition assignment in that time (seen under load: the worker waited for ever, its
+    partitions unread, with nothing in its log but the join).
 
     A thread, not a faust timer: it must run whatever state the app's own tasks are in.
     """
+    startup = startup_log(app)
 
     def watch() -> None:
         while True:
             time.sleep(every)
             if app_recovery_stalled(app, limit):
-                log.error("table recovery received nothing for %.0f s; exiting to be restarted",
-                          limit)
-                logging.shutdown()
-                os._exit(RESTART_STATUS)
+                _exit_to_restart("table recovery received nothing for %.0f s", limit)
+            if startup.joining_for(time.monotonic()) > limit:
+                _exit_to_restart("no partition assignment after %.0f s in the group", limit)
 
     thread = threading.Thread(target=watch, name="recovery-watch", daemon=True)
     thread.start()
     return thread
+
+
+def _exit_to_restart(why: str, limit: float) -> None:
+    log.error(why + "; exiting to be restarted", limit)
+    logging.shutdown()
+    os._exit(RESTART_STATUS)
 
 
 def health_route(app: faust.App, stall_limit: float | None = None):
@@ -78,6 +87,9 @@ def health_route(app: faust.App, stall_limit: float | None = None):
     return health
 
 
+JOINING = "joining the consumer group"
+
+
 class StartupLog:
     """Says what a starting worker waits for and how long each step took (joining the group,
     the partition assignment, table recovery), and repeats the step it is in while it waits:
@@ -90,12 +102,13 @@ class StartupLog:
     def __init__(self, app: faust.App, every: float = 15.0) -> None:
         self.app = app
         self.every = every
-        self.step = "joining the consumer group"
+        self.step = JOINING
         self.since = time.monotonic()
         self.ready = threading.Event()
         app.on_partitions_assigned.connect(self._assigned)
 
     def start(self) -> None:
+        self.since = time.monotonic()
         log.info("%s: %s", self.app.conf.id, self.step)
         threading.Thread(target=self._remind, name="startup-log", daemon=True).start()
 
@@ -111,6 +124,10 @@ class StartupLog:
         else:
             self._next(f"group joined, {len(assigned)} partitions assigned",
                        "recovering tables from their changelogs")
+
+    def joining_for(self, now: float) -> float:
+        """How long the worker has waited for its first partition assignment (0 after it)."""
+        return now - self.since if self.step == JOINING else 0.0
 
     def recovered(self) -> None:
         """The worker is started: its tables recovered, its agents running."""

@@ -7,6 +7,7 @@ import signal
 import subprocess
 import time
 import urllib.request
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -14,6 +15,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.integration.helpers import start_vigie
 from tests.integration.workers import worker_env
+from vigie.shared.streams import RESTART_STATUS
 
 from .proc import peak_rss_mb
 
@@ -28,6 +30,7 @@ class Worker:
     process: subprocess.Popen
     port: int
     log: Path
+    launch: Callable[[], subprocess.Popen]
 
     def metric(self, name: str) -> float:
         """The sum of every sample called ``name`` on the worker's /metrics (0 if unreachable)."""
@@ -43,7 +46,11 @@ class Worker:
         return peak_rss_mb(self.process.pid)
 
     def check_alive(self) -> None:
-        if self.process.poll() is not None:
+        """Fail if the worker exited; one that asks to be restarted (``RESTART_STATUS``, its
+        start stalled) is started again, as ``vigie run`` and the compose file do."""
+        if self.process.poll() == RESTART_STATUS:
+            self.process = self.launch()
+        elif self.process.poll() is not None:
             tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-20:])
             raise WorkerFailed(f"{self.service} exited ({self.process.returncode}):\n{tail}")
 
@@ -58,8 +65,11 @@ def running(settings, workdir: Path, *services: str, **env: str):
             extra = worker_env(settings, workdir, service) | env
             port = int(extra[f"VIGIE_{service.upper()}_METRICS_PORT"])
             log = workdir / f"{service}-{index}.log"
-            process = start_vigie(settings, service, log_path=log, **extra)
-            workers.append(Worker(service, process, port, log))
+
+            def launch(service=service, log=log, extra=extra) -> subprocess.Popen:
+                return start_vigie(settings, service, log_path=log, **extra)
+
+            workers.append(Worker(service, launch(), port, log, launch))
         yield workers
     finally:
         _stop(workers)

@@ -19,6 +19,9 @@ def worker_env(settings, tmp_path: Path, service: str) -> dict[str, str]:
         f"VIGIE_{service.upper()}_METRICS_PORT": str(free_port()),
         "VIGIE_FAUST_DATA_DIR": str(tmp_path / "faust"),
         "VIGIE_FAUST_SESSION_TIMEOUT_S": "6",
+        # the Kafka client's and faust's INFO lines too: a worker's log then tells a stalled
+        # group join or recovery step by step
+        "VIGIE_LOG_LEVEL": "DEBUG",
     }
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import subprocess
 import sys
 from types import SimpleNamespace
 
 from vigie.local import _wait
-from vigie.shared.streams.worker import RESTART_STATUS, recovery_stalled
+from vigie.shared.streams.worker import RESTART_STATUS, StartupLog, recovery_stalled
 
 
 def recovery(*, in_recovery=True, remaining=True, received=(), started=100.0):
@@ -44,3 +45,28 @@ def test_a_worker_exiting_with_the_restart_status_is_started_again():
     _wait(processes, start)  # returns when a process exits with another status
     assert started == ["enrich", "enrich"]
     assert processes["enrich"].returncode == 1
+
+
+class Signal:
+    """faust's signal, as StartupLog uses it: receivers connected, then sent to."""
+
+    def __init__(self) -> None:
+        self.receivers = []
+
+    def connect(self, receiver) -> None:
+        self.receivers.append(receiver)
+
+    async def send(self, assigned) -> None:
+        for receiver in self.receivers:
+            await receiver(None, assigned)
+
+
+def test_a_join_counts_as_stalled_only_until_the_first_assignment():
+    app = SimpleNamespace(on_partitions_assigned=Signal(), conf=SimpleNamespace(id="t"))
+    startup = StartupLog(app)
+    startup.since = 100.0
+    assert startup.joining_for(221.0) == 121.0  # over a 120 s limit: the watch exits
+    asyncio.run(app.on_partitions_assigned.send({"tp"}))
+    assert startup.joining_for(1e6) == 0.0
+    startup.recovered()
+    assert startup.ready.is_set() and startup.joining_for(1e6) == 0.0
