@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import threading
-import time
 import urllib.request
 from collections import Counter
 
@@ -36,7 +35,7 @@ from vigie.shared.messages import (
 )
 from vigie.shared.timestamps import utc_now
 
-from ..bench.workers import running
+from ..bench.workers import running, wait_until
 from ..local_http import LocalServer, reply
 from .faults import collect, raw_article
 from .test_faults import enriched_version
@@ -206,7 +205,8 @@ def test_every_agent_dead_letters_what_breaks_it_and_goes_on(kafka_settings, tmp
                 running(settings, tmp_path, "alert", VIGIE_ALERT_WEBHOOK_URL=server.url("/hook"),
                         VIGIE_ALERT_WEBHOOK_RETRIES="1") as alert_worker:
             workers = [*enrich, *alert_worker]
-            wait_for(lambda: all(ready(w) for w in workers), workers, "the workers to start")
+            wait_until(lambda: all(ready(w) for w in workers), workers, timeout=300,
+                       what="the workers to start")
             bad = {topic: send(settings, topic, spec["bad"] + spec["good"])[:len(spec["bad"])]
                    for topic, spec in topics.items()}
             expected = Counter(record for records in bad.values() for record in records)
@@ -230,7 +230,8 @@ def test_every_agent_dead_letters_what_breaks_it_and_goes_on(kafka_settings, tmp
             incidents = collect(settings, settings.topic_incidents, lambda rs: wanted(
                 "incidents") <= {decode(r.value, Incident).id for r in rs}, timeout=300,
                 linger=0)
-            wait_for(lambda: wanted("delivered") <= set(hook.ids), workers, "the deliveries")
+            wait_until(lambda: wanted("delivered") <= set(hook.ids), workers, timeout=300,
+                       what="the deliveries")
             crashes = {worker.service: crashes_by_agent(worker) for worker in workers}
             alive = [worker.process.poll() is None for worker in workers]
 
@@ -246,11 +247,3 @@ def test_every_agent_dead_letters_what_breaks_it_and_goes_on(kafka_settings, tmp
     assert crashes == {service: dict.fromkeys(names, 0.0) for service, names in AGENTS.items()}
     assert all(alive)
 
-
-def wait_for(condition, workers, what: str, timeout: float = 300) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        for worker in workers:
-            worker.check_alive()
-        assert time.monotonic() < deadline, f"timed out waiting for {what}"
-        time.sleep(0.5)
