@@ -127,12 +127,12 @@ class DedupIndex:
     The mapping (the changelog-backed table) holds only JSON values, two entries per new
     article: ``x:<exact>`` → [first id, source, time] and ``s:<id>`` → [near signature, id of
     the first article of its group, source, time] (entries written before sources were kept
-    lack the source, and count as of another source). Entries older than the window (``vigie.shared.expiry``)
-    no longer count and are deleted a few per check, so the table follows the window. The LSH
-    band buckets are derived from the ``s:`` entries and kept in memory only, rebuilt whenever
-    the mapping changed behind the index's back (``mark_stale``: a recovery after a restart or a
-    rebalance), so the changelog carries no bucket rewrites. Values are always re-assigned,
-    never mutated in place, so the changelog records every change.
+    lack the source, and count as of another source). Entries older than the window
+    (``vigie.shared.expiry``) no longer count and are deleted a few per check, so the table
+    follows the window. The LSH band buckets are derived from the ``s:`` entries and kept in
+    memory only, rebuilt whenever the mapping changed behind the index's back (``mark_stale``:
+    a recovery after a restart or a rebalance), so the changelog carries no bucket rewrites.
+    Values are always re-assigned, never mutated in place, so the changelog records every change.
     """
 
     def __init__(self, mapping: MutableMapping[str, object], threshold: float = NEAR_THRESHOLD,
@@ -260,14 +260,17 @@ class DedupIndex:
         best: tuple[float, str] | None = None
         for other in self._candidates(article_id, near):
             recorded = self._live(f"s:{other}")
-            root = recorded and recorded[1]
-            if recorded is None or _of_source(recorded, source, NEAR_ENTRY) or (
-                    _of_source(self._live(f"s:{root}"), source, NEAR_ENTRY)):
+            if recorded is None or self._in_group_of(source, recorded):
                 continue
             score = similarity(near, recorded[0])
             if score >= self.threshold and (best is None or score > best[0]):
                 best = (score, recorded[1])
         return best[1] if best else None
+
+    def _in_group_of(self, source: str | None, recorded: list) -> bool:
+        """Is the recorded article, or the first article of its group, of ``source``?"""
+        return _of_source(recorded, source, NEAR_ENTRY) or _of_source(
+            self._live(f"s:{recorded[1]}"), source, NEAR_ENTRY)
 
 
 def _time_of(value) -> float | None:

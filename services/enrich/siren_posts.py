@@ -25,8 +25,11 @@ from vigie.shared.messages import Entity, Mention, Place, RawArticle
 
 from .ua_admin import UkraineAdmin
 
-FIRST_LINE = re.compile(r"^\W*\d{1,2}:\d{2}\s+\w[^\n]*?\s[ву](?:\s+(?P<place>[^\n]*?))?"
-                        r"[\s.;:]*$")
+# An alert or its end ("тривога", "загроза": air raid, shelling, street fighting...), then
+# "в" (or "у") and the place: a news post that starts with a time ("14:05 Вибухи в Харкові")
+# is not of this shape.
+FIRST_LINE = re.compile(r"^\W*\d{1,2}:\d{2}\s+[^\n]*?(?:тривог|загроз)[^\n]*?\s[ву]"
+                        r"(?:\s+(?P<place>[^\n]*?))?[\s.;:]*$", re.IGNORECASE)
 BULLET = re.compile(r"^[ \t]*•[ \t]*(?P<place>[^\n]*?)[\s.;,]*$", re.MULTILINE)
 
 

@@ -1,7 +1,7 @@
 """Ukraine's administrative places by their Ukrainian names: oblast → raion → hromada.
 
 ``data/ukraine_places.json`` is the hierarchy the official air-raid alerts use (24 oblasts and
-the city of Kyiv, 136 raions, 1,469 hromadas; from the public sirens dataset, MIT licence in
+the city of Kyiv, 122 raions, 1,458 hromadas; from the public sirens dataset, MIT licence in
 ``data/LICENSE-ukraine_places.txt``). ``UkraineAdmin(gazetteer).resolve(name)`` gives:
 
 - an oblast ("Донецька область") → its ``region`` Place: the ISO 3166-2 code comes from
@@ -47,7 +47,8 @@ COMMUNITY_KIND = re.compile(r"\b(?:міська|селищна|сільська|
 ABBREVIATIONS = ((re.compile(r"\bобл\.?(?=\s|$)"), "область"), (re.compile(r"\bтг\b"), "громада"),
                  (re.compile(r"\bр н\b"), "район"))
 ADJECTIVE_ENDINGS = ("ська", "цька", "зька", "ський", "цький", "зький")
-# The national romanisation (Cabinet of Ministers resolution 55 of 2010), as in ISO 3166-2.
+# The national romanisation (Cabinet of Ministers resolution 55 of 2010), that of ISO 3166-2's
+# names ("Donetska oblast"): cyrtranslit's Ukrainian scheme is the scholarly one ("Donec'ka").
 LATIN = dict(zip("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'’ʼ",
                  "a b v h g d e ie zh z y i i i k l m n o p r s t u f kh ts ch sh shch _ iu ia "
                  "_ _ _".split(), strict=True))
@@ -74,7 +75,8 @@ def short_name(name: str) -> str:
     match = TOWN_AND_COMMUNITY.match(name)
     words = (match.group("community") if match else name).split()
     if words[-1] == "громада":
-        return f"{romanised(' '.join(w for w in words[:-1] if not COMMUNITY_KIND.match(w)))} hromada"
+        adjectives = [word for word in words[:-1] if not COMMUNITY_KIND.match(word)]
+        return f"{romanised(' '.join(adjectives))} hromada"
     return romanised(" ".join(words))
 
 

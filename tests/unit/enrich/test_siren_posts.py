@@ -113,9 +113,10 @@ def test_the_test_region_is_no_place(ukraine):
 
 def test_other_sources_and_other_shapes_are_left_to_the_model(ukraine):
     assert siren_post_entities(post(START, kind="feed"), ukraine) is None
-    news = "Сьогодні в Києві пройшла нарада щодо захисту енергосистеми."
-    assert siren_post_entities(post(news), ukraine) is None
-    assert named_places(news) is None
+    for news in ("Сьогодні в Києві пройшла нарада щодо захисту енергосистеми.",
+                 "14:05 Вибухи в Харкові, працює ППО."):
+        assert siren_post_entities(post(news), ukraine) is None
+        assert named_places(news) is None
 
 
 def test_a_channel_post_through_the_enricher(enricher):
@@ -125,3 +126,9 @@ def test_a_channel_post_through_the_enricher(enricher):
     assert [(e.name, e.label, e.place.region) for e in analysis.entities] == [
         ("Donetsk Oblast", "LOC", "UA-14")]
     assert [(d.text, d.value) for d in analysis.dates] == [("16:29", "2023-10-24T13:29Z")]
+
+
+def test_other_alerts_of_the_channel_name_their_place_too(ukraine):
+    text = f"🔴 09:12 Загроза артобстрілу в Нікопольський район\n{FOLLOW}\n#Нікопольський_район"
+    assert places_of(text, ukraine) == [
+        ("Нікопольський район", "district", "Nikopolskyi raion", "UA-12")]
