@@ -18,8 +18,16 @@ from vigie.ingest.metrics import IngestMetrics
 from vigie.shared.messages import RawArticle, decode
 
 from ..channel_server import (
-    ChannelServer, Post, edited, end_post, multi_place_post, partial_end_post, period_posts,
-    probe_post, read_periods, start_post,
+    ChannelServer,
+    Post,
+    edited,
+    end_post,
+    multi_place_post,
+    partial_end_post,
+    period_posts,
+    probe_post,
+    read_periods,
+    start_post,
 )
 from .helpers import local_feed_settings, read_topic
 
@@ -105,7 +113,7 @@ def test_every_post_once_oldest_first_then_only_new_posts_and_gaps_paged_back(
     ingest_once(settings, feeds_file)
     first = raw_articles(settings, expect=len(posts))
     assert [post_id(article) for article in first] == [post.id for post in posts]
-    for article, post in zip(first, posts):
+    for article, post in zip(first, posts, strict=True):
         assert_is_the_post(article, post)
     assert len({article.id for article in first}) == len(posts)
     assert [p.edited for p in posts].count(True) == 1
@@ -122,7 +130,7 @@ def test_every_post_once_oldest_first_then_only_new_posts_and_gaps_paged_back(
     second = raw_articles(settings, expect=len(posts) + 3)[len(posts):]
     assert [post_id(article) for article in second] == [corrected.id] + [p.id for p in later]
     assert second[0].id == first[-3].id and second[0].revision != first[-3].revision
-    for article, post in zip(second, [corrected, *later]):
+    for article, post in zip(second, [corrected, *later], strict=True):
         assert_is_the_post(article, post)
 
     # Away for longer than two pages: paged back to the last post published.
