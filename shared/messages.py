@@ -31,10 +31,15 @@ class Message(msgspec.Struct, kw_only=True, omit_defaults=False):
 
 
 class Source(msgspec.Struct, kw_only=True):
-    kind: Literal["file", "feed"]
+    """Where an article comes from: a file, a feed, or a channel (a Telegram public channel:
+    ``name`` the channel, ``url`` the post's link)."""
+
+    kind: Literal["file", "feed", "channel"]
     name: str | None = None
     url: str | None = None
     path: str | None = None
+    # The IANA time zone of the times of day the source writes ("Europe/Kyiv"), from the
+    # feed list; None when the list names none.
     timezone: str | None = None
 
 
