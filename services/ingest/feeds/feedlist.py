@@ -4,7 +4,7 @@
 feeds:
   - url: https://www.example-outlet.fr/rss/une.xml
     name: Example — À la une      # the metric label: short, unique
-    interval: 10m                 # seconds (300) or 90s / 15m / 2h; default from settings
+    interval: 10m                 # seconds (300) or 90s / 15m / 2h; none: adaptive
     language: fr                  # optional, ISO 639-1: used where the feed declares none
     tags: [france, une]           # optional
     full_text: auto               # the page behind each link: auto (a teaser under
@@ -64,6 +64,7 @@ class FeedConfig:
     language: str | None = None
     tags: tuple[str, ...] = field(default_factory=tuple)
     full_text: str = "auto"  # fetch the page behind each entry's link: auto, always, never
+    adaptive: bool = False  # no interval in the list: the interval follows the feed (adaptive)
 
 
 def load_feed_list(path: str | Path, *, default_interval_s: float,
@@ -114,7 +115,8 @@ class _FeedReader:
         if len(self.problems) > before:
             return None
         return FeedConfig(url=url, name=name, interval_s=interval, language=entry.language,
-                          tags=tuple(entry.tags or ()), full_text=entry.full_text)
+                          tags=tuple(entry.tags or ()), full_text=entry.full_text,
+                          adaptive=entry.interval is None)
 
     def report(self, problem: Problem, label: str) -> None:
         field_part = f"field '{problem.field}': " if problem.field else ""

@@ -2,7 +2,8 @@
 keyed by the feed's configured URL: one record per feed, the latest.
 
 A feed's state holds its HTTP cache validators (ETag, Last-Modified), its current URL (after
-permanent redirects), its consecutive failure count, and ``seen``: a hash of each published
+permanent redirects), its consecutive failure count, its adaptive poll interval, its WebSub
+hub and subscription (secret included: the topic is ingest's own), and ``seen``: a hash of each published
 entry's identity (guid, else link, else title + text) mapped to the revision published. An
 entry is published again only when its revision changes. ``seen`` keeps the newest entries
 only (``VIGIE_FEEDS_SEEN_MAX``), which bounds the record size while covering any real feed.
@@ -33,6 +34,9 @@ class FeedState:
     seen: dict[str, str] = field(default_factory=dict)  # oldest first
     failures: int = 0
     last_success: float | None = None
+    interval_s: float | None = None  # the adaptive interval (``adaptive``), once estimated
+    hub: str | None = None  # the WebSub hub the feed names, if any
+    websub: dict | None = None  # its subscription (``websub.Subscription``), if any
     schema_version: int = STATE_VERSION
 
     @classmethod
@@ -59,6 +63,8 @@ class FeedState:
         state = cls(**known)
         if not isinstance(state.seen, dict) or not isinstance(state.failures, int):
             raise ValueError("seen must be an object and failures an integer")
+        if not isinstance(state.websub, dict | None):
+            raise ValueError("websub must be an object")
         return state
 
 
