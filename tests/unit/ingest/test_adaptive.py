@@ -3,6 +3,14 @@ what a feed asks for."""
 
 from __future__ import annotations
 
+import email.utils
+import time
+
+import yaml
+from prometheus_client import CollectorRegistry
+
+from tests.local_http import LocalServer, serve
+from vigie.ingest.feeds import run
 from vigie.ingest.feeds.adaptive import (
     WEEK_S,
     asked_interval,
@@ -11,6 +19,8 @@ from vigie.ingest.feeds.adaptive import (
 )
 from vigie.ingest.feeds.feedlist import FeedConfig
 from vigie.ingest.feeds.state import FeedState
+from vigie.ingest.metrics import IngestMetrics
+from vigie.ingest.settings import IngestSettings
 
 HOUR = 3600.0
 NOW = 1_760_000_000.0
@@ -66,3 +76,31 @@ def test_a_listed_interval_is_kept_and_a_pushing_feed_is_polled_as_a_safety_net(
     assert current_interval(fixed, state, pushing=False, max_interval_s=HOUR) == 120
     assert current_interval(adaptive, state, pushing=True, max_interval_s=HOUR) == HOUR
     assert current_interval(fixed, state, pushing=True, max_interval_s=60) == 120
+
+
+def test_a_poll_of_a_feed_without_an_interval_keeps_the_rate_its_entries_show(kafka, tmp_path):
+    """The real loop, a real feed on 127.0.0.1: one entry every two hours → 2 h / factor."""
+    newest = time.time() - 86400  # a day old: the rate is the entries', not the clock's
+    items = "".join(
+        f"<item><guid>n{n}</guid><title>T{n}</title><pubDate>"
+        f"{email.utils.formatdate(newest - n * 2 * HOUR, usegmt=True)}</pubDate></item>"
+        for n in range(5))
+    body = f'<rss version="2.0"><channel><title>F</title>{items}</channel></rss>'.encode()
+    settings = IngestSettings.from_env({}, feeds_per_host_delay_s=0.0, feeds_min_interval_s=60,
+                                       allow_private_networks="127.0.0.0/8",
+                                       feeds_entry_frequency_factor=4.0)
+    with LocalServer() as server:
+        server.routes["/f.xml"] = serve(body)
+        path = tmp_path / "feeds.yaml"
+        path.write_text(yaml.safe_dump({"feeds": [
+            {"url": server.url("/f.xml"), "name": "F", "full_text": "never"},
+            {"url": server.url("/f.xml?fixed"), "name": "G", "interval": 600,
+             "full_text": "never"}]}))
+        metrics = IngestMetrics(CollectorRegistry())
+        run(settings, str(path), once=True, metrics=metrics)
+    states = {s.feed_url: s for r in kafka.topics[settings.feeds_state_topic]
+              if (s := FeedState.from_json(r.value))}
+    assert states[server.url("/f.xml")].interval_s == 2 * HOUR / 4
+    assert states[server.url("/f.xml?fixed")].interval_s is None  # listed: kept as written
+    assert metrics.registry.get_sample_value("vigie_ingest_feed_poll_interval_seconds",
+                                             {"feed": "G"}) == 600
