@@ -20,7 +20,6 @@ from __future__ import annotations
 import collections
 import logging
 import threading
-import time
 from concurrent.futures import Future
 from dataclasses import dataclass
 
@@ -159,5 +158,5 @@ class Callbacks:
 
     def _refused(self, result: str, status: int) -> tuple[int, object]:
         self.metrics.websub_pushes.labels(result).inc()
-        log.warning("push refused: %s", result, extra={"at": time.time()})
+        log.warning("push refused: %s", result)
         return status, Document(b"", "text/plain")
