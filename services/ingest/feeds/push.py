@@ -95,7 +95,7 @@ class PushAgent:
             if subscription.pushing and now >= (subscription.lease_ends or now):
                 poll_now += self._fall_back(feeds[url], state, "expired", now)
             elif url not in self.asking and now >= self._due(subscription):
-                tasks.append(self._ask(url, subscription))
+                tasks.append(self._ask(url, state, subscription))
         return tasks, poll_now
 
     def after_poll(self, feed: FeedConfig, state: FeedState, outcome: PollOutcome,
@@ -139,11 +139,10 @@ class PushAgent:
         if subscription is None or subscription.callback_id != outcome.callback_id:
             return []  # the feed named another hub since
         if outcome.result == "accepted":
-            if subscription.pushing:
-                subscription.renewing = True
-            elif subscription.status != ACTIVE:
+            # The hub may have verified it already (then it is active): else it waits for that.
+            if subscription.status != ACTIVE:
                 subscription.set_status(PENDING, now)
-            self._save(state, subscription)
+                self._save(state, subscription)
             return []
         log.warning("hub %s: %s", outcome.result, outcome.detail, extra={"feed": feed.name})
         return self._fall_back(feed, state, outcome.result, now)
@@ -156,8 +155,13 @@ class PushAgent:
         return subscription.due_at(self.settings.websub_renew_before_s,
                                    self.settings.websub_retry_s)
 
-    def _ask(self, url: str, subscription: Subscription) -> Task:
+    def _ask(self, url: str, state: FeedState, subscription: Subscription) -> Task:
+        """The request to run; a renewal is marked before it goes, since the hub's
+        verification (which ends it) may come before its answer."""
         self.asking.add(url)
+        if subscription.pushing:
+            subscription.renewing = True
+            self._save(state, subscription)
         callback = f"{self.base}{PATH}{subscription.callback_id}"
         return (request_subscription, (url, subscription, callback,
                                        self.settings.websub_lease_s, self.limits))

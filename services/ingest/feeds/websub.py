@@ -104,7 +104,7 @@ class Subscription:
     status: str = PENDING
     since: float = 0.0  # when the status last changed
     lease_ends: float | None = None
-    renewing: bool = False  # asked again while active: a refusal now is a fall back
+    renewing: bool = False  # asked again while active, not verified yet
 
     @classmethod
     def new(cls, hub: Hub, now: float) -> Subscription:

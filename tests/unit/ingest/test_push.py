@@ -96,6 +96,19 @@ def test_renewed_halfway_through_a_short_lease_and_polled_at_once_when_it_ends(a
     assert state.websub["status"] == "expired" and fallbacks(agent, "expired") == 1
 
 
+def test_a_renewal_the_hub_verifies_before_it_answers_is_renewed_again_later(agent):
+    state = FeedState.fresh(FEED.url)
+    subscribed(agent, state)
+    [(_, args)], _ = agent.work({FEED.url: FEED}, {FEED.url: state}, 1300.0)
+    assert hub_says(agent, state, "subscribe", **{"hub.lease_seconds": "600"}) == 200
+    agent.work({FEED.url: FEED}, {FEED.url: state}, 1301.0)
+    agent.applied(SubscribeOutcome(FEED.url, args[1].callback_id, "accepted"), FEED, state,
+                  1302.0)
+    assert state.websub["status"] == "active" and state.websub["lease_ends"] == 1901.0
+    [(function, _)], _ = agent.work({FEED.url: FEED}, {FEED.url: state}, 1601.0)
+    assert function is request_subscription
+
+
 def test_an_entry_a_poll_finds_that_push_never_brought_means_back_to_polling(agent):
     state = FeedState.fresh(FEED.url)
     subscribed(agent, state)
