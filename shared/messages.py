@@ -133,6 +133,9 @@ class ArticleRef(msgspec.Struct, kw_only=True):
     url: str | None = None
     published: str | None = None
     source: Source
+    # When ingest first saw the article (its RawArticle ``fetched_at``): the delay from the
+    # source counts from here where ``published`` gives no time of day.
+    fetched_at: str | None = None
 
 
 class Match(msgspec.Struct, kw_only=True):

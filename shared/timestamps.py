@@ -47,3 +47,15 @@ def epoch(text: str | None) -> float | None:
     """RFC 3339 text (``2025-08-22T14:03:07Z``) as epoch seconds; None if absent or unreadable."""
     moment = read_time(text)
     return None if moment is None else moment.timestamp()
+
+
+def source_delay_s(published: str | None, first_seen: str | None, until: str) -> float | None:
+    """Seconds from when a source made an item known to ``until``: from its ``published``
+    time where that names a time of day (a bare date such as a file header's does not), else
+    from ``first_seen`` (when Vigie first saw it); never below zero (a source's clock may run
+    ahead). None when neither time is readable."""
+    start = epoch(published) if published and "T" in published.upper() else None
+    if start is None:
+        start = epoch(first_seen)
+    end = epoch(until)
+    return None if start is None or end is None else max(0.0, end - start)

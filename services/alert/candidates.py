@@ -29,7 +29,7 @@ from vigie.shared.messages import (
     refuse_long,
     to_dict,
 )
-from vigie.shared.timestamps import parse_time, utc_now
+from vigie.shared.timestamps import parse_time, source_delay_s, utc_now
 
 from .evaluate import Evaluator
 from .incidents.model import Report
@@ -133,6 +133,10 @@ class Publication:
         self.metrics.published_keys.set(self.published.size)
         self.metrics.alerts.labels(alert.rule.id, alert.rule.severity).inc()
         self.metrics.latency.observe(alert.latency_ms / 1000)
+        article = alert.article
+        delay = source_delay_s(article.published, article.fetched_at, alert.detected_at)
+        if delay is not None:
+            self.metrics.source_delay.labels(article.source.kind).observe(delay)
         if self.latest is not None:
             self.latest.append(to_dict(alert))
         log.info("alert published", extra={"rule": alert.rule.id, "alert_id": alert.id,

@@ -4,7 +4,7 @@
 feeds:
   - url: https://www.example-outlet.fr/rss/une.xml
     name: Example — À la une      # the metric label: short, unique
-    interval: 10m                 # seconds (300) or 90s / 15m / 2h; default from settings
+    interval: 10m                 # seconds (300) or 90s / 15m / 2h; none: adaptive
     language: fr                  # optional, ISO 639-1: used where the feed declares none
     tags: [france, une]           # optional
     full_text: auto               # the page behind each link: auto (a teaser under
@@ -78,6 +78,7 @@ class FeedConfig:
     full_text: str = "auto"  # fetch the page behind each entry's link: auto, always, never
     timezone: str | None = None  # IANA
     telegram: str | None = None  # the channel, for a Telegram channel
+    adaptive: bool = False  # no interval in the list: the interval follows the feed (adaptive)
 
 
 @dataclass(frozen=True)
@@ -162,7 +163,7 @@ class _FeedReader:
             return None
         return FeedConfig(url=url, name=name, interval_s=interval, language=entry.language,
                           tags=tuple(entry.tags or ()), full_text=entry.full_text or "auto",
-                          timezone=entry.timezone)
+                          timezone=entry.timezone, adaptive=entry.interval is None)
 
     def channel(self, entry: FeedEntry, name: str | None, refuse, before: int) -> FeedConfig | None:
         """A Telegram channel: polled every VIGIE_TELEGRAM_POLL_S, its posts read whole from

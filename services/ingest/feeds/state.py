@@ -2,9 +2,10 @@
 keyed by the feed's configured URL: one record per feed, the latest.
 
 A feed's state holds its HTTP cache validators (ETag, Last-Modified), its current URL (after
-permanent redirects), its consecutive failure count, and ``seen``: a hash of each published
-entry's identity (guid, else link, else title + text; a channel's post id) mapped to the
-revision published. An entry is published again only when its revision changes. ``seen``
+permanent redirects), its consecutive failure count, its adaptive poll interval, its WebSub
+hub and subscription (secret included: the topic is ingest's own), and ``seen``: a hash of each
+published entry's identity (guid, else link, else title + text; a channel's post id) mapped to
+the revision published. An entry is published again only when its revision changes. ``seen``
 keeps the newest entries only (``VIGIE_FEEDS_SEEN_MAX``), which bounds the record size while
 covering any real feed. A Telegram channel's state also holds ``last_post``, the newest post id
 published: the next poll pages back to it.
@@ -36,6 +37,9 @@ class FeedState:
     failures: int = 0
     last_success: float | None = None
     last_post: int | None = None  # a channel's
+    interval_s: float | None = None  # the adaptive interval (``adaptive``), once estimated
+    hub: str | None = None  # the WebSub hub the feed names, if any
+    websub: dict | None = None  # its subscription (``websub.Subscription``), if any
     schema_version: int = STATE_VERSION
 
     @classmethod
@@ -64,6 +68,8 @@ class FeedState:
             raise ValueError("seen must be an object and failures an integer")
         if state.last_post is not None and not isinstance(state.last_post, int):
             raise ValueError("last_post must be an integer")
+        if not isinstance(state.websub, dict | None):
+            raise ValueError("websub must be an object")
         return state
 
 
