@@ -31,7 +31,7 @@ class Message(msgspec.Struct, kw_only=True, omit_defaults=False):
 
 
 class Source(msgspec.Struct, kw_only=True):
-    kind: Literal["file", "feed"]
+    kind: Literal["file", "feed", "channel"]
     name: str | None = None
     url: str | None = None
     path: str | None = None
@@ -63,7 +63,7 @@ class Mention(msgspec.Struct, kw_only=True):
     end: int
 
 
-PlaceKind = Literal["country", "region", "city", "area"]
+PlaceKind = Literal["country", "region", "city", "area", "district", "community"]
 
 
 class Place(msgspec.Struct, kw_only=True):
