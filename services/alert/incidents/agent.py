@@ -167,7 +167,7 @@ class IncidentKeeper:
         if isinstance(report, EndReport):
             key = track_key(report.rule.id, report.place)
             track = self.track(key) or TrackState(rule=report.rule, place=report.place)
-            await self.keep(key, self.tracker.end(track, report), partition, clock, wall)
+            await self.keep(key, self.tracker.end(track, report, wall), partition, clock, wall)
         else:
             await self.alert(report, partition, clock, wall)
 
@@ -175,7 +175,7 @@ class IncidentKeeper:
                     wall: float) -> None:
         key = track_key(report.alert.rule.id, report.place)
         track = self.track(key) or TrackState(rule=report.alert.rule, place=report.place)
-        track, period, new = self.tracker.report(track, report, clock)
+        track, period, new = self.tracker.report(track, report, clock, wall)
         if new:
             alert = msgspec.structs.replace(report.alert, incident_id=period.record.id)
             await self.publish(alert, report.topic)
@@ -209,7 +209,7 @@ class IncidentKeeper:
             if clock is None:
                 continue
             now = clock.now(wall)
-            track = self.tracker.expire(TrackState.from_table(value), now)
+            track = self.tracker.expire(TrackState.from_table(value), now, wall)
             if track is None:
                 del self.table[key]
             else:

@@ -95,7 +95,9 @@ class IncidentState(msgspec.Struct, kw_only=True):
     every alert folded into it (``seen``: an alert id is a rule and a story, so one per report),
     ``last_event`` (the event time of its newest report, epoch seconds), ``exact`` (a channel
     post started it: its start is fixed, and it waits longer for its end post), ``sent_clock``
-    (the partition's clock when its last record went out) and ``due`` (a record should go out).
+    (the partition's clock when its last record went out), ``due`` (a record should go out) and
+    ``read_at`` (the wall time of its last report: a period is forgotten only when it is old in
+    both times, so that a backfill read out of order still finds it).
     """
 
     schema_version: int = STATE_VERSION
@@ -105,6 +107,7 @@ class IncidentState(msgspec.Struct, kw_only=True):
     exact: bool = False
     sent_clock: float | None = None
     due: bool
+    read_at: float = 0.0
 
     @property
     def start(self) -> float:
@@ -123,17 +126,24 @@ class IncidentState(msgspec.Struct, kw_only=True):
         return self.start <= moment <= self.end
 
 
+class KeptEnd(msgspec.Struct, array_like=True):
+    """An end report no period took yet: its event time, and the wall time it was read."""
+
+    moment: float
+    read_at: float
+
+
 class TrackState(msgspec.Struct, kw_only=True):
-    """A rule and a place: its recent periods (by start), the event times of end reports that
-    no period took yet (``ends``: an end read before its start, in a backfill), and the table
-    ``partition`` it lives in (an entry is written only while its own partition is read)."""
+    """A rule and a place: its recent periods (by start), the end reports that no period took
+    yet (``ends``: an end read before its start, in a backfill), and the table ``partition`` it
+    lives in (an entry is written only while its own partition is read)."""
 
     schema_version: int = TRACK_VERSION
     rule: RuleRef
     place: Place | None = None
     partition: int | None = None
     periods: list[IncidentState] = []
-    ends: list[float] = []
+    ends: list[KeptEnd] = []
 
     @classmethod
     def from_table(cls, value: object) -> TrackState:

@@ -22,7 +22,9 @@ year's reports makes the same periods as the live run did.
   time, once the partition's clock or a later report of the track passes that time. A late
   report inside it still joins it and moves its end (and reopens it if the clock has not
   reached the new end).
-- A closed period and an end no period took are forgotten ``window_s`` after their time.
+- A closed period and an end no period took are forgotten ``window_s`` after their time, and
+  ``window_s`` of wall time after they were last read (``wall``): a backfill reads a year of
+  reports out of order within minutes, and its late reports still find their periods.
 
 Records: a period's first record is ``open`` (revision 1), then ``update`` at most once per
 ``update_min_s`` of the partition's clock (which moves on with the wall clock when no report
@@ -41,7 +43,7 @@ from vigie.shared.messages import Alert, Incident
 from vigie.shared.timestamps import epoch, format_time
 
 from .identity import incident_id
-from .model import AlertReport, EndReport, IncidentState, TrackState, changed
+from .model import AlertReport, EndReport, IncidentState, KeptEnd, TrackState, changed
 
 MAX_ALERT_IDS = 100
 
@@ -57,10 +59,14 @@ class Tracker:
     def quiet_after(self, period: IncidentState) -> float:
         return self.channel_quiet_s if period.exact else self.quiet_s
 
-    def report(self, track: TrackState, report: AlertReport, clock: float
+    def _forgotten(self, age: float, read_age: float) -> bool:
+        return age > self.window_s and read_age > self.window_s
+
+    def report(self, track: TrackState, report: AlertReport, clock: float, wall: float
                ) -> tuple[TrackState, IncidentState, bool]:
-        """The track after an alert report, the period the alert is folded into, and whether
-        it is new there (False: a redelivery, already folded and published)."""
+        """The track after an alert report read at ``wall``, the period the alert is folded
+        into, and whether it is new there (False: a redelivery, already folded and
+        published)."""
         for period in track.periods:
             if report.alert.id in period.seen:
                 return track, period, False
@@ -68,29 +74,32 @@ class Tracker:
         periods = self._quiet_before(track.periods, moment)
         index = self._joined(periods, track.ends, report, moment)
         if index is None:
-            periods, ends = _inserted(periods, track.ends, self._opened(track, report, moment))
+            periods, ends = _inserted(periods, track.ends,
+                                      self._opened(track, report, moment, wall))
             track = changed(track, periods=periods, ends=ends)
             index = next(i for i, p in enumerate(periods) if report.alert.id in p.seen)
         else:
-            periods[index] = self._join(periods[index], report, moment, clock)
+            periods[index] = changed(self._join(periods[index], report, moment, clock),
+                                     read_at=wall)
             track = changed(track, periods=periods)
         return track, track.periods[index], True
 
-    def end(self, track: TrackState, report: EndReport) -> TrackState:
-        """The track after an end report."""
+    def end(self, track: TrackState, report: EndReport, wall: float) -> TrackState:
+        """The track after an end report read at ``wall``."""
         moment: float | None = epoch(report.when)
         periods, ends = self._quiet_before(track.periods, moment), list(track.ends)
         while moment is not None:  # an end displaced by an earlier one ends the next period
-            moment = _place_end(periods, ends, moment)
-        return changed(track, periods=periods, ends=sorted(ends))
+            moment = _place_end(periods, ends, moment, wall)
+        return changed(track, periods=periods, ends=sorted(ends, key=lambda e: e.moment))
 
-    def expire(self, track: TrackState, clock: float) -> TrackState | None:
+    def expire(self, track: TrackState, clock: float, wall: float) -> TrackState | None:
         """Quiet periods closed, the long closed and unmatched ends forgotten; None: nothing
         left to keep."""
         periods = [self._closed_if_quiet(p, clock) for p in track.periods]
-        periods = [p for p in periods
-                   if not p.closed or p.due or clock - p.end <= self.window_s]
-        ends = [e for e in track.ends if clock - e <= self.window_s]
+        periods = [p for p in periods if not p.closed or p.due
+                   or not self._forgotten(clock - p.end, wall - p.read_at)]
+        ends = [e for e in track.ends
+                if not self._forgotten(clock - e.moment, wall - e.read_at)]
         if not periods and not ends:
             return None
         return changed(track, periods=periods, ends=ends)
@@ -131,7 +140,8 @@ class Tracker:
         adopted = IncidentState(
             record=sent, seen=sorted({*(old.seen if old else ()), *sent.alert_ids}),
             last_event=max(epoch(sent.started_at), old.last_event if old else -math.inf),
-            exact=bool(old and old.exact), sent_clock=clock, due=False)
+            exact=bool(old and old.exact), sent_clock=clock, due=False,
+            read_at=old.read_at if old else 0.0)
         if index is None:
             periods = sorted([*periods, adopted], key=lambda p: p.start)
         else:
@@ -162,7 +172,7 @@ class Tracker:
             return None
         period = periods[later[0]]
         soon = period.start - moment <= self.quiet_after(period)
-        ended_between = any(moment <= e < period.start for e in ends)
+        ended_between = any(moment <= e.moment < period.start for e in ends)
         return later[0] if soon and not ended_between and not period.exact else None
 
     def _join(self, period: IncidentState, report: AlertReport, moment: float,
@@ -185,7 +195,8 @@ class Tracker:
         return _closed(period, "quiet", quiet_end)
 
     @staticmethod
-    def _opened(track: TrackState, report: AlertReport, moment: float) -> IncidentState:
+    def _opened(track: TrackState, report: AlertReport, moment: float,
+                wall: float) -> IncidentState:
         alert = report.alert
         started = format_time(dt.datetime.fromtimestamp(moment, dt.timezone.utc))
         record = Incident(
@@ -194,37 +205,39 @@ class Tracker:
             sources=_sources([], alert), alert_ids=[alert.id], headline=alert.snippet,
             revision=1)
         return IncidentState(record=record, seen=[alert.id], last_event=moment,
-                             exact=report.exact and not report.continues, due=True)
+                             exact=report.exact and not report.continues, due=True,
+                             read_at=wall)
 
 
-def _inserted(periods: list[IncidentState], ends: list[float], new: IncidentState
-              ) -> tuple[list[IncidentState], list[float]]:
+def _inserted(periods: list[IncidentState], ends: list[KeptEnd], new: IncidentState
+              ) -> tuple[list[IncidentState], list[KeptEnd]]:
     """``new`` among the periods, closed by the first kept end after its start (and before the
     next period's start), which it takes."""
     periods = sorted([*periods, new], key=lambda p: p.start)
     following = [p.start for p in periods if p.start > new.start]
     limit = following[0] if following else math.inf
-    taken = [e for e in ends if new.start <= e < limit]
+    taken = [e for e in ends if new.start <= e.moment < limit]
     if not taken:
         return periods, list(ends)
     index = periods.index(new)
-    periods[index] = _closed(new, "report", taken[0])
-    return periods, [e for e in ends if e != taken[0]]
+    periods[index] = _closed(new, "report", taken[0].moment)
+    return periods, [e for e in ends if e is not taken[0]]
 
 
-def _place_end(periods: list[IncidentState], ends: list[float], moment: float) -> float | None:
+def _place_end(periods: list[IncidentState], ends: list[KeptEnd], moment: float,
+               wall: float) -> float | None:
     """Close the period an end at ``moment`` ends (in place), or keep the end; the later end
     it displaces, if any, to place again."""
     before = [i for i, p in enumerate(periods) if p.start <= moment]
     period = periods[before[-1]] if before else None
     if period is None or (period.closed and moment > period.end):
-        if moment not in ends:
-            ends.append(moment)
+        if all(e.moment != moment for e in ends):
+            ends.append(KeptEnd(moment, wall))
         return None
     if period.closed and moment == period.end and period.record.closed_by == "report":
         return None  # the same end again
     displaced = period.end if period.record.closed_by == "report" else None
-    periods[before[-1]] = _closed(period, "report", moment)
+    periods[before[-1]] = changed(_closed(period, "report", moment), read_at=wall)
     return displaced
 
 

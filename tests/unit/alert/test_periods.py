@@ -13,6 +13,7 @@ from vigie.shared.timestamps import epoch
 DONETSK = Place(name="Donetsk Oblast", kind="region", country="UA", region="UA-14")
 RULE = RuleRef(id="air-raid", severity="critical")
 QUIET_S, CHANNEL_QUIET_S = 3 * 3600.0, 24 * 3600.0
+WALL = 0.0  # the wall clock only times what is forgotten, not tested here
 
 
 def tracker() -> Tracker:
@@ -47,9 +48,9 @@ def fold(reports, clock: float | None = None, state: TrackState | None = None) -
         newest = max(newest, epoch(report.when))
         now = newest if clock is None else clock
         if isinstance(report, EndReport):
-            state = folder.end(state, report)
+            state = folder.end(state, report, WALL)
         else:
-            state = folder.report(state, report, now)[0]
+            state = folder.report(state, report, now, WALL)[0]
     return state
 
 
@@ -110,8 +111,8 @@ def test_a_quiet_period_closes_at_its_last_report_plus_the_quiet_time():
     news = [start("2025-08-22T01:00:00.000Z", "n1", exact=False),
             start("2025-08-22T02:00:00.000Z", "n2", exact=False)]
     state = fold(news)
-    assert tracker().expire(state, epoch("2025-08-22T04:59:59Z")).periods[0].closed is False
-    closed = tracker().expire(state, epoch("2025-08-22T05:00:00Z"))
+    assert tracker().expire(state, epoch("2025-08-22T04:59:59Z"), WALL).periods[0].closed is False
+    closed = tracker().expire(state, epoch("2025-08-22T05:00:00Z"), WALL)
     assert periods(closed) == [("2025-08-22T01:00:00.000Z", "2025-08-22T05:00:00.000Z",
                                 "quiet", 2)]
     # a report of a later day opens a new incident; the first one closed the same way
@@ -120,12 +121,12 @@ def test_a_quiet_period_closes_at_its_last_report_plus_the_quiet_time():
                                                             "quiet", 2)
     # a channel-started period waits longer for its end post: sirens last hours
     siren = fold([start(S1)])
-    assert not tracker().expire(siren, epoch(S1) + 10 * 3600).periods[0].closed
+    assert not tracker().expire(siren, epoch(S1) + 10 * 3600, WALL).periods[0].closed
 
 
 def test_a_late_report_inside_a_quiet_closed_period_moves_its_end_or_reopens_it():
     first = start("2025-08-22T01:00:00.000Z", "n1", exact=False)
-    state = tracker().expire(fold([first]), epoch("2025-08-22T09:00:00Z"))
+    state = tracker().expire(fold([first]), epoch("2025-08-22T09:00:00Z"), WALL)
     late = start("2025-08-22T03:00:00.000Z", "n2", exact=False)
     assert periods(fold([late], clock=epoch("2025-08-22T09:00:00Z"), state=state)) == [
         ("2025-08-22T01:00:00.000Z", "2025-08-22T06:00:00.000Z", "quiet", 2)]
@@ -135,11 +136,11 @@ def test_a_late_report_inside_a_quiet_closed_period_moves_its_end_or_reopens_it(
 
 def test_an_end_closes_a_quiet_closed_period_by_report_and_a_redelivery_changes_nothing():
     first = start("2025-08-22T01:00:00.000Z", "n1", exact=False)
-    state = tracker().expire(fold([first]), epoch("2026-01-01T00:00:00Z"))
+    state = tracker().expire(fold([first]), epoch("2026-01-01T00:00:00Z"), WALL)
     state = fold([end("2025-08-22T01:00:00.000Z")], state=state)
     assert periods(state) == [("2025-08-22T01:00:00.000Z", "2025-08-22T01:00:00.000Z",
                                "report", 1)]
-    again, period, new = tracker().report(state, first, epoch("2026-01-01T00:00:00Z"))
+    again, period, new = tracker().report(state, first, epoch("2026-01-01T00:00:00Z"), WALL)
     assert again is state and not new and period.record.id == state.periods[0].record.id
 
 
@@ -150,7 +151,7 @@ def test_records_open_coalesce_and_close_and_a_backfilled_period_sends_open_then
         report = start(f"2025-08-22T01:56:{second:02d}.000Z", f"n{second}", exact=False,
                        source=f"feed {second}")
         clock = epoch(report.when)
-        state, _, _ = folder.report(state, report, clock)
+        state, _, _ = folder.report(state, report, clock, WALL)
         period, records = folder.release(state.periods[0], clock, wall=1000.0 + second)
         state.periods[0] = period
         sent += records
@@ -170,15 +171,15 @@ def test_a_record_sent_before_a_crash_replaces_the_older_state_it_came_from():
     back keeps the revision chain and knows the reports it folded when they are redelivered."""
     folder = tracker()
     clock = epoch(S1)
-    state, _, _ = folder.report(track(), start(S1), clock)
+    state, _, _ = folder.report(track(), start(S1), clock, WALL)
     period, _ = folder.release(state.periods[0], clock, 1000.0)
     restored = TrackState(rule=RULE, place=DONETSK, periods=[period])
     lost, _, _ = folder.report(restored, start("2023-10-24T12:40:00.000Z", "n1", exact=False),
-                               clock + 1200)
+                               clock + 1200, WALL)
     _, (sent,) = folder.release(lost.periods[0], clock + 1200, 1100.0)  # revision 2 went out
     adopted = Tracker.adopt(restored, sent, clock + 1300)
     assert adopted.periods[0].record.revision == 2 and not adopted.periods[0].due
     redelivered = start("2023-10-24T12:40:00.000Z", "n1", exact=False)
-    assert folder.report(adopted, redelivered, clock + 1300)[2] is False
+    assert folder.report(adopted, redelivered, clock + 1300, WALL)[2] is False
     assert Tracker.adopt(adopted, sent, clock + 1300) is None  # known already
     assert Tracker.adopt(None, sent, clock).periods[0].seen == sorted(sent.alert_ids)
