@@ -95,7 +95,8 @@ class IncidentState(msgspec.Struct, kw_only=True):
     every alert folded into it (``seen``: an alert id is a rule and a story, so one per report),
     ``last_event`` (the event time of its newest report, epoch seconds), ``exact`` (a channel
     post started it: its start is fixed, and it waits longer for its end post), ``sent_clock``
-    (the partition's clock when its last record went out), ``due`` (a record should go out) and
+    (the partition's clock when its last record went out; ``sent_at`` the wall clock's), ``due``
+    (a record should go out) and
     ``read_at`` (the wall time of its last report: a period is forgotten only when it is old in
     both times, so that a backfill read out of order still finds it).
     """
@@ -106,6 +107,7 @@ class IncidentState(msgspec.Struct, kw_only=True):
     last_event: float
     exact: bool = False
     sent_clock: float | None = None
+    sent_at: float | None = None
     due: bool
     read_at: float = 0.0
 

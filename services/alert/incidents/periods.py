@@ -27,9 +27,10 @@ year's reports makes the same periods as the live run did.
   reports out of order within minutes, and its late reports still find their periods.
 
 Records: a period's first record is ``open`` (revision 1), then ``update`` at most once per
-``update_min_s`` of the partition's clock (which moves on with the wall clock when no report
-comes: a burst of reports is one update), and ``closed`` at once. A period closed before its
-first record went out (a backfill) sends ``open`` and ``closed`` together.
+``update_min_s`` of the partition's clock and of the wall clock (a burst of reports is one
+update; a backfill, whose clock leaps through the reports' times, sends no more records than
+the live run did, and no faster), and ``closed`` at once. A period closed before its first
+record went out (a backfill) sends ``open`` and ``closed`` together.
 """
 
 from __future__ import annotations
@@ -107,11 +108,12 @@ class Tracker:
     def release(self, period: IncidentState, clock: float, wall: float
                 ) -> tuple[IncidentState, list[Incident]]:
         """The records to send now, if one is due and the last went out ``update_min_s``
-        ago (a close goes at once); the period with them marked sent. ``wall``: the time the
-        records are written (their ``updated_at``)."""
+        ago by both clocks (a close goes at once); the period with them marked sent.
+        ``wall``: the time the records are written (their ``updated_at``)."""
         first = period.sent_clock is None
-        if not period.due or (not first and not period.closed
-                              and clock - period.sent_clock < self.update_min_s):
+        if not period.due or (not first and not period.closed and (
+                clock - period.sent_clock < self.update_min_s
+                or wall - (period.sent_at or 0.0) < self.update_min_s)):
             return period, []
         written = format_time(dt.datetime.fromtimestamp(wall, dt.timezone.utc))
         record = msgspec.structs.replace(period.record, updated_at=written)
@@ -123,7 +125,8 @@ class Tracker:
             revision += 1
         status = "closed" if period.closed else "open" if first else "update"
         records.append(msgspec.structs.replace(record, status=status, revision=revision))
-        return changed(period, record=records[-1], sent_clock=clock, due=False), records
+        return changed(period, record=records[-1], sent_clock=clock, sent_at=wall,
+                       due=False), records
 
     @staticmethod
     def adopt(track: TrackState | None, sent: Incident, clock: float) -> TrackState | None:
@@ -140,7 +143,8 @@ class Tracker:
         adopted = IncidentState(
             record=sent, seen=sorted({*(old.seen if old else ()), *sent.alert_ids}),
             last_event=max(epoch(sent.started_at), old.last_event if old else -math.inf),
-            exact=bool(old and old.exact), sent_clock=clock, due=False,
+            exact=bool(old and old.exact), sent_clock=clock, sent_at=epoch(sent.updated_at),
+            due=False,
             read_at=old.read_at if old else 0.0)
         if index is None:
             periods = sorted([*periods, adopted], key=lambda p: p.start)

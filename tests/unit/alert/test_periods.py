@@ -160,6 +160,12 @@ def test_records_open_coalesce_and_close_and_a_backfilled_period_sends_open_then
     assert [(r.status, r.revision, r.reports) for r in sent] == [("open", 1, 1),
                                                                  ("update", 2, 20)]
     assert sent[0].updated_at == "1970-01-01T00:16:40.000Z"  # the time it was written
+    # a backfill's clock leaps through the reports' times: the wall clock still spaces records
+    late = start("2025-08-22T03:00:00.000Z", "n99", exact=False)
+    state.periods[0] = period
+    state, _, _ = folder.report(state, late, epoch(late.when), 1051.0)
+    assert folder.release(state.periods[0], epoch(late.when), 1051.0)[1] == []
+    assert folder.release(state.periods[0], epoch(late.when), 1080.0)[1][0].reports == 21
     backfilled = fold([end(E1), start(S1)])
     _, records = folder.release(backfilled.periods[0], epoch(E1), 2000.0)
     assert [(r.status, r.revision, r.ended_at) for r in records] == [
