@@ -92,12 +92,12 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
                     metrics.stream.agent_crashes)
     evaluation = Evaluation(Evaluator(rulebook), metrics, max_chars=settings.alert_max_text_chars,
                             candidates=candidates, reports=reports)
+    announcement = Announcement(metrics, alerts=alerts_topic, latest=latest,
+                                route=functools.cache(app.topic))  # one object per rule topic
     publication = Publication(
         state_table(app, "published", lambda: publication.mark_stale()), metrics,
         window_s=settings.dedup_window_s, max_chars=settings.alert_max_text_chars,
-        reports=reports)
-    announcement = Announcement(metrics, alerts=alerts_topic, latest=latest,
-                                route=functools.cache(app.topic))  # one object per rule topic
+        reports=reports, announcement=announcement)
 
     @agents.each(app.topic(settings.topic_enriched))
     async def evaluate(event):

@@ -5,9 +5,11 @@ over any mapping as a table.
 ``Candidate`` records for the candidates topic (keyed by alert id), and the ends it reports as
 ``EndReport`` records for the reports topic (keyed by track). ``Publication`` is what
 ``publish`` does with a candidate: the first of its alert id goes on as an ``AlertReport`` of
-its track, the rest are suppressed. ``Announcement`` is what the track agent does with an
-alert once it knows its incident: the records that publish it to ``news.alerts`` (and its
-rule's topic), and the count, log and latest list once they are sent. Each returns the records
+its track, the rest are suppressed (a candidate written before incidents, without an event
+time, is published at once and joins no incident, as that version did). ``Announcement`` is
+what the track agent does with an alert once it knows its incident: the records that publish
+it to ``news.alerts`` (and its rule's topic), and the count, log and latest list once they are
+sent. Each returns the records
 to send (``Send``): the agents send them, in order, and ``publish`` records the alert id only
 once they are sent.
 """
@@ -49,7 +51,7 @@ class Candidate(msgspec.Struct, kw_only=True):
     """A record of the candidates topic: an alert ``evaluate`` found, the rule's own topic (or
     None), and what its track needs (``incidents.model.AlertReport``). Versioned like the
     contracts; a candidate of the previous version (no ``schema_version``, no ``exact``)
-    reads as version 1, and one without ``when`` counts at its detection time."""
+    reads as version 1; one without ``when`` (written before incidents) joins no incident."""
 
     schema_version: int = CANDIDATE_VERSION
     alert: Alert
@@ -97,22 +99,25 @@ class Evaluation:
 
 
 class Outgoing(NamedTuple):
-    """A candidate to forward: its alert id, the time it counts at, what to send."""
+    """A candidate to forward: its alert id, the time it counts at, what to send, and the
+    alert when it is published at once (it joins no incident)."""
 
     alert_id: str
     at: float
     sends: list[Send]
+    published: Alert | None = None
 
 
 class Publication:
     """Candidates → one report per alert id within the dedup window, with the ids kept in
-    ``table``."""
+    ``table``; ``announcement`` publishes the alerts that join no incident."""
 
     def __init__(self, table: MutableMapping[str, object], metrics: AlertMetrics, *,
-                 window_s: float, max_chars: int, reports: object) -> None:
+                 window_s: float, max_chars: int, reports: object,
+                 announcement: Announcement) -> None:
         self.published = PublishedIds(table, window_s)
         self.window_s, self.max_chars, self.metrics = window_s, max_chars, metrics
-        self.reports = reports
+        self.reports, self.announcement = reports, announcement
 
     def mark_stale(self) -> None:
         self.published.mark_stale()
@@ -125,16 +130,21 @@ class Publication:
         if self.published.seen(alert.id, at):
             self.metrics.suppressed.inc()
             return None
+        if candidate.when is None:  # from before incidents
+            alert.incident_id = None
+            return Outgoing(alert.id, at, self.announcement.sends(alert, candidate.topic), alert)
         report = AlertReport(alert=alert, topic=candidate.topic, place=candidate.place,
-                             when=candidate.when or alert.detected_at, exact=candidate.exact,
+                             when=candidate.when, exact=candidate.exact,
                              continues=candidate.continues)
         key = track_key(alert.rule.id, candidate.place).encode()
         return Outgoing(alert.id, at, [Send(self.reports, key, encode(report))])
 
     def sent(self, outgoing: Outgoing, partition: int) -> None:
-        """Once its report is sent: the alert id is kept."""
+        """Once its records are sent: the alert id is kept (and an alert published, counted)."""
         self.published.record(outgoing.alert_id, outgoing.at, partition)
         self.metrics.published_keys.set(self.published.size)
+        if outgoing.published is not None:
+            self.announcement.sent(outgoing.published)
 
 
 class Announcement:

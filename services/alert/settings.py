@@ -27,7 +27,8 @@ class AlertSettings(StreamSettings):
     alert_webhook_retries: int = setting(5, "attempts before a webhook delivery is dead-lettered")
     incident_window_s: float = setting(
         21600.0, "a closed incident (and an end report that matched none) is kept this long"
-                 " after its time (event time), so that a late report still joins it"
+                 " after its time (event time) and after it was last read, so that a late"
+                 " report still joins it"
     )
     incident_update_min_s: float = setting(
         30.0, "at most one record per incident this often: a burst of reports is one update"

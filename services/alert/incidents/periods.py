@@ -47,6 +47,9 @@ from .identity import incident_id
 from .model import AlertReport, EndReport, IncidentState, KeptEnd, TrackState, changed
 
 MAX_ALERT_IDS = 100
+# The alert ids a period remembers: a redelivery repeats the reports not yet committed, a few
+# seconds' worth, so the newest thousand know them (and a long, busy period stays small).
+MAX_SEEN = 1000
 
 
 class Tracker:
@@ -141,7 +144,7 @@ class Tracker:
         if old is not None and old.sent_clock is not None and old.record.revision >= sent.revision:
             return None
         adopted = IncidentState(
-            record=sent, seen=sorted({*(old.seen if old else ()), *sent.alert_ids}),
+            record=sent, seen=_merged(old.seen if old else [], sent.alert_ids),
             last_event=max(epoch(sent.started_at), old.last_event if old else -math.inf),
             exact=bool(old and old.exact), sent_clock=clock, sent_at=epoch(sent.updated_at),
             due=False,
@@ -187,7 +190,7 @@ class Tracker:
             alert_ids=[*record.alert_ids, alert.id][-MAX_ALERT_IDS:],
             started_at=report.when if moment < period.start else record.started_at)
         starts_exactly = report.exact and not report.continues and moment <= period.start
-        period = changed(period, record=record, seen=[*period.seen, alert.id],
+        period = changed(period, record=record, seen=[*period.seen, alert.id][-MAX_SEEN:],
                          last_event=max(period.last_event, moment),
                          exact=period.exact or starts_exactly, due=True)
         if record.closed_by != "quiet":
@@ -249,6 +252,11 @@ def _closed(period: IncidentState, how: str, moment: float) -> IncidentState:
     ended = format_time(dt.datetime.fromtimestamp(moment, dt.timezone.utc))
     record = msgspec.structs.replace(period.record, closed_by=how, ended_at=ended)
     return changed(period, record=record, due=True)
+
+
+def _merged(seen: list[str], more: list[str]) -> list[str]:
+    known = set(seen)
+    return [*seen, *(alert_id for alert_id in more if alert_id not in known)][-MAX_SEEN:]
 
 
 def _sources(sources: list[str], alert: Alert) -> list[str]:

@@ -63,8 +63,14 @@ def raised(make_article, metrics) -> Alert:
                 if a.rule.id == "air-raid")
 
 
-def publication(metrics, table: dict) -> Publication:
-    return Publication(table, metrics, window_s=WINDOW_S, max_chars=100_000, reports="reports")
+def announcement(metrics, latest=None) -> Announcement:
+    return Announcement(metrics, alerts="alerts", route=lambda name: f"route:{name}",
+                        latest=latest)
+
+
+def publication(metrics, table: dict, latest=None) -> Publication:
+    return Publication(table, metrics, window_s=WINDOW_S, max_chars=100_000, reports="reports",
+                       announcement=announcement(metrics, latest))
 
 
 def test_the_first_candidate_of_an_alert_id_goes_to_its_track_the_next_is_suppressed(
@@ -86,29 +92,41 @@ def test_the_first_candidate_of_an_alert_id_goes_to_its_track_the_next_is_suppre
     assert sample("vigie_alert_duplicates_suppressed_total") == 1
 
 
-def test_a_candidate_of_the_previous_version_counts_at_its_detection_time(make_article, metrics):
+def test_a_candidate_from_before_incidents_is_published_at_once_and_joins_none(
+        make_article, metrics):
+    alert, latest = raised(make_article, metrics), collections.deque()
+    before = json.dumps({"alert": to_dict(alert) | {"incident_id": None}}).encode()  # no when
+    publish = publication(metrics, {}, latest)
+    outgoing = publish.first(before)
+    assert [(topic, key) for topic, key, _ in outgoing.sends] == [("alerts", alert.id.encode())]
+    assert decode(outgoing.sends[0].value, Alert).incident_id is None
+    publish.sent(outgoing, partition=0)
+    assert [a["id"] for a in latest] == [alert.id]
+    assert publish.first(before) is None
+
+
+def test_a_candidate_of_the_previous_version_with_a_time_goes_to_its_track(make_article,
+                                                                           metrics):
     alert = raised(make_article, metrics)
-    previous = json.dumps({"alert": to_dict(alert), "topic": None, "place": None,
-                           "when": None}).encode()  # no schema_version, no exact
-    ((_, key, value),) = publication(metrics, {}).first(previous).sends
-    report_sent = decode_report(value, 1000)
-    assert report_sent.place is None and report_sent.when == alert.detected_at
-    assert key == track_key("air-raid", None).encode()
+    previous = json.dumps({"alert": to_dict(alert) | {"incident_id": "old"}, "topic": None,
+                           "place": to_dict(KYIV), "when": "2025-08-22T01:56:00Z"}).encode()
+    ((topic, key, value),) = publication(metrics, {}).first(previous).sends
+    assert (topic, key) == ("reports", track_key("air-raid", KYIV).encode())
+    assert decode_report(value, 1000).when == "2025-08-22T01:56:00Z"
 
 
 def test_an_alert_is_announced_to_its_topics_once_its_incident_is_known(make_article, metrics):
     alert, latest = raised(make_article, metrics), collections.deque()
     alert.incident_id, waited_before = "4f1c", alert.latency_ms
-    announcement = Announcement(metrics, alerts="alerts", route=lambda name: f"route:{name}",
-                                latest=latest)
-    sends = announcement.sends(alert, "air")
+    announced = announcement(metrics, latest)
+    sends = announced.sends(alert, "air")
     assert [(topic, key) for topic, key, _ in sends] == [("alerts", alert.id.encode()),
                                                          ("route:air", alert.id.encode())]
     published = decode(sends[0].value, Alert)
     assert published.incident_id == "4f1c" and sends[1].value == sends[0].value
     assert published.latency_ms >= waited_before  # the wait for its incident counts
-    announcement.sent(published)
+    announced.sent(published)
     assert list(latest) == [to_dict(published)]
     assert metrics.registry.get_sample_value(
         "vigie_alert_alerts_total", {"rule": "air-raid", "severity": "critical"}) == 1
-    assert [t for t, _, _ in announcement.sends(alert, None)] == ["alerts"]
+    assert [t for t, _, _ in announced.sends(alert, None)] == ["alerts"]

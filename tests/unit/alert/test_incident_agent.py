@@ -258,7 +258,7 @@ class AlertStage:
                                      max_chars=100_000, candidates="candidates",
                                      reports="reports")
         self.publication = Publication({}, metrics, window_s=86400.0, max_chars=100_000,
-                                       reports="reports")
+                                       reports="reports", announcement=None)
         self.keeper = IncidentKeeper({}, Tracker(30, 3 * 3600, 86400, 6 * 3600),
                                      self.topics.deliver, self.topics.publish)
         self.loop = asyncio.new_event_loop()
