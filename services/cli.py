@@ -126,7 +126,8 @@ def cmd_alert(args) -> int:
 
 
 def cmd_subscribe(args) -> int:
-    from vigie.alert.subscribe import Filters, parse_since, subscribe
+    from vigie.alert.subscribe import parse_since, subscribe
+    from vigie.shared.filters import Filters
 
     filters = Filters(
         rules=tuple(args.rule or ()), severities=tuple(args.severity or ()),
@@ -144,8 +145,8 @@ def cmd_subscribe(args) -> int:
 
 def place_condition(args):
     """--country, --region and --near as the place condition rules use, or None."""
-    from vigie.alert.rules import PlaceCondition
     from vigie.alert.subscribe import parse_near
+    from vigie.shared.filters import PlaceCondition
 
     if not (args.country or args.region or args.near):
         return None
