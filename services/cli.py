@@ -125,6 +125,12 @@ def cmd_alert(args) -> int:
     return main()
 
 
+def cmd_notify(args) -> int:
+    from vigie.notify.app import main
+
+    return main()
+
+
 def cmd_subscribe(args) -> int:
     from vigie.alert.subscribe import parse_since, subscribe
     from vigie.shared.filters import Filters
@@ -241,6 +247,9 @@ def parser() -> argparse.ArgumentParser:
     alert.add_argument("--topic", default="news.alerts.replay", help="replay output topic")
     alert.add_argument("--from-beginning", action="store_true")
     alert.set_defaults(func=cmd_alert)
+
+    sub.add_parser("notify", help="run a notify worker: incidents to people, through Apprise"
+                   " (VIGIE_NOTIFY_FILE)").set_defaults(func=cmd_notify)
 
     subscribe = sub.add_parser("subscribe", help="print a topic's messages")
     subscribe.add_argument("topic")

@@ -98,7 +98,7 @@ class Tracker:
                 id=alert.incident_id, rule=alert.rule, status="open", place=place,
                 started_at=when, updated_at=format_time(_utc(now)), reports=1,
                 sources=_sources([], alert), alert_ids=[alert.id], headline=alert.snippet,
-                revision=1)
+                revision=1, first_report_url=alert.article.url)
             return IncidentState(record=record, seen=[alert.id], last_report=now, due=True)
         if alert.id in state.seen:
             return state  # a redelivery changes nothing
