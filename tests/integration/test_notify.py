@@ -7,6 +7,7 @@ and ``vigie dlq replay`` delivers it."""
 from __future__ import annotations
 
 import collections
+import random
 import re
 import time
 import urllib.request
@@ -19,9 +20,11 @@ from vigie.shared.broker import free_port
 from vigie.shared.messages import DeadLetter, Incident, Place, RuleRef, decode, encode
 from vigie.shared.timestamps import utc_now
 
+from ..local_http import LocalServer, serve
 from ..notify_endpoints import Mailbox, Webhook
 from .faults import Worker, produce, wait_until
 from .helpers import read_topic, run_vigie
+from .workers import running
 
 pytestmark = pytest.mark.integration
 KYIV = Place(name="Kyiv", kind="city", country="UA", region="UA-30", lat=50.45, lon=30.52)
@@ -190,3 +193,61 @@ def test_a_failing_endpoint_is_dead_lettered_and_replay_delivers_it(kafka_settin
 
 def worker_app_id(settings) -> str:
     return settings.topic_raw.removesuffix(".raw") + "-notify"
+
+
+def test_twenty_reports_through_the_pipeline_make_one_open_one_update_one_close(
+        kafka_settings, tmp_path):
+    """Twenty outlets report one air-raid alert in Kyiv through feeds, ingest, enrich and
+    alert, then one reports its end; the desk, whose interval has not passed until the test
+    says so, gets one open, one update (twenty reports) and one close, on the webhook and by
+    mail. Written against the public records only (open, update, closed)."""
+    from .test_pipeline import PHRASINGS, feed_list, incidents, outlet_feed, seed_sentences
+
+    outlets = [f"outlet-{n:02d}" for n in range(20)]
+    pool = random.Random(20).sample(seed_sentences(), 3 * len(outlets))
+    clock = tmp_path / "clock"
+    start = time.time()
+    set_clock(clock, start)
+    with LocalServer() as server, Webhook() as hook, Mailbox() as mail, running(
+            kafka_settings, tmp_path, ("enrich",), ("alert",), VIGIE_INCIDENT_UPDATE_MIN_S="5"):
+        worker, port = notify_worker(kafka_settings, tmp_path, hook.url, mail.url,
+                                     NOTIFY_CLOCK_FILE=str(clock))
+        try:
+            worker.start(WORKER)
+            for n, outlet in enumerate(outlets):
+                story = " ".join([f"{PHRASINGS[n % len(PHRASINGS)]}, rapporte {outlet}.",
+                                  *pool[3 * n:3 * n + 3]])
+                server.routes[f"/{outlet}.xml"] = serve(outlet_feed(outlet, "Alerte à Kyiv",
+                                                                    story, n))
+            server.routes["/outlet-end.xml"] = serve(outlet_feed(
+                "outlet-end", "Fin de l'alerte", "Fin de l’alerte aérienne à Kyiv, annonce "
+                "l’administration militaire de la ville.", 50))
+            feeds = feed_list(tmp_path / "feeds.yaml", server, outlets)
+            assert run_vigie(kafka_settings, "ingest", "feeds", feeds, "--once").returncode == 0
+            wait_until(lambda: any(i.rule.id == "air-raid" and i.reports == 20
+                                   for i in incidents(kafka_settings).values()), 300,
+                       "the twentieth report")
+            raid = next(i for i in incidents(kafka_settings).values() if i.rule.id == "air-raid")
+            written = len(records_of(kafka_settings, raid.id))
+            wait_until(lambda: records_read(port) == written, 60, "notify read them all")
+            assert hook.keys() == [f"desk/{raid.id}/open"]  # the updates are held
+            set_clock(clock, start + 300)
+            wait_until(lambda: len(hook.received) == 2, 60, "the held update")
+            ends = feed_list(tmp_path / "ends.yaml", server, ["outlet-end"])
+            assert run_vigie(kafka_settings, "ingest", "feeds", ends, "--once").returncode == 0
+            wait_until(lambda: len(hook.received) == 3 and len(mail.received) == 3, 180,
+                       "the close")
+        finally:
+            worker.stop()
+    keys = [f"desk/{raid.id}/{kind}" for kind in ("open", "update-1", "closed")]
+    assert hook.keys() == keys and mail.keys() == keys
+    assert [m["type"] for m in hook.received] == ["failure", "failure", "success"]
+    assert "20 reports · 20 sources" in hook.received[1]["message"]
+    assert "Kyiv (UA-30)" in hook.received[0]["title"]
+    assert records_of(kafka_settings, raid.id)[-1].status == "closed"
+
+
+def records_of(settings, incident_id: str) -> list[Incident]:
+    return [i for i in (decode(r.value, Incident) for r in
+                        read_topic(settings, settings.topic_incidents, timeout=30, idle=3))
+            if i.id == incident_id]
