@@ -249,9 +249,10 @@ def parse_text(text: str, source: str | None = None,
         raise SubscriptionError(f"not valid YAML: {exc}", source=source) from None
     data = document.data
     if not (isinstance(data, dict) and set(data) == {"subscriptions"}
-            and isinstance(data["subscriptions"], list) and data["subscriptions"]):
-        raise SubscriptionError("expected a mapping with one key, subscriptions: a non-empty"
-                                " list of subscriptions", source=source, line=document.line(()))
+            and isinstance(data["subscriptions"], list)):
+        raise SubscriptionError("expected a mapping with one key, subscriptions: a list of"
+                                " subscriptions (empty: nobody is notified)", source=source,
+                                line=document.line(()))
     secrets: list[str] = []
     subscriptions: list[Subscription] = []
     for index in range(len(data["subscriptions"])):

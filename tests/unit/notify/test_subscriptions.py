@@ -79,7 +79,8 @@ def test_the_message_key_rides_in_a_header_where_the_service_takes_one():
 
 
 @pytest.mark.parametrize("text, expected", [
-    ("subscriptions: []", "notify.yaml, line 1: expected a mapping with one key, subscriptions"),
+    ("- name: a\n  urls: [json://h/x]\n",
+     "notify.yaml, line 1: expected a mapping with one key, subscriptions: a list"),
     ("subscriptions:\n  - name: a\n    urls: [json://h/x]\n    colour: red\n",
      "line 4, subscription 'a' (#1), field 'colour': unknown field"),
     ("subscriptions:\n  - name: a\n    urls: [json://h/x]\n    language: de\n",
@@ -104,6 +105,10 @@ def test_mistakes_name_the_file_line_subscription_and_field(text, expected):
         parse(text)
     assert expected in str(error.value)
     assert "secret" not in str(error.value)
+
+
+def test_an_empty_list_notifies_nobody():
+    assert parse("subscriptions: []\n").subscriptions == ()
 
 
 def test_secrets_mask_every_form_they_take():
