@@ -7,6 +7,7 @@ import email
 import email.policy
 import json
 import threading
+import time
 
 from aiosmtpd.controller import Controller
 
@@ -17,7 +18,8 @@ from .local_http import LocalServer, reply
 
 class Webhook:
     """``json://`` messages POSTed to ``path``: ``received`` holds each one's JSON body with its
-    ``Idempotency-Key``; while ``failing`` is set, the hook answers 500 and keeps nothing."""
+    ``Idempotency-Key`` (``key``) and arrival time (``at``, seconds since the epoch); while
+    ``failing`` is set, the hook answers 500 and keeps nothing."""
 
     def __init__(self, path: str = "/hook") -> None:
         self.server, self.path = LocalServer(), path
@@ -43,7 +45,8 @@ class Webhook:
             return
         body = json.loads(handler.body)
         with self.lock:
-            self.received.append({**body, "key": handler.headers.get("Idempotency-Key")})
+            self.received.append({**body, "key": handler.headers.get("Idempotency-Key"),
+                                  "at": time.time()})
         reply(handler, 200, b"ok")
 
     def keys(self) -> list[str]:

@@ -22,7 +22,7 @@ from pathlib import Path
 
 from vigie.shared.broker import LocalBroker, free_port
 
-from . import corpus, enrich_bench, ingest_bench, latency_bench
+from . import corpus, enrich_bench, ingest_bench, latency_bench, notify_bench
 from .alert_bench import bench_rules
 from .machine import busy_cores, describe
 from .pages_bench import bench_pages
@@ -48,12 +48,13 @@ class Plan:
     feed_files: int
     feed_polls: int
     pages: int
+    notifications: int  # incident records sent to the notify worker, one message each
 
 
 FULL = Plan(files=3000, enrich_articles=400, enrich_rounds=5, latency_seconds=45,
-            rule_texts=300, feed_files=2000, feed_polls=300, pages=300)
+            rule_texts=300, feed_files=2000, feed_polls=300, pages=300, notifications=300)
 QUICK = Plan(files=300, enrich_articles=60, enrich_rounds=1, latency_seconds=12,
-             rule_texts=50, feed_files=100, feed_polls=20, pages=20)
+             rule_texts=50, feed_files=100, feed_polls=20, pages=20, notifications=30)
 
 
 def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
@@ -70,10 +71,13 @@ def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
     results["rules"] = bench_rules(texts)
     measure_enrich(plan, broker, workdir, results)
     measure_latency(plan, broker, workdir, results)
+    step("notify: incident record → message at the endpoint")
+    results["notify"] = notify_bench.measure(broker.bootstrap, workdir, plan.notifications)
     results["peak_rss_mb"] = {
         "ingest": results["ingest_files"]["peak_rss_mb"],
         "enrich": max(results["enrich"]["peak_rss_mb"], results["latency"]["peak_rss_mb"]["enrich"]),
         "alert": results["latency"]["peak_rss_mb"]["alert"],
+        "notify": results["notify"]["peak_rss_mb"],
         "broker": peak_rss_mb(broker.pid()),
     }
     return results

@@ -25,7 +25,9 @@ EXPECTED = {
     *(("alert", f"rules: shipped, {language} articles") for language in ("fr", "en", "uk", "ru")),
     *(("latency", f"end-to-end {p} at {load} load") for p in ("p50", "p95", "p99")
       for load in ("50%", "90%")),
-    *(("memory", f"peak RSS {service}") for service in ("ingest", "enrich", "alert", "broker")),
+    *(("notify", f"incident record → message at the endpoint, {p}") for p in ("p50", "p95")),
+    *(("memory", f"peak RSS {service}") for service in ("ingest", "enrich", "alert", "notify",
+                                                         "broker")),
 }
 
 
