@@ -16,11 +16,13 @@ def utc_now() -> str:
     return format_time(dt.datetime.now(dt.timezone.utc))
 
 
-def format_time(moment: dt.datetime, *, keep_offset: bool = False) -> str:
-    """RFC 3339 with milliseconds, in UTC (``Z``), or at the moment's own UTC offset."""
+def format_time(moment: dt.datetime, *, keep_offset: bool = False,
+                timespec: str = "milliseconds") -> str:
+    """RFC 3339 with milliseconds (or ``timespec="seconds"`` where the source is exact to the
+    second, a channel post's time), in UTC (``Z``), or at the moment's own UTC offset."""
     if not keep_offset:
         moment = moment.astimezone(dt.timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def parse_time(text: str) -> dt.datetime:

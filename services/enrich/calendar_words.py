@@ -6,6 +6,8 @@ import datetime as dt
 import re
 from typing import NamedTuple
 
+from vigie.shared.timestamps import read_time
+
 MONTHS = {
     "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
     "juillet": 7, "aout": 8, "août": 8, "septembre": 9, "octobre": 10, "novembre": 11,
@@ -37,12 +39,16 @@ class Anchor(NamedTuple):
         return self.day.isoformat()[: ISO_LENGTH[self.precision]]
 
 
-def published_date(published: str | None) -> Anchor | None:
+def published_date(published: str | None, zone: dt.tzinfo | None = None) -> Anchor | None:
     """``"2025-08-22"`` / ``"2025-08-22T14:00:00Z"`` / ``"2023-10"`` / ``"2023"`` → Anchor.
 
-    Returns None for a missing or unreadable date. Times are ignored: the date as written is
-    the newsroom's date, which is what "hier" and "vendredi" refer to.
+    Returns None for a missing or unreadable date. The date is the newsroom's, which is what
+    "hier" and "vendredi" refer to: the date in the source's time ``zone`` where one is known
+    and ``published`` is a moment, else the date as written.
     """
+    moment = read_time(published) if zone is not None and len(published or "") > 10 else None
+    if moment is not None:
+        return Anchor(moment.astimezone(zone).date(), "day")
     match = PARTIAL.match((published or "").strip())
     if not match:
         return None

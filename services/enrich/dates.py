@@ -24,9 +24,12 @@ nights are ranges of two days ("dans la nuit de samedi à dimanche", "overnight 
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import NamedTuple
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from vigie.shared.messages import DateMention
 from vigie.shared.text import normalize_apostrophes
@@ -47,7 +50,9 @@ from .calendar_words import (
 )
 from .times import clock_times, with_times
 
-__all__ = ["find_dates", "published_date"]
+__all__ = ["find_dates", "published_date", "time_zone"]
+
+log = logging.getLogger(__name__)
 
 MONTH = rf"(?P<month>{alternation(MONTHS)})"
 WEEKDAY = rf"(?P<weekday>{alternation(WEEKDAYS)})"
@@ -245,11 +250,26 @@ def _without_overlaps(candidates) -> list[tuple]:
     return sorted(kept)
 
 
-def find_dates(text: str, published: str | None = None,
-               fetched_at: str | None = None) -> list[DateMention]:
+@lru_cache(maxsize=256)
+def time_zone(name: str | None) -> dt.tzinfo | None:
+    """The IANA zone ``name`` (a source's ``timezone``); None, said once, for one unknown here:
+    its times of day then stay as written rather than the article being lost."""
+    if not name:
+        return None
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        log.warning("unknown time zone %r: its sources' times of day are left in no zone", name)
+        return None
+
+
+def find_dates(text: str, published: str | None = None, fetched_at: str | None = None,
+               timezone: str | None = None) -> list[DateMention]:
     """Dates and event times in ``text``, in reading order, resolved against ``published``
-    (else ``fetched_at``) where relative."""
-    anchor = published_date(published) if published else published_date(fetched_at)
+    (else ``fetched_at``) where relative; times of day and the anchor's day in the source's
+    ``timezone`` (IANA) where it is known."""
+    zone = time_zone(timezone)
+    anchor = published_date(published or fetched_at, zone)
     dates = _without_overlaps(_candidates(text, anchor))
     day = anchor.iso() if anchor is not None and anchor.precision == "day" else None
     clocks = [c for c in clock_times(normalize_apostrophes(text))
@@ -259,5 +279,5 @@ def find_dates(text: str, published: str | None = None,
             text=text[start:end], start=start, end=end, value=value, relative=relative,
             anchor=anchor.iso() if relative else None,
         )
-        for start, end, _, value, relative in with_times(text, dates, clocks, day)
+        for start, end, _, value, relative in with_times(text, dates, clocks, day, zone)
     ]

@@ -18,6 +18,7 @@ from .dates import find_dates
 from .dedup import signatures
 from .entities import DEFAULT_MODEL, EntityCleaner, EntityExtractor, Found
 from .language import detect
+from .siren_posts import siren_post_entities
 
 
 @dataclass(frozen=True)
@@ -57,9 +58,17 @@ def complete(articles: list[RawArticle], found: list[Found],
     return [
         Analysis(
             language=detect(article.text, article.language),
-            entities=cleaner.entities(article.text, spans),
-            dates=find_dates(article.text, article.published, article.fetched_at),
+            entities=_entities(article, spans, cleaner),
+            dates=find_dates(article.text, article.published, article.fetched_at,
+                             article.source.timezone),
             hashes=signatures(article.text),
         )
         for article, spans in zip(articles, found, strict=True)
     ]
+
+
+def _entities(article: RawArticle, found: Found, cleaner: EntityCleaner) -> list[Entity]:
+    """An alert channel's post names its places by a grammar of its own (``siren_posts``);
+    every other text's entities are the model's, cleaned."""
+    posted = siren_post_entities(article, cleaner.ukraine)
+    return cleaner.entities(article.text, found) if posted is None else posted

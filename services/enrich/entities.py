@@ -30,13 +30,14 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
-from vigie.shared.messages import Entity
+from vigie.shared.messages import Entity, Place
 from vigie.shared.text import normalize_apostrophes
 
 from .aliases import AliasTable, load_aliases, load_junk
 from .canonical import group_mentions
 from .mentions import MentionFilter, Span
 from .places import Gazetteer, named_forms
+from .ua_admin import UkraineAdmin
 
 DEFAULT_MODEL = "fr_core_news_sm"
 # NER needs only tok2vec and ner; the rest costs a third of the time for nothing here.
@@ -118,12 +119,18 @@ class EntityCleaner:
         self.aliases: AliasTable = load_aliases(aliases_path)
         self.filter = MentionFilter(with_place_names(self.aliases), load_junk())
         self.places = places or Gazetteer()
+        self.ukraine = UkraineAdmin(self.places)
+
+    def resolve_place(self, name: str, named: frozenset[str]) -> Place | None:
+        """Ukraine's oblasts, raions and hromadas by their Ukrainian names, else the
+        gazetteer's places."""
+        return self.ukraine.resolve(name, named) or self.places.resolve(name, named)
 
     def entities(self, text: str, found: Found) -> list[Entity]:
         spans, junk = self.filter.clean(text, found.model)
         known = [k for k in found.known if not any(_overlaps(k, j) for j in junk)]
         return group_mentions(text, merge_gazetteer(text, spans, known), self.aliases,
-                              self.places.resolve)
+                              self.resolve_place)
 
 
 class EntityExtractor:

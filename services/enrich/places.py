@@ -39,6 +39,7 @@ import yaml
 from vigie.shared.messages import Place
 
 from .aliases import alias_key
+from .ua_admin import admin_forms
 
 KIND_ORDER = ("country", "city", "region", "area")
 CONTEXT_OUTWEIGHED = 50  # a candidate this many times larger wins over the article's countries
@@ -113,9 +114,10 @@ def _overrides() -> dict:
 
 def named_forms() -> set[str]:
     """The place names worth looking for even where the model sees no entity: country names
-    (English, French) and every form of ``data/places.yaml``. Light: no GeoNames."""
+    (English, French), every form of ``data/places.yaml`` and Ukraine's oblasts, raions and
+    hromadas by their full Ukrainian names (``ua_admin``). Light: no GeoNames."""
     data, french = _overrides(), _french("iso3166-1")
-    forms = set()
+    forms = admin_forms()
     for country in pycountry.countries:
         for name in filter(None, (getattr(country, f, None) for f in ("name", "common_name"))):
             forms.update((*_name_variants(name), *_name_variants(french(name))))

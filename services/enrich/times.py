@@ -14,11 +14,15 @@ alone takes the day of the last day or night mentioned before it in its paragrap
 soir à Odessa. Les tirs ont éclaté vers 22 h 30": Sunday; after "la nuit de samedi à
 dimanche", 2 h is on Sunday and 23 h on Saturday), else the anchor's day (``relative``).
 Values keep their precision: ``T04`` for an hour, ``T02:40`` with minutes, and ``Z`` where
-the text says GMT or UTC.
+the text says GMT or UTC. Where the source's time zone is known (``zone``: a feed's or
+channel's ``timezone``), a time of day is that zone's wall-clock time and is written in UTC
+("16:29" in Europe/Kyiv on 2023-10-24 → ``2023-10-24T13:29Z``; minutes appear where the
+offset has them); without one it stays as written, in no zone.
 """
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from typing import NamedTuple
 
@@ -80,13 +84,20 @@ def clock_times(text: str) -> list[Clock]:
     return sorted(found.values())
 
 
-def _stamp(day: str, clock: Clock) -> str:
-    return f"{day}T{clock.time}{'Z' if clock.utc else ''}"
+def _stamp(day: str, clock: Clock, zone: dt.tzinfo | None) -> str:
+    if zone is None or clock.utc:
+        return f"{day}T{clock.time}{'Z' if clock.utc else ''}"
+    hour, _, minute = clock.time.partition(":")
+    local = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(int(hour), int(minute or 0)),
+                                zone)
+    utc = local.astimezone(dt.timezone.utc)
+    return utc.strftime("%Y-%m-%dT%H:%MZ" if minute or utc.minute else "%Y-%m-%dT%HZ")
 
 
-def with_times(text: str, dates: list[tuple], clocks: list[Clock],
-               anchor_day: str | None) -> list[tuple]:
-    """Dates (start, end, priority, value, relative) with the times joined in, as above."""
+def with_times(text: str, dates: list[tuple], clocks: list[Clock], anchor_day: str | None,
+               zone: dt.tzinfo | None = None) -> list[tuple]:
+    """Dates (start, end, priority, value, relative) with the times joined in, as above; the
+    times of day read in ``zone`` where one is given."""
     dates = sorted(dates)
     day_dates = [d for d in dates if len(d[3]) == 10]  # a day: a time can join it
     days_and_nights = [d for d in dates if NIGHT_OR_DAY.match(d[3])]
@@ -100,7 +111,7 @@ def with_times(text: str, dates: list[tuple], clocks: list[Clock],
             day, date, relative = _day_of(text, clock, second, day_dates, days_and_nights, anchor_day)
             if day:
                 start, end = min(clock.start, date[0] if date else clock.start), second.end
-                joined.append((start, end, -1, f"{_stamp(day, clock)}/{_stamp(day, second)}",
+                joined.append((start, end, -1, f"{_stamp(day, clock, zone)}/{_stamp(day, second, zone)}",
                                relative))
                 used_dates.update([date] if date else [])
             index += 2
@@ -109,7 +120,7 @@ def with_times(text: str, dates: list[tuple], clocks: list[Clock],
         if day:
             start = min(clock.start, date[0]) if date else clock.start
             end = max(clock.end, date[1]) if date else clock.end
-            joined.append((start, end, -1, _stamp(day, clock), relative))
+            joined.append((start, end, -1, _stamp(day, clock, zone), relative))
             used_dates.update([date] if date else [])
         index += 1
     return sorted([d for d in dates if d not in used_dates] + joined)

@@ -13,9 +13,10 @@ PAGE_RESULTS = (
     "page", "feed_longer", "empty", "not_html", "robots", "http_error", "timeout", "too_large",
     "refused", "private_address", "error",
 )
+# "no_posts": a channel's preview showed none (private, preview turned off, or empty).
 FETCH_RESULTS = (
     "ok", "not_modified", "http_error", "timeout", "parse_error", "too_large", "refused",
-    "private_address", "error",
+    "private_address", "error", "no_posts",
 )
 
 
@@ -58,6 +59,11 @@ class IngestMetrics:
             "Feed fields repaired before publishing, by feed and fix (invalid_bytes counts byte"
             " sequences; the others, entries)", ["feed", "fix"], registry=registry,
         )
+        self.channel_pages = Counter(
+            "vigie_ingest_channel_pages_total",
+            "Telegram channel preview pages read, by feed (more than one a poll: paging back)",
+            ["feed"], registry=registry,
+        )
         self.pages = Counter(
             "vigie_ingest_page_fetches_total",
             "Pages fetched behind feed entries' links, by result", ["result"], registry=registry,
@@ -70,5 +76,5 @@ class IngestMetrics:
             self.pages.labels(result)
         for result in FILE_RESULTS:
             self.files.labels(result)
-        for kind in ("file", "feed"):
+        for kind in ("file", "feed", "channel"):
             self.published.labels(kind)

@@ -44,6 +44,14 @@ class IngestSettings(KafkaSettings):
     feeds_max_backoff_s: float = setting(6 * 3600.0, "longest wait after repeated failures")
     feeds_user_agent: str = setting("Vigie/0.1 (+https://github.com/vigie-news/vigie)",
                                     "User-Agent sent with every fetch")
+    telegram_base_url: str = setting(
+        "https://t.me", "where Telegram channels' public web previews are read"
+                        " (`<base>/s/<channel>`)"
+    )
+    telegram_poll_s: float = setting(10.0, "how often each Telegram channel of the feed list is polled")
+    telegram_backfill: int = setting(
+        200, "posts read back from a Telegram channel polled for the first time"
+    )
     pages_min_chars: int = setting(
         600, "with full_text: auto, an entry whose own text is shorter than this gets the page"
              " behind its link"

@@ -22,7 +22,7 @@ from ..metrics import IngestMetrics
 from ..publisher import Publisher
 from ..settings import IngestSettings
 from .errors import FeedError, FeedListError, FetchError, ParseError, UnsafeURLError
-from .feedlist import FeedConfig, load_feed_list
+from .feedlist import ChannelDefaults, FeedConfig, load_feed_list
 from .opml import opml_to_yaml
 from .poll_loop import Poller
 from .state import StateStore
@@ -37,10 +37,11 @@ __all__ = [
 
 def load(settings: IngestSettings, feeds_path: str) -> list[FeedConfig]:
     """The feed list of ``feeds_path``, validated against the settings (intervals, allowed
-    networks); raises FeedListError naming each bad entry and field, or ConfigError."""
+    networks, channels); raises FeedListError naming each bad entry and field, or ConfigError."""
     settings.network_policy  # noqa: B018 - raises ConfigError for a bad allow-list
     return load_feed_list(feeds_path, default_interval_s=settings.feeds_default_interval_s,
-                          min_interval_s=settings.feeds_min_interval_s)
+                          min_interval_s=settings.feeds_min_interval_s,
+                          channels=ChannelDefaults.from_settings(settings))
 
 
 def run(settings: IngestSettings, feeds_path: str, *, once: bool, metrics: IngestMetrics,

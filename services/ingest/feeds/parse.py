@@ -196,7 +196,7 @@ def entry_to_article(entry, feed: FeedConfig, fetched_at: str,
     article = RawArticle(
         id=article_id("feed", feed.url, identity),
         revision=revision(title, text),
-        source=Source(kind="feed", name=feed.name, url=feed.url),
+        source=Source(kind="feed", name=feed.name, url=feed.url, timezone=feed.timezone),
         url=checked_link(link, fixes),
         title=capped(title, MAX_TITLE, "title_capped", fixes) or None,
         summary=capped(summary, MAX_SUMMARY, "summary_capped", fixes)

@@ -29,6 +29,8 @@ class PollOutcome:
     parsed: ParsedFeed | None = None
     error: str | None = None
     retry_after_s: float | None = None
+    pages: int = 0  # a channel's: preview pages read
+    newest_post: int | None = None  # a channel's newest post id, once its posts are published
 
     @property
     def succeeded(self) -> bool:

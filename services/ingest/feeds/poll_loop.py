@@ -1,6 +1,6 @@
-"""The polling loop: schedules feeds, runs polls on a bounded thread pool, and applies each
-outcome on its own thread (publish, flush, then save the feed's state), so the publisher and
-the state need no locks."""
+"""The polling loop: schedules feeds and channels, runs polls on a bounded thread pool, and
+applies each outcome on its own thread (publish, flush, then save the feed's state), so the
+publisher and the state need no locks."""
 
 from __future__ import annotations
 
@@ -10,12 +10,14 @@ import random
 import threading
 import time
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from functools import partial
 
 from ..publisher import PublishError
 from .feedlist import FeedConfig
 from .fetch import FetchLimits, FetchRequest
 from .pages import PageFetcher
 from .parse import FIXES
+from .poll_channel import poll_channel
 from .poll_feed import PollOutcome, poll_feed
 from .schedule import HostGate, first_delay, is_parked, next_delay
 from .state import FeedState
@@ -46,6 +48,8 @@ class Poller:
             self.metrics.consecutive_failures.labels(feed.name).set(self.states[feed.url].failures)
             for fix in FIXES:  # a zero series, so the first repair is an increase
                 self.metrics.entry_fixes.labels(feed.name, fix)
+            if feed.telegram:
+                self.metrics.channel_pages.labels(feed.name)
 
     def run(self, *, once: bool, stop_event: threading.Event | None = None) -> None:
         """Poll until ``stop_event`` is set; with ``once``, poll every feed once and return."""
@@ -72,9 +76,15 @@ class Poller:
                 continue
             self.gate.started(host, now)
             del self.due[url]
-            request = FetchRequest(state.url, state.etag, state.last_modified)
-            in_flight[pool.submit(poll_feed, self.feeds[url], request, self.limits, self.pages,
-                                  dict(state.seen))] = host
+            in_flight[pool.submit(self._poll(self.feeds[url], state))] = host
+
+    def _poll(self, feed: FeedConfig, state: FeedState):
+        """The poll to run on a worker: it gets copies, never the state itself."""
+        if feed.telegram:
+            return partial(poll_channel, feed, state.url, self.limits, self.pages.turns,
+                           state.last_post, dict(state.seen), self.settings.telegram_backfill)
+        request = FetchRequest(state.url, state.etag, state.last_modified)
+        return partial(poll_feed, feed, request, self.limits, self.pages, dict(state.seen))
 
     def _wait_and_apply(self, in_flight: dict, stop: threading.Event, once: bool) -> None:
         timeout = self._time_to_next_due()
@@ -105,6 +115,8 @@ class Poller:
         feed, state = outcome.feed, self.states[outcome.feed.url]
         self.metrics.fetches.labels(feed.name, outcome.result).inc()
         self.metrics.fetch_duration.labels(feed.name).observe(outcome.duration_s)
+        if feed.telegram:
+            self.metrics.channel_pages.labels(feed.name).inc(outcome.pages)
         if outcome.succeeded:
             try:
                 self._apply_success(outcome, state)
@@ -124,6 +136,8 @@ class Poller:
             for fix, count in outcome.parsed.fixes.items():
                 self.metrics.entry_fixes.labels(feed.name, fix).inc(count)
             self._publish_new(outcome, state)
+            if outcome.newest_post is not None:  # published: the next poll pages back to it
+                state.last_post = outcome.newest_post
             state.etag = response.headers.get("etag")
             state.last_modified = response.headers.get("last-modified")
         if response.permanent_url and response.permanent_url != state.url:

@@ -150,9 +150,11 @@ def test_a_state_written_before_states_had_a_version_reads_as_version_one():
         "air-raid", KYIV, 2)
     assert (state.seen, state.sent_at, state.due, state.partition) == (
         ["al1", "al2"], 1000.0, False, 0)
-    # written back as it was, with the fields added since at their defaults
-    assert state.to_table() == {"schema_version": 1, **OLD_STATE, "record": {
-        **OLD_STATE["record"], "first_report_url": None}}
+    # written back the same, with the fields added since (defaults) and the version
+    written = {"schema_version": 1, **OLD_STATE}
+    written["record"] = {**OLD_STATE["record"], "first_report_url": None,
+                         "place": {**OLD_STATE["record"]["place"], "local_name": None}}
+    assert state.to_table() == written
 
 
 def test_an_old_state_in_the_table_goes_on_from_where_it_was():

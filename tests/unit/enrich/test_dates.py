@@ -165,3 +165,41 @@ def test_a_time_alone_takes_the_last_day_or_night_of_its_paragraph():
     assert found == [("Dans la nuit de samedi à dimanche", "2025-04-12/2025-04-13"),
                      ("2 heures", "2025-04-13T02"), ("23 h", "2025-04-12T23"),
                      ("6 h 10", "2025-04-14T06:10")]  # another paragraph: the anchor's day
+
+
+@pytest.mark.parametrize(("text", "published", "zone", "expected"), [
+    # Kyiv in summer time (UTC+3) and in winter time (UTC+2)
+    ("🔴 16:29 Повітряна тривога в Донецька область", "2023-10-24T13:29:07Z", "Europe/Kyiv",
+     ("16:29", "2023-10-24T13:29Z", "2023-10-24")),
+    ("🔴 16:10 Повітряна тривога в Вінницька область", "2022-03-15T14:10:34Z", "Europe/Kyiv",
+     ("16:10", "2022-03-15T14:10Z", "2022-03-15")),
+    # after midnight in Kyiv, before it in UTC: the local day, then back to the UTC one
+    ("🟢 02:04 Відбій тривоги в м. Київ.", "2023-10-24T23:04:40Z", "Europe/Kyiv",
+     ("02:04", "2023-10-24T23:04Z", "2023-10-25")),
+    # zones generally: New York in winter, a half-hour offset keeps its minutes
+    ("The sirens sounded at 9:30 pm in Brooklyn", "2024-01-15T03:00:00Z", "America/New_York",
+     ("9:30 pm", "2024-01-15T02:30Z", "2024-01-14")),
+    ("Explosions vers 4 heures.", "2024-01-15T03:00:00Z", "Asia/Kolkata",
+     ("4 heures", "2024-01-14T22:30Z", "2024-01-15")),
+    ("Les sirènes à 14 h.", "2024-07-15T03:00:00Z", "Europe/Paris",
+     ("14 h", "2024-07-15T12Z", "2024-07-15")),
+    # a time the text gives in UTC stays so
+    ("à 14:30 GMT", "2024-07-15T03:00:00Z", "Europe/Paris",
+     ("14:30 GMT", "2024-07-15T14:30Z", "2024-07-15")),
+])
+def test_times_of_day_resolve_in_the_source_time_zone(text, published, zone, expected):
+    found = find_dates(text, published, None, zone)
+    assert [(d.text, d.value, d.anchor) for d in found] == [expected]
+
+
+def test_a_range_resolves_in_the_source_time_zone():
+    found = find_dates("entre 2 h et 4 h", "2024-03-12T10:00:00Z", None, "Europe/Kyiv")
+    assert [d.value for d in found] == ["2024-03-12T00Z/2024-03-12T02Z"]
+
+
+def test_without_a_known_zone_times_stay_as_written(caplog):
+    assert [d.value for d in find_dates("à 14:30", "2024-07-15T23:00:00Z")] == [
+        "2024-07-15T14:30"]
+    found = find_dates("à 14:30", "2024-07-15T23:00:00Z", None, "Nowhere/Atlantis")
+    assert [d.value for d in found] == ["2024-07-15T14:30"]
+    assert "Nowhere/Atlantis" in caplog.text
