@@ -127,8 +127,15 @@ def cmd_alert(args) -> int:
     return main()
 
 
+def cmd_notify(args) -> int:
+    from vigie.notify.app import main
+
+    return main()
+
+
 def cmd_subscribe(args) -> int:
-    from vigie.alert.subscribe import Filters, parse_since, subscribe
+    from vigie.alert.subscribe import parse_since, subscribe
+    from vigie.shared.filters import Filters
 
     filters = Filters(
         rules=tuple(args.rule or ()), severities=tuple(args.severity or ()),
@@ -146,8 +153,8 @@ def cmd_subscribe(args) -> int:
 
 def place_condition(args):
     """--country, --region and --near as the place condition rules use, or None."""
-    from vigie.alert.rules import PlaceCondition
     from vigie.alert.subscribe import parse_near
+    from vigie.shared.filters import PlaceCondition
 
     if not (args.country or args.region or args.near):
         return None
@@ -244,6 +251,9 @@ def parser() -> argparse.ArgumentParser:
     alert.add_argument("--topic", default="news.alerts.replay", help="replay output topic")
     alert.add_argument("--from-beginning", action="store_true")
     alert.set_defaults(func=cmd_alert)
+
+    sub.add_parser("notify", help="run a notify worker: incidents to people, through Apprise"
+                   " (VIGIE_NOTIFY_FILE)").set_defaults(func=cmd_notify)
 
     subscribe = sub.add_parser("subscribe", help="print a topic's messages")
     subscribe.add_argument("topic")

@@ -2,8 +2,9 @@
 
 Starts the local broker unless one already answers at ``VIGIE_KAFKA_BOOTSTRAP``, then one
 enrich worker, one alert worker and ingest (watching ``VIGIE_INGEST_WATCH_DIRS``, ``seeds`` by
-default), each as its own process with its own metrics port, and stops everything it started.
-Feeds are polled only when ``VIGIE_FEEDS_FILE`` is set, so a first run touches no network.
+default), and a notify worker when ``VIGIE_NOTIFY_FILE`` names subscriptions, each as its own
+process with its own metrics port, and stops everything it started. Feeds are polled only when
+``VIGIE_FEEDS_FILE`` is set, so a first run touches no network.
 """
 
 from __future__ import annotations
@@ -23,6 +24,11 @@ from vigie.shared.kafka import client_options, ensure_topics
 from vigie.shared.streams import RESTART_STATUS
 
 SERVICES = (("enrich", ["enrich"]), ("alert", ["alert"]), ("ingest", ["ingest", "serve"]))
+NOTIFY = ("notify", ["notify"])  # only with subscriptions to serve
+
+
+def services() -> tuple:
+    return (*SERVICES, NOTIFY) if os.environ.get("VIGIE_NOTIFY_FILE") else SERVICES
 
 
 def broker_answers(settings: KafkaSettings) -> bool:
@@ -48,7 +54,7 @@ def run_pipeline() -> int:
     ensure_topics(settings)
     env = dict(os.environ)
     env.setdefault("VIGIE_LOG_FORMAT", "text")
-    commands = {name: [sys.executable, "-m", "vigie.cli", *args] for name, args in SERVICES}
+    commands = {name: [sys.executable, "-m", "vigie.cli", *args] for name, args in services()}
 
     def start(name: str) -> subprocess.Popen:
         return subprocess.Popen(commands[name], env=env)
@@ -69,10 +75,14 @@ def _banner(settings: KafkaSettings) -> str:
     from vigie.alert.settings import AlertSettings
     from vigie.enrich.settings import EnrichSettings
     from vigie.ingest.settings import IngestSettings
+    from vigie.notify.settings import NotifySettings
 
     ingest = IngestSettings.from_env().ingest_metrics_port
     enrich = EnrichSettings.from_env().enrich_metrics_port
     alert = AlertSettings.from_env().alert_metrics_port
+    notify = (f"to the subscriptions of {os.environ['VIGIE_NOTIFY_FILE']} (metrics: curl"
+              f" 127.0.0.1:{NotifySettings.from_env().notify_metrics_port}/metrics)"
+              if os.environ.get("VIGIE_NOTIFY_FILE") else "none (set VIGIE_NOTIFY_FILE)")
     return f"""
 Vigie is running (Ctrl-C stops everything).
   alerts:    vigie subscribe {settings.topic_alerts} --from-beginning
@@ -81,6 +91,7 @@ Vigie is running (Ctrl-C stops everything).
   metrics:   curl 127.0.0.1:{ingest}/metrics (ingest), :{enrich} (enrich), :{alert} (alert)
   latest alerts as JSON: curl 127.0.0.1:{alert}/alerts/latest
   incidents as CAP 1.2:  curl 127.0.0.1:{alert}/cap
+  notifications: {notify}
 """
 
 

@@ -7,8 +7,10 @@ def settings_classes() -> dict:
     from vigie.alert.settings import AlertSettings
     from vigie.enrich.settings import EnrichSettings
     from vigie.ingest.settings import IngestSettings
+    from vigie.notify.settings import NotifySettings
 
-    return {"ingest": IngestSettings, "enrich": EnrichSettings, "alert": AlertSettings}
+    return {"ingest": IngestSettings, "enrich": EnrichSettings, "alert": AlertSettings,
+            "notify": NotifySettings}
 
 
 def all_settings() -> list[tuple[str, object, str, bool]]:

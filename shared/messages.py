@@ -179,6 +179,8 @@ class Incident(Message, kw_only=True):
     alert_ids: list[str]
     headline: str
     revision: int
+    # the link of the first report (its article's url), for a reader to go and see
+    first_report_url: str | None = None
 
 
 class DeadLetter(Message, kw_only=True):

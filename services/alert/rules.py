@@ -38,12 +38,11 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import msgspec
-import pycountry
 import yaml
 from msgspec import Meta
 
 from vigie.shared.errors import VigieError
-from vigie.shared.geo import distance_km
+from vigie.shared.filters import CircleEntry, PlaceCondition, unknown_codes
 from vigie.shared.text import fold_text
 from vigie.shared.typed_yaml import YamlDocument
 
@@ -62,12 +61,6 @@ TOPIC = re.compile(r"^[A-Za-z0-9._-]{1,249}$")
 
 Phrases = Annotated[list[str], Meta(min_length=1, description="a non-empty list of phrases")]
 Names = Annotated[list[Annotated[str, Meta(pattern=r"\S")]], Meta(min_length=1)]
-
-
-class CircleEntry(msgspec.Struct, forbid_unknown_fields=True):
-    lat: Annotated[float, Meta(ge=-90, le=90)]
-    lon: Annotated[float, Meta(ge=-180, le=180)]
-    km: Annotated[float, Meta(gt=0)]
 
 
 class PlacesEntry(msgspec.Struct, forbid_unknown_fields=True):
@@ -146,26 +139,6 @@ class Rule:
         return self.places is None or any(self.places.holds(e.place) for e in entities)
 
 
-@dataclass(frozen=True)
-class PlaceCondition:
-    """A place in one of ``countries``, one of ``regions``, or within ``circle`` (lat, lon,
-    km): any of them."""
-
-    countries: frozenset[str] = frozenset()
-    regions: frozenset[str] = frozenset()
-    circle: tuple[float, float, float] | None = None
-
-    def holds(self, place) -> bool:
-        if place is None:
-            return False
-        if place.country in self.countries or (place.region or "") in self.regions:
-            return True
-        if self.circle is None or place.lat is None or place.lon is None:
-            return False
-        lat, lon, km = self.circle
-        return distance_km(lat, lon, place.lat, place.lon) <= km
-
-
 class _RuleReader:
     """Reads rule #index of a document, with the rule's name ready for every error."""
 
@@ -218,14 +191,13 @@ class _RuleReader:
             raise self.fail("places", "expected some of country, region, near")
         near = entry.near
         return PlaceCondition(
-            self.codes("country", entry.country, lambda code: pycountry.countries.get(
-                alpha_2=code)),
-            self.codes("region", entry.region, lambda code: pycountry.subdivisions.get(code=code)),
+            self.codes("country", entry.country),
+            self.codes("region", entry.region),
             None if near is None else (near.lat, near.lon, near.km),
         )
 
-    def codes(self, name: str, codes: list[str] | None, lookup) -> frozenset[str]:
-        unknown = [code for code in codes or () if lookup(code.upper()) is None]
+    def codes(self, name: str, codes: list[str] | None) -> frozenset[str]:
+        unknown = unknown_codes(codes, name)
         if unknown:
             raise self.fail("places", f"{name}: not an ISO 3166 code: {', '.join(unknown)}",
                             name)

@@ -15,52 +15,12 @@ import json
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
-
-import msgspec
 
 from vigie.shared.config import ConfigError, KafkaSettings
 from vigie.shared.durations import parse_duration
+from vigie.shared.filters import Filters
 from vigie.shared.kafka import make_consumer
-from vigie.shared.messages import Place
 from vigie.shared.timestamps import parse_time
-
-from .rules import PlaceCondition
-
-
-@dataclass(frozen=True)
-class Filters:
-    rules: tuple[str, ...] = ()
-    severities: tuple[str, ...] = ()
-    since: dt.datetime | None = None
-    statuses: tuple[str, ...] = ()  # incidents: open, update, closed
-    places: PlaceCondition | None = None  # the condition rules use: country, region, circle
-
-    def accept(self, message: dict) -> bool:
-        rule = message.get("rule") if isinstance(message.get("rule"), dict) else {}
-        if self.rules and rule.get("id") not in self.rules:
-            return False
-        if self.severities and rule.get("severity") not in self.severities:
-            return False
-        if self.statuses and message.get("status") not in self.statuses:
-            return False
-        if self.since:
-            stamp = (message.get("detected_at") or message.get("updated_at")
-                     or message.get("ingested_at"))
-            if not stamp or parse_time(stamp) < self.since:
-                return False
-        return self.accept_place(message)
-
-    def accept_place(self, message: dict) -> bool:
-        """An incident's place, or any place an alert's entities name."""
-        if self.places is None:
-            return True
-        places = [message["place"]] if isinstance(message.get("place"), dict) else [
-            e["place"] for e in message.get("entities") or [] if isinstance(e.get("place"), dict)]
-        try:
-            return any(self.places.holds(msgspec.convert(place, Place)) for place in places)
-        except msgspec.ValidationError:
-            return False  # place-like but not our contract
 
 
 def parse_since(value: str, now: dt.datetime | None = None) -> dt.datetime:
@@ -127,10 +87,11 @@ def render(message: dict, fmt: str) -> str:
 
 def subscribe(settings: KafkaSettings, topic: str, *, from_beginning: bool = False,
               max_messages: int | None = None, timeout: float | None = None,
-              group: str | None = None, filters: Filters = Filters(), fmt: str = "auto",
+              group: str | None = None, filters: Filters | None = None, fmt: str = "auto",
               write: Callable[[str], None] | None = None) -> int:
     """Print the topic's messages; returns how many were printed."""
     write = write or (lambda line: print(line, flush=True))
+    filters = filters or Filters()
     if fmt == "auto":
         fmt = "human" if sys.stdout.isatty() else "json"
     consumer = _consumer(settings, topic, group, from_beginning)

@@ -33,7 +33,7 @@ class Row:
 def build_rows(results: dict) -> list[Row]:
     return [*_ingest_rows(results), *_polling_rows(results), *_enrich_rows(results),
             *_alert_rows(results), *_latency_rows(results), *_push_rows(results),
-            *_memory_rows(results)]
+            *_notify_rows(results), *_memory_rows(results)]
 
 
 def _polling_rows(r: dict) -> list[Row]:
@@ -168,6 +168,14 @@ def _latency_rows(r: dict) -> list[Row]:
 STAGES = {"analysed": "raw → analysed (batch window, NER)",
           "deduplicated": "analysed → deduplicated",
           "alerted": "deduplicated → alert published"}
+
+
+def _notify_rows(r: dict) -> list[Row]:
+    found = r["notify"]
+    note = (f"{found['alerts']} records at {found['rate']:g}/s, 1 worker, a json:// webhook on"
+            " 127.0.0.1; goal p95 ≤ 1 s")
+    return [Row("notify", f"incident record → message at the endpoint, {key[:3]}", found[key],
+                "ms", note=note) for key in ("p50_ms", "p95_ms")]
 
 
 def _memory_rows(r: dict) -> list[Row]:

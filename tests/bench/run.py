@@ -22,7 +22,15 @@ from pathlib import Path
 
 from vigie.shared.broker import LocalBroker, free_port
 
-from . import corpus, enrich_bench, ingest_bench, latency_bench, polling_bench, push_bench
+from . import (
+    corpus,
+    enrich_bench,
+    ingest_bench,
+    latency_bench,
+    notify_bench,
+    polling_bench,
+    push_bench,
+)
 from .alert_bench import bench_rules
 from .machine import busy_cores, describe
 from .pages_bench import bench_pages
@@ -50,13 +58,15 @@ class Plan:
     pages: int
     pushes: int  # timed WebSub pushes, one at a time
     polling_days: int  # simulated days of publishing, adaptive against fixed polling
+    notifications: int  # incident records sent to the notify worker, one message each
 
 
 FULL = Plan(files=3000, enrich_articles=400, enrich_rounds=5, latency_seconds=45,
             rule_texts=300, feed_files=2000, feed_polls=300, pages=300, pushes=30,
-            polling_days=14)
+            polling_days=14, notifications=300)
 QUICK = Plan(files=300, enrich_articles=60, enrich_rounds=1, latency_seconds=12,
-             rule_texts=50, feed_files=100, feed_polls=20, pages=20, pushes=5, polling_days=3)
+             rule_texts=50, feed_files=100, feed_polls=20, pages=20, pushes=5, polling_days=3,
+             notifications=30)
 
 
 def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
@@ -77,10 +87,13 @@ def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
     measure_latency(plan, broker, workdir, results)
     step("latency: WebSub push, hub POST → alert")
     results["push"] = push_bench.measure(broker.bootstrap, workdir, plan.pushes)
+    step("notify: incident record → message at the endpoint")
+    results["notify"] = notify_bench.measure(broker.bootstrap, workdir, plan.notifications)
     results["peak_rss_mb"] = {
         "ingest": results["ingest_files"]["peak_rss_mb"],
         "enrich": max(results["enrich"]["peak_rss_mb"], results["latency"]["peak_rss_mb"]["enrich"]),
         "alert": results["latency"]["peak_rss_mb"]["alert"],
+        "notify": results["notify"]["peak_rss_mb"],
         "broker": peak_rss_mb(broker.pid()),
     }
     return results

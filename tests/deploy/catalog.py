@@ -29,7 +29,7 @@ GRAFANA_VARIABLES = {"$__rate_interval": "1m", "$__interval": "1m", "$__range": 
                      "$feed": ".*"}
 
 # The services whose settings classes configure a compose service of the same name.
-SERVICES = ("ingest", "enrich", "alert")
+SERVICES = ("ingest", "enrich", "alert", "notify")
 
 # Compose's own variables (not Vigie settings): images, host ports, host files.
 COMPOSE_VARIABLES = {
@@ -41,8 +41,11 @@ COMPOSE_VARIABLES = {
     "INBOX_DIR": "host folder that ingest watches (mounted read-only)",
     "FEEDS_FILE": "host feed list that ingest polls (mounted read-only; default: no feed)",
     "RULES_FILE": "host alert rules file (mounted read-only; edits reload without a restart)",
+    "NOTIFY_FILE": "host subscriptions file of notify (mounted read-only; default: nobody)",
+    "NOTIFY_ENV_FILE": "host file of the secrets the subscriptions name (one variable a line)",
     "INGEST_HOST_PORT": "host port of ingest's /metrics and /healthz",
     "ALERT_HOST_PORT": "host port of alert's /metrics, /healthz and /alerts/latest",
+    "NOTIFY_HOST_PORT": "host port of notify's /metrics and /healthz",
     "PROMETHEUS_IMAGE": "Prometheus image",
     "PROMETHEUS_HOST_PORT": "host port of Prometheus",
     "PROMETHEUS_RETENTION": "how long Prometheus keeps samples",
@@ -50,8 +53,9 @@ COMPOSE_VARIABLES = {
     "GRAFANA_HOST_PORT": "host port of Grafana",
     "GRAFANA_ADMIN_USER": "Grafana administrator",
     "GRAFANA_ADMIN_PASSWORD": "Grafana administrator's password: change it",
-    "HTTP_PROXY": "proxy for http:// feeds, pages and the webhook (ingest and alert)",
-    "HTTPS_PROXY": "proxy for https:// feeds, pages and the webhook (a CONNECT tunnel)",
+    "HTTP_PROXY": "proxy for http:// feeds, pages, the webhook and notifications",
+    "HTTPS_PROXY": "proxy for https:// feeds, pages, the webhook and notifications (a CONNECT"
+                   " tunnel)",
     "NO_PROXY": "hosts reached without the proxy, comma-separated",
 }
 COMPOSE_PROJECT = "vigie"
@@ -82,9 +86,10 @@ def metric_objects():
     from vigie.alert.metrics import AlertMetrics
     from vigie.enrich.metrics import EnrichMetrics
     from vigie.ingest.metrics import IngestMetrics
+    from vigie.notify.metrics import NotifyMetrics
 
     for service, cls in (("ingest", IngestMetrics), ("enrich", EnrichMetrics),
-                         ("alert", AlertMetrics)):
+                         ("alert", AlertMetrics), ("notify", NotifyMetrics)):
         holder = cls(CollectorRegistry())
         for value in vars(holder).values():
             for wrapped in getattr(value, "collectors", (value,)):  # StreamWatch holds two

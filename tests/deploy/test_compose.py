@@ -121,13 +121,14 @@ def test_ports_match_the_metrics_port_defaults():
 
 def test_paths_given_to_the_services_are_mounted():
     services = compose()["services"]
-    ingest, alert = services["ingest"], services["alert"]
+    ingest, alert, notify = services["ingest"], services["alert"], services["notify"]
 
     def targets(svc):  # host:container[:mode], the host part may hold ${VAR:-default}
         return {re.sub(r"\$\{[^}]*\}", "", v).split(":")[1] for v in svc["volumes"]}
 
     assert ingest["environment"]["VIGIE_INGEST_WATCH_DIRS"] in targets(ingest)
     assert alert["environment"]["VIGIE_ALERT_RULES_FILE"] in targets(alert)
+    assert notify["environment"]["VIGIE_NOTIFY_FILE"] in targets(notify)
 
 
 def test_the_cluster_override_replicates_like_the_local_cluster():
@@ -142,5 +143,5 @@ def test_the_cluster_override_replicates_like_the_local_cluster():
         assert (env["KAFKA_DEFAULT_REPLICATION_FACTOR"], env["KAFKA_MIN_INSYNC_REPLICAS"],
                 env["KAFKA_UNCLEAN_LEADER_ELECTION_ENABLE"]) == (3, 2, "false")
         assert env["KAFKA_CONTROLLER_QUORUM_VOTERS"].count("@") == 3
-    for name in ("topics", "ingest", "enrich", "alert"):
+    for name in ("topics", "ingest", "enrich", "alert", "notify"):
         assert services[name]["environment"]["VIGIE_TOPIC_REPLICAS"] == "3"

@@ -18,7 +18,7 @@ def test_metric_table_is_up_to_date():
 
 def test_every_metric_says_what_it_means():
     metrics = exported_metrics()
-    assert {m.service for m in metrics} == {"ingest", "enrich", "alert"}
+    assert {m.service for m in metrics} == {"ingest", "enrich", "alert", "notify"}
     for metric in metrics:
         assert metric.help.strip(), metric.name
         assert metric.name.startswith(f"vigie_{metric.service}_"), metric.name

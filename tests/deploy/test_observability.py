@@ -29,7 +29,7 @@ from .catalog import PROMETHEUS_DIR, ROOT, dashboards, panels, prometheus_querie
 pytestmark = pytest.mark.integration
 
 FEEDS_DATA = ROOT / "tests" / "data" / "feeds"
-JOBS = ("ingest", "enrich", "alert")
+JOBS = ("ingest", "enrich", "alert", "notify")
 
 
 class FeedServer:
@@ -150,6 +150,9 @@ def run_pipeline_and_check(settings, tmp_path, processes, feeds, channel):
         {"url": feeds.url("/missing.xml"), "name": "Absent", "interval": "1m"},
         {"telegram": "air_alert_ua", "name": "Sirens", "timezone": "Europe/Kyiv"},
     ]}))
+    subscriptions = tmp_path / "notify.yaml"  # every incident, to the webhook receiver
+    subscriptions.write_text(yaml.safe_dump({"subscriptions": [
+        {"name": "desk", "urls": [feeds.url("/hook").replace("http://", "json://")]}]}))
     env = {
         "VIGIE_FAUST_DATA_DIR": str(tmp_path / "faust"),
         "VIGIE_ENRICH_APP_ID": f"obs-enrich-{tag}", "VIGIE_ALERT_APP_ID": f"obs-alert-{tag}",
@@ -163,10 +166,13 @@ def run_pipeline_and_check(settings, tmp_path, processes, feeds, channel):
         "VIGIE_FEEDS_MIN_INTERVAL_S": "1",
         "VIGIE_FEEDS_PER_HOST_DELAY_S": "0",
         "VIGIE_FEEDS_STATE_TOPIC": f"obs-feed-state-{tag}",
+        "VIGIE_NOTIFY_APP_ID": f"obs-notify-{tag}",
+        "VIGIE_NOTIFY_METRICS_PORT": str(ports["notify"]),
+        "VIGIE_NOTIFY_FILE": str(subscriptions),
         "VIGIE_TELEGRAM_BASE_URL": channel.base_url,
     }
     for name, args in (("enrich", ["enrich"]), ("alert", ["alert"]),
-                       ("ingest", ["ingest", "serve"])):
+                       ("ingest", ["ingest", "serve"]), ("notify", ["notify"])):
         processes.append(start_vigie(settings, *args, log_path=tmp_path / f"{name}.log", **env))
 
     config = tmp_path / "prometheus.yml"

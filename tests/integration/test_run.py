@@ -24,6 +24,7 @@ import pytest
 from vigie.shared.broker import free_port
 from vigie.shared.timestamps import epoch
 
+from ..notify_endpoints import Webhook
 from .faults import wait_until
 from .helpers import ROOT
 
@@ -92,6 +93,15 @@ def seed_rules(alerts: list[dict]) -> set[tuple[str, str]]:
 
 
 def test_vigie_run_as_the_readme_tells_then_ctrl_c_leaves_nothing(user_env, tmp_path):
+    with Webhook() as hook:  # the README's run with notify: VIGIE_NOTIFY_FILE=… make run
+        subscriptions = tmp_path / "notify.yaml"
+        subscriptions.write_text(f"subscriptions:\n  - name: desk\n    urls: [{hook.url}]\n")
+        user_env |= {"VIGIE_NOTIFY_FILE": str(subscriptions),
+                     "VIGIE_NOTIFY_METRICS_PORT": str(free_port())}
+        run_and_check(user_env, tmp_path, hook)
+
+
+def run_and_check(user_env, tmp_path, hook):
     log = (tmp_path / "run.log").open("wb")
     # A session of its own, as a terminal's foreground job: Ctrl-C goes to the whole group.
     run = subprocess.Popen([VIGIE, "run"], cwd=ROOT, env=user_env, stdout=log,
@@ -119,8 +129,11 @@ def test_vigie_run_as_the_readme_tells_then_ctrl_c_leaves_nothing(user_env, tmp_
             i["closed_by"] == "quiet" and epoch(i["updated_at"]) - epoch(i["ended_at"]) > DAY_S)
             for i in latest.values())
 
-        for service in ("ingest", "enrich", "alert"):
+        for service in ("ingest", "enrich", "alert", "notify"):
             assert f"vigie_{service}_".encode() in get(user_env, service, "/metrics")
+        # every incident opened, one message each, to the subscription of VIGIE_NOTIFY_FILE
+        wait_until(lambda: set(hook.keys()) >= {f"desk/{i['id']}/open" for i in incidents},
+                   HANG_S, "the notifications")
         latest = json.loads(get(user_env, "alert", "/alerts/latest"))
         assert {a["id"] for a in latest} == {a["id"] for a in alerts}
         cap = ET.fromstring(get(user_env, "alert", "/cap"))
@@ -142,7 +155,7 @@ def test_vigie_run_as_the_readme_tells_then_ctrl_c_leaves_nothing(user_env, tmp_
         # each worker said which step of its start it was in, and when it was ready
         for step in ("joining the consumer group", "group joined", "tables recovered",
                      "ready, processing"):
-            assert logged.count(step) == 2, step
+            assert logged.count(step) == 3, step
         assert processes_of(user_env) == {}
     finally:
         for pid in processes_of(user_env):  # a failed run leaves nothing to the next test

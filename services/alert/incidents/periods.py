@@ -210,7 +210,7 @@ class Tracker:
             id=incident_id(track.rule.id, track.place, started), rule=alert.rule, status="open",
             place=track.place, started_at=started, updated_at=started, reports=1,
             sources=_sources([], alert), alert_ids=[alert.id], headline=alert.snippet,
-            revision=1)
+            revision=1, first_report_url=alert.article.url)
         return IncidentState(record=record, seen=[alert.id], last_event=moment,
                              exact=report.exact and not report.continues, due=True,
                              read_at=wall)

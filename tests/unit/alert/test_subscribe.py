@@ -2,9 +2,9 @@ import datetime as dt
 
 import pytest
 
-from vigie.alert.rules import PlaceCondition
-from vigie.alert.subscribe import Filters, SeenIds, parse_near, parse_since, render
+from vigie.alert.subscribe import SeenIds, parse_near, parse_since, render
 from vigie.shared.config import ConfigError
+from vigie.shared.filters import Filters, PlaceCondition
 
 
 def test_repeats_are_printed_once_but_new_revisions_are_news():

@@ -10,6 +10,8 @@ import pytest
 
 from vigie.alert.rules import parse_text
 from vigie.ingest.feeds.feedlist import load_feed_list
+from vigie.notify.subscriptions import PLACEHOLDER
+from vigie.notify.subscriptions import parse_text as parse_subscriptions
 
 from .pages import ROOT, documentation
 
@@ -22,9 +24,16 @@ def load_feeds(text: str, tmp_path: Path) -> list:
     return load_feed_list(path, default_interval_s=300)
 
 
+def load_subscriptions(text: str, tmp_path: Path):
+    """The subscriptions, each ${NAME} they name set to a stand-in value."""
+    env = {name: "stand-in" for name in PLACEHOLDER.findall(text)}
+    return parse_subscriptions(text, "docs/notifications.md", env).subscriptions
+
+
 LOADERS = {
     "docs/feeds.md": load_feeds,
     "docs/rules.md": lambda text, tmp_path: parse_text(text, "docs/rules.md"),
+    "docs/notifications.md": load_subscriptions,
 }
 
 

@@ -29,7 +29,7 @@ def test_every_setting_is_documented_and_prefixed():
     for name, _, doc, _ in all_settings():
         assert name.startswith("VIGIE_") and name.isupper()
         assert doc.strip(), f"{name} has no documentation"
-    assert set(settings_classes()) == {"ingest", "enrich", "alert"}
+    assert set(settings_classes()) == {"ingest", "enrich", "alert", "notify"}
 
 
 def test_bootstrap_addresses_are_read_as_kafka_clients_read_them():
