@@ -23,6 +23,7 @@ from pathlib import Path
 from vigie.shared.broker import LocalBroker, free_port
 
 from . import (
+    channel_bench,
     corpus,
     enrich_bench,
     ingest_bench,
@@ -40,6 +41,7 @@ from .report import build_rows, table, write_json
 ROOT = Path(__file__).resolve().parents[2]
 FEED_CORPUS = ROOT.parent / "shared" / "corpus"
 LOAD_LEVELS = {"50%": 0.5, "90%": 0.9}
+CHANNEL_POLLS_S = (10.0, 2.0)  # VIGIE_TELEGRAM_POLL_S: its default, and a tight one
 # Cores busy with other work when a step starts (the benchmark idle): figures are unreliable
 # above this, and the run says so.
 NOISY_CORES = 0.3
@@ -59,14 +61,16 @@ class Plan:
     pushes: int  # timed WebSub pushes, one at a time
     polling_days: int  # simulated days of publishing, adaptive against fixed polling
     notifications: int  # incident records sent to the notify worker, one message each
+    channel_posts: int  # timed channel posts per poll interval, one at a time (≤ 11)
 
 
 FULL = Plan(files=3000, enrich_articles=400, enrich_rounds=5, latency_seconds=45,
             rule_texts=300, feed_files=2000, feed_polls=300, pages=300, pushes=30,
-            polling_days=14, notifications=300)
+            polling_days=14, notifications=300,
+            channel_posts=10)
 QUICK = Plan(files=300, enrich_articles=60, enrich_rounds=1, latency_seconds=12,
              rule_texts=50, feed_files=100, feed_polls=20, pages=20, pushes=5, polling_days=3,
-             notifications=30)
+             notifications=30, channel_posts=2)
 
 
 def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
@@ -87,6 +91,10 @@ def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
     measure_latency(plan, broker, workdir, results)
     step("latency: WebSub push, hub POST → alert")
     results["push"] = push_bench.measure(broker.bootstrap, workdir, plan.pushes)
+    for poll_s in CHANNEL_POLLS_S:
+        step(f"latency: channel post → incident, polled every {poll_s:g} s")
+        results[f"channel_{poll_s:g}s"] = channel_bench.measure(
+            broker.bootstrap, workdir, plan.channel_posts, poll_s)
     step("notify: incident record → message at the endpoint")
     results["notify"] = notify_bench.measure(broker.bootstrap, workdir, plan.notifications)
     results["peak_rss_mb"] = {

@@ -26,6 +26,8 @@ EXPECTED = {
     *(("latency", f"end-to-end {p} at {load} load") for p in ("p50", "p95", "p99")
       for load in ("50%", "90%")),
     ("latency", "push p50, hub POST → alert"), ("latency", "push p95, hub POST → alert"),
+    *(("latency", f"channel {p}, post → incident, poll {s} s") for s in (10, 2)
+      for p in ("p50", "p95")),
     ("polling", "mean delay, adaptive (simulated)"), ("polling", "polls/day, adaptive (simulated)"),
     *(("notify", f"incident record → message at the endpoint, {p}") for p in ("p50", "p95")),
     *(("memory", f"peak RSS {service}") for service in ("ingest", "enrich", "alert", "notify",
