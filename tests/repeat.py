@@ -19,7 +19,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 # The tests that start faust workers: faults (SIGKILL, SIGTERM, poison, takeover), the stalled
 # and stranded worker, the recovery race, the unacknowledged head, group offsets, the pipeline,
-# the dedup window, incidents, failover, security, bad records on every topic, the short soak.
+# the dedup window, incidents, failover, security, bad records on every topic, the short soak,
+# the official channel's sirens, WebSub pushes, notifications.
 WORKER_TESTS = [
     "tests/integration/test_faults.py",
     "tests/integration/test_read_stall.py",
@@ -35,6 +36,9 @@ WORKER_TESTS = [
     "tests/integration/test_run.py",
     "tests/integration/test_bad_records.py",
     "tests/integration/test_soak.py",
+    "tests/integration/test_sirens_replay.py",
+    "tests/integration/test_websub.py",
+    "tests/integration/test_notify.py",
 ]
 HOG = "import os\nos.sched_setaffinity(0, {0})\nwhile True:\n    pass\n"
 
