@@ -35,6 +35,7 @@ class Source(msgspec.Struct, kw_only=True):
     name: str | None = None
     url: str | None = None
     path: str | None = None
+    timezone: str | None = None
 
 
 TextSource = Literal["feed", "page", "file"]
@@ -78,6 +79,7 @@ class Place(msgspec.Struct, kw_only=True):
     lat: float | None = None
     lon: float | None = None
     geonames_id: int | None = None
+    local_name: str | None = None
 
 
 class Entity(msgspec.Struct, kw_only=True):
