@@ -1,9 +1,11 @@
-"""French and English calendar words and the anchor (publication date) that relative dates need."""
+"""French, English, Ukrainian and Russian calendar words and the anchor (publication date)
+that relative dates need."""
 
 from __future__ import annotations
 
 import datetime as dt
 import re
+from datetime import tzinfo
 from typing import NamedTuple
 
 MONTHS = {
@@ -18,6 +20,29 @@ WEEKDAYS = {
     "dimanche": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
     "saturday": 5, "sunday": 6,
 }
+# Ukrainian and Russian: every case a date uses ("24 жовтня", "у жовтні", "в октябре").
+SLAVIC_MONTHS = [
+    "січень січня січні", "лютий лютого лютому", "березень березня березні",
+    "квітень квітня квітні", "травень травня травні", "червень червня червні",
+    "липень липня липні", "серпень серпня серпні", "вересень вересня вересні",
+    "жовтень жовтня жовтні", "листопад листопада листопаді", "грудень грудня грудні",
+    "январь января январе", "февраль февраля феврале", "март марта марте",
+    "апрель апреля апреле", "мая мае", "июнь июня июне", "июль июля июле",
+    "август августа августе", "сентябрь сентября сентябре", "октябрь октября октябре",
+    "ноябрь ноября ноябре", "декабрь декабря декабре",
+]
+MONTHS.update({form: index % 12 + 1 for index, forms in enumerate(SLAVIC_MONTHS)
+               for form in forms.split()})
+# Weekdays as "у суботу", "в ночь на субботу", "з п'ятниці" write them (the Russian "среда"
+# and "среды" are also "environment": only "в среду").
+SLAVIC_WEEKDAYS = [
+    "понеділок понеділка", "вівторок вівторка", "середа середу середи", "четвер четверга",
+    "п'ятниця п'ятницю п'ятниці", "субота суботу суботи", "неділя неділю неділі",
+    "понедельник понедельника", "вторник вторника", "среду", "четверг четверга",
+    "пятница пятницу пятницы", "суббота субботу субботы", "воскресенье воскресенья",
+]
+WEEKDAYS.update({form: index % 7 for index, forms in enumerate(SLAVIC_WEEKDAYS)
+                 for form in forms.split()})
 ENGLISH_MONTHS = {
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december",
@@ -37,12 +62,17 @@ class Anchor(NamedTuple):
         return self.day.isoformat()[: ISO_LENGTH[self.precision]]
 
 
-def published_date(published: str | None) -> Anchor | None:
+def published_date(published: str | None, zone: tzinfo | None = None) -> Anchor | None:
     """``"2025-08-22"`` / ``"2025-08-22T14:00:00Z"`` / ``"2023-10"`` / ``"2023"`` → Anchor.
 
     Returns None for a missing or unreadable date. Times are ignored: the date as written is
-    the newsroom's date, which is what "hier" and "vendredi" refer to.
+    the newsroom's date, which is what "hier" and "vendredi" refer to; but in the source's
+    time ``zone``, a time with an offset gives the day it was there ("2023-10-24T22:30:00Z" is
+    the 25th in Kyiv).
     """
+    local = _local_day(published, zone) if zone is not None else None
+    if local is not None:
+        return Anchor(local, "day")
     match = PARTIAL.match((published or "").strip())
     if not match:
         return None
@@ -52,6 +82,14 @@ def published_date(published: str | None) -> Anchor | None:
     except ValueError:
         return None
     return Anchor(date, "day" if day else "month" if month else "year")
+
+
+def _local_day(published: str | None, zone: tzinfo) -> dt.date | None:
+    try:
+        moment = dt.datetime.fromisoformat((published or "").strip().replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return moment.astimezone(zone).date() if moment.tzinfo is not None else None
 
 
 def month_number(word: str) -> int:

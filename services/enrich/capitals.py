@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import re
 
-
 from vigie.shared.messages import Entity, Mention, Place
 
 CAPITAL = re.compile(r"(?<![\w-])(?:the capital|столиц(?:я|і|ю|ею|е|у|ей|ы))(?![\w-])",

@@ -18,7 +18,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import NamedTuple
 
-from .aliases import AliasTable, alias_key
+from .aliases import AliasTable
 from .mentions import Span
 from .morphology import capitalised_like
 from .places import Gazetteer
