@@ -7,8 +7,9 @@ transliteration), "Witali Klitschko" (German), "Віталій Кличко" (Uk
 → "Anton Siluanov", "Andriï" → "Andrii"), and a Cyrillic name to Latin letters.
 
 Cyrillic → Latin is Ukraine's official romanisation for Ukrainian (a name with a
-Ukrainian-only letter, or read in a Ukrainian text), else cyrtranslit's Russian scheme; the rest are the few spelling conventions that tell the romanisations apart.
-Both functions are cached: they run for every mention.
+Ukrainian-only letter, or read in a Ukrainian text), else cyrtranslit's Russian scheme; the
+rest are the few spelling conventions that tell the romanisations apart. Both functions are
+cached: they run for every mention.
 """
 
 from __future__ import annotations
