@@ -57,7 +57,8 @@ MONTH = rf"(?P<month>{alternation(MONTHS)})"
 WEEKDAY = rf"(?P<weekday>{alternation(WEEKDAYS)})"
 DAY = r"(?P<day>1er|[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 YEAR = r"(?P<year>1[89]\d{2}|20\d{2})"
-PART_OF_DAY = r"(?:\s+(?:matin|après-midi|apres-midi|soir|midi|morning|afternoon|evening))?"
+PART_OF_DAY = (r"(?:\s+(?:matin|après-midi|apres-midi|soir|midi|morning|afternoon|evening|вранці|"
+               r"уранці|ввечері|увечері|вдень|утром|вечером|днём|днем))?")
 END = r"(?![\w-])"
 START = r"(?<![\w-])"
 # A four-digit number followed by these is a count, not a year: "2000 personnes".

