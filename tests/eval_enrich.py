@@ -93,19 +93,42 @@ def print_errors(articles: list[dict], found: list[set], gold: list[set]) -> Non
                 print(f"    {article['id']:<7} {sign} {label:<4} {name}")
 
 
-def evaluate_places(extractor: EntityExtractor, articles: list[dict], docs: list) -> None:
-    """Of the labelled LOC entities found under their name with a place: the share whose
-    country (and region, where labelled) is right, and how many of them got a place."""
+@dataclass
+class FrenchPlaces:
+    gold: int  # labelled LOC entities with a place
+    placed: list[tuple[dict, object]]  # (gold entity, the place found under its name)
+
+    @property
+    def countries_right(self) -> int:
+        return sum(e["place"]["country"] == p.country for e, p in self.placed)
+
+
+def french_places(extractor: EntityExtractor, articles: list[dict], docs: list) -> FrenchPlaces:
     gold = [(i, e) for i, a in enumerate(articles) for e in a["entities"] if "place" in e]
     found = [{e.name: e.place for e in extractor.entities_of(a["text"], d) if e.place}
              for a, d in zip(articles, docs, strict=True)]
-    placed = [(e, found[i][e["name"]]) for i, e in gold if e["name"] in found[i]]
-    countries = sum(e["place"]["country"] == p.country for e, p in placed)
+    return FrenchPlaces(len(gold), [(e, found[i][e["name"]]) for i, e in gold
+                                    if e["name"] in found[i]])
+
+
+def french_entities(extractor: EntityExtractor, articles: list[dict], docs: list) -> tuple:
+    """Precision, recall, F1 of ``EntityExtractor`` on (canonical name, label)."""
+    gold = [{(e["name"], e["label"]) for e in a["entities"]} for a in articles]
+    ours = [{(e.name, e.label) for e in extractor.entities_of(a["text"], d)}
+            for a, d in zip(articles, docs, strict=True)]
+    return prf(ours, gold)
+
+
+def evaluate_places(extractor: EntityExtractor, articles: list[dict], docs: list) -> None:
+    """Of the labelled LOC entities found under their name with a place: the share whose
+    country (and region, where labelled) is right, and how many of them got a place."""
+    places = french_places(extractor, articles, docs)
+    placed, gold, countries = places.placed, places.gold, places.countries_right
     with_region = [(e, p) for e, p in placed if e["place"]["region"]]
     regions = sum(e["place"]["region"] == p.region for e, p in with_region)
     print(f"  places: country right {countries}/{len(placed)} "
           f"({countries / max(len(placed), 1):.2f}) of the placed labelled LOC entities; "
-          f"region right {regions}/{len(with_region)}; placed {len(placed)}/{len(gold)}")
+          f"region right {regions}/{len(with_region)}; placed {len(placed)}/{gold}")
     for e, p in placed:
         if e["place"]["country"] != p.country:
             print(f"    wrong country: {e['name']} → {p.country} ({p.name}, {p.kind})")

@@ -165,3 +165,44 @@ def test_a_time_alone_takes_the_last_day_or_night_of_its_paragraph():
     assert found == [("Dans la nuit de samedi à dimanche", "2025-04-12/2025-04-13"),
                      ("2 heures", "2025-04-13T02"), ("23 h", "2025-04-12T23"),
                      ("6 h 10", "2025-04-14T06:10")]  # another paragraph: the anchor's day
+
+
+SLAVIC_AND_ENGLISH = [
+    ("Вночі проти суботи ворог атакував Харків.", "Вночі проти суботи",
+     "2025-08-15/2025-08-16"),
+    ("Атака в ніч на п'ятницю.", "в ніч на п'ятницю", "2025-08-21/2025-08-22"),
+    ("В ночь на субботу над Киевом сбили дроны.", "В ночь на субботу", "2025-08-15/2025-08-16"),
+    ("в ночь с четверга на пятницу", "в ночь с четверга на пятницу", "2025-08-21/2025-08-22"),
+    ("Russia struck Kyiv overnight.", "overnight", "2025-08-21/2025-08-22"),
+    ("Вибухи пролунали о 2:40.", "2:40", "2025-08-22T02:40"),
+    ("Вибухи о 5 ранку.", "5 ранку", "2025-08-22T05"),
+    ("Удар около 11 вечера.", "11 вечера", "2025-08-22T23"),
+    ("The alert sounded at 2:40 am, officials said.", "2:40 am", "2025-08-22T02:40"),
+    ("У суботу о 16:29 лунали сирени.", "суботу о 16:29", "2025-08-16T16:29"),
+    ("24 жовтня 2023 року", "24 жовтня 2023", "2023-10-24"),
+    ("засідання 12 сентября", "12 сентября", "2025-09-12"),
+    ("інфляція у серпні", "серпні", "2025-08"),
+    ("Вчора ввечері", "Вчора ввечері", "2025-08-21"),
+    ("В прошлую пятницу", "В прошлую пятницу", "2025-08-15"),
+    ("на прошлой неделе", "на прошлой неделе", "2025-W33"),
+]
+
+
+@pytest.mark.parametrize(("text", "mention", "value"), SLAVIC_AND_ENGLISH)
+def test_dates_and_times_in_ukrainian_russian_and_english(text, mention, value):
+    assert (mention, value) in {(d.text, d.value) for d in find_dates(text, FRIDAY)}
+
+
+def test_times_of_day_carry_the_offset_of_the_source_time_zone():
+    post = "🔴 16:29 Повітряна тривога в Донецька область"
+    # 13:29 UTC is 16:29 in Kyiv in summer time (UTC+3) ...
+    summer = find_dates(post, "2023-10-24T13:29:07Z", timezone="Europe/Kyiv")
+    assert [(d.text, d.value) for d in summer] == [("16:29", "2023-10-24T16:29+03:00")]
+    # ... and in winter UTC+2; the post's day is its local day (00:30 in Kyiv on the 25th).
+    night = find_dates("🔴 00:30 Повітряна тривога", "2023-11-24T22:30:00Z",
+                       timezone="Europe/Kyiv")
+    assert [d.value for d in night] == ["2023-11-25T00:30+02:00"]
+    # Without a zone, or with an unknown one, the time keeps no offset.
+    assert find_dates(post, "2023-10-24T13:29:07Z")[0].value == "2023-10-24T16:29"
+    assert find_dates(post, "2023-10-24T13:29:07Z", timezone="Mars/Olympus")[0].value == (
+        "2023-10-24T16:29")
