@@ -24,6 +24,7 @@ from vigie.shared.broker import LocalBroker, free_port
 
 from . import corpus, enrich_bench, ingest_bench, latency_bench
 from .alert_bench import bench_rules
+from .languages_bench import bench_languages
 from .machine import busy_cores, describe
 from .pages_bench import bench_pages
 from .proc import peak_rss_mb
@@ -69,6 +70,8 @@ def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
     texts = [a.text for a in corpus.generate(plan.rule_texts, seed=2, prefix="r")]
     results["rules"] = bench_rules(texts)
     measure_enrich(plan, broker, workdir, results)
+    step("enrich: cost per article per language")
+    results["languages"] = bench_languages(rounds=plan.enrich_rounds)
     measure_latency(plan, broker, workdir, results)
     results["peak_rss_mb"] = {
         "ingest": results["ingest_files"]["peak_rss_mb"],
