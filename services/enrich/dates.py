@@ -18,8 +18,10 @@ rather than resolved against a fetch that may be years later: a wrong date is wo
 
 Event times (``times``): a time of day joins the day next to it, or takes the anchor's day
 ("mardi à 21 h 10" → ``2025-08-19T21:10``), two times make a range ("entre 2 h et 4 h"), and
-nights are ranges of two days ("dans la nuit de samedi à dimanche", "overnight Saturday" →
-``2025-08-16/2025-08-17``).
+nights are ranges of two days ("dans la nuit de samedi à dimanche", "overnight Saturday",
+"вночі проти неділі", "в ночь на воскресенье" → ``2025-08-16/2025-08-17``); "overnight",
+"вночі", "этой ночью" alone are the night before the anchor's day. Where the source names its
+time zone, times carry its offset and the anchor is the publication's local day there.
 """
 
 from __future__ import annotations

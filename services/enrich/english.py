@@ -33,7 +33,7 @@ head chief commander spokesman spokeswoman spokesperson mr mrs ms dr sir king qu
 captain senator lt gen col colonel ambassador envoy deputy interior finance premier vice
 manager striker midfielder forward defender goalkeeper champion speaker chairman chairwoman
 commissioner marshal admiral lieutenant major sergeant judge prosecutor ombudsman director
-officer adviser advisor aide analyst professor economist minister's governor's mayor's
+officer adviser advisor aide analyst professor economist leader minister's governor's mayor's
 """.split())
 ORG_WORDS = frozenset("""
 ministry service agency council bank company group party committee court office administration
