@@ -150,7 +150,10 @@ def test_a_state_written_before_states_had_a_version_reads_as_version_one():
         "air-raid", KYIV, 2)
     assert (state.seen, state.sent_at, state.due, state.partition) == (
         ["al1", "al2"], 1000.0, False, 0)
-    assert state.to_table() == {"schema_version": 1, **OLD_STATE}
+    # written back with the version, and the fields places gained since at their defaults
+    place = OLD_STATE["record"]["place"] | {"local_name": None}
+    assert state.to_table() == {"schema_version": 1, **OLD_STATE,
+                                "record": OLD_STATE["record"] | {"place": place}}
 
 
 def test_an_old_state_in_the_table_goes_on_from_where_it_was():
