@@ -90,6 +90,8 @@ def cmd_ingest(args) -> int:
         feeds = args.feeds or settings.feeds_file
         if not feeds:
             raise ConfigError("name a feed list: vigie ingest feeds FEEDS.yaml (or VIGIE_FEEDS_FILE)")
+        if args.status:
+            return service.feeds_status(settings, feeds)
         return service.run_feeds(settings, feeds, once=args.once)
     return service.serve(settings)
 
@@ -222,6 +224,8 @@ def parser() -> argparse.ArgumentParser:
     feeds = source.add_parser("feeds", help="poll RSS/Atom feeds")
     feeds.add_argument("feeds", nargs="?", help="feed list (YAML); default VIGIE_FEEDS_FILE")
     feeds.add_argument("--once", action="store_true", help="fetch every feed once and exit")
+    feeds.add_argument("--status", action="store_true",
+                       help="print each feed's way in (push or poll), interval and health")
     source.add_parser("serve", help="watch VIGIE_INGEST_WATCH_DIRS and poll VIGIE_FEEDS_FILE")
     ingest.set_defaults(func=cmd_ingest)
 

@@ -23,3 +23,11 @@ def parse_duration(value: object, *, bare_seconds: bool = True) -> float | None:
     if not match or (match.group(2) is None and not bare_seconds):
         return None
     return float(match.group(1)) * UNIT_SECONDS[match.group(2)]
+
+
+def format_duration(seconds: float) -> str:
+    """A duration as people read it: ``45s``, ``6m``, ``1.5h``, ``2d``."""
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size:
+            return f"{seconds / size:.3g}{unit}"
+    return f"{seconds:.3g}s"

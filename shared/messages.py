@@ -31,10 +31,15 @@ class Message(msgspec.Struct, kw_only=True, omit_defaults=False):
 
 
 class Source(msgspec.Struct, kw_only=True):
-    kind: Literal["file", "feed"]
+    """Where an article comes from: a file, a feed, or a channel (a Telegram public channel:
+    ``name`` the channel, ``url`` the post's link)."""
+
+    kind: Literal["file", "feed", "channel"]
     name: str | None = None
     url: str | None = None
     path: str | None = None
+    # The IANA time zone of the times of day the source writes ("Europe/Kyiv"), from the
+    # feed list; None when the list names none.
     timezone: str | None = None
 
 
@@ -64,13 +69,15 @@ class Mention(msgspec.Struct, kw_only=True):
     end: int
 
 
-PlaceKind = Literal["country", "region", "city", "area"]
+PlaceKind = Literal["country", "region", "city", "area", "district", "community"]
 
 
 class Place(msgspec.Struct, kw_only=True):
     """Where a LOC entity is on the map. ``region`` is ISO 3166-2: the region itself, or the
-    one a town lies in; an ``area`` (a sea, a river, "Middle East") has a country only where
-    it lies in one."""
+    one a town, a ``district`` (Ukraine's raion) or a ``community`` (hromada) lies in; an
+    ``area`` (a sea, a river, "Middle East") has a country only where it lies in one.
+    ``local_name`` is the name as the source wrote it, where a source names the place in its
+    own language."""
 
     name: str
     kind: PlaceKind
@@ -126,6 +133,9 @@ class ArticleRef(msgspec.Struct, kw_only=True):
     url: str | None = None
     published: str | None = None
     source: Source
+    # When ingest first saw the article (its RawArticle ``fetched_at``): the delay from the
+    # source counts from here where ``published`` gives no time of day.
+    fetched_at: str | None = None
 
 
 class Match(msgspec.Struct, kw_only=True):

@@ -1,5 +1,8 @@
 """Serving ``/metrics`` and ``/healthz`` (and any small JSON route) from a service.
 
+A route under a prefix may also take the whole request (``RequestRoute``: method, query,
+headers and a body capped at ``max_body``), GET or POST: ingest's WebSub callback is one.
+
 Each service declares its metrics in its own ``metrics.py`` through a factory that takes a
 ``CollectorRegistry``, so tests use a fresh registry; names follow ``vigie_<service>_<what>_<unit>``.
 """
@@ -11,6 +14,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qsl, urlsplit
 
 from prometheus_client import (
     CONTENT_TYPE_LATEST,
@@ -29,6 +33,22 @@ PrefixRoute = Callable[[str], tuple[int, object]]
 
 
 @dataclass(frozen=True)
+class Request:
+    """A request to a ``RequestRoute``: ``path`` is the rest after the route's prefix, ``query``
+    the first value of each parameter, ``headers`` with lower-case names, ``body`` None when
+    the request declared more than the server's ``max_body`` (it is then not read)."""
+
+    method: str
+    path: str
+    query: dict[str, str]
+    headers: dict[str, str]
+    body: bytes | None
+
+
+RequestRoute = Callable[[Request], tuple[int, object]]
+
+
+@dataclass(frozen=True)
 class Document:
     """A body served as it is (not as JSON), with its content type."""
 
@@ -36,6 +56,8 @@ class Document:
     content_type: str
 
 DURATION_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30)
+# From a source's own time to a stage: seconds (push) to a day (a quiet feed polled slowly).
+SOURCE_DELAY_BUCKETS = (1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600, 10800, 43200, 86400)
 
 
 class MetricsServer:
@@ -43,10 +65,14 @@ class MetricsServer:
     (or a ``Document``); a route whose path ends in "/" serves every path under it."""
 
     def __init__(self, registry: CollectorRegistry, port: int, host: str = "0.0.0.0",
-                 routes: dict[str, Route | PrefixRoute] | None = None) -> None:
+                 routes: dict[str, Route | PrefixRoute] | None = None,
+                 request_routes: dict[str, RequestRoute] | None = None,
+                 max_body: int = 1_000_000) -> None:
         self.registry = registry
         self.routes: dict[str, Route | PrefixRoute] = {"/healthz": lambda: (200, {"status": "ok"})}
         self.routes.update(routes or {})
+        self.request_routes = dict(request_routes or {})  # prefix → route, GET and POST
+        self.max_body = max_body
         self._server = ThreadingHTTPServer((host, port), self._handler())
         self._server.daemon_threads = True
         self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
@@ -73,6 +99,8 @@ class MetricsServer:
         class Handler(BaseHTTPRequestHandler):
             def do_GET(self) -> None:
                 path = self.path.split("?", 1)[0]
+                if self._requested(path):
+                    return
                 if path == "/metrics":
                     self._send(200, generate_latest(server.registry), CONTENT_TYPE_LATEST)
                 elif path in server.routes and not path.endswith("/"):
@@ -81,6 +109,32 @@ class MetricsServer:
                     self._answer(*server.routes[prefix](path[len(prefix):]))
                 else:
                     self._send(404, b"not found\n", "text/plain")
+
+            def do_POST(self) -> None:
+                if not self._requested(self.path.split("?", 1)[0]):
+                    self._send(404, b"not found\n", "text/plain")
+
+            def _requested(self, path: str) -> bool:
+                """Hand the request to the request route under ``path``, if there is one."""
+                prefix = max((p for p in server.request_routes if path.startswith(p)),
+                             key=len, default=None)
+                if prefix is None:
+                    return False
+                length = self.headers.get("Content-Length") or "0"
+                if not length.isdigit() or self.headers.get("Transfer-Encoding"):
+                    self.close_connection = True
+                    self._send(411, b"a Content-Length is required\n", "text/plain")
+                    return True
+                body = None
+                if int(length) <= server.max_body:
+                    body = self.rfile.read(int(length))
+                else:
+                    self.close_connection = True  # the body stays unread
+                query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+                headers = {name.lower(): value for name, value in self.headers.items()}
+                self._answer(*server.request_routes[prefix](
+                    Request(self.command, path[len(prefix):], query, headers, body)))
+                return True
 
             def _answer(self, status: int, body) -> None:
                 if isinstance(body, Document):

@@ -10,17 +10,20 @@ from prometheus_client import CollectorRegistry
 
 from .config import ConfigError, KafkaSettings
 from .logs import configure_logging
-from .metrics import MetricsServer, Route
+from .metrics import MetricsServer, RequestRoute, Route
 
 log = logging.getLogger(__name__)
 
 
 def start_service(settings: KafkaSettings, registry: CollectorRegistry, metrics_port: int,
-                  routes: dict[str, Route] | None = None) -> MetricsServer:
+                  routes: dict[str, Route] | None = None,
+                  request_routes: dict[str, RequestRoute] | None = None,
+                  max_body: int = 1_000_000) -> MetricsServer:
     """Configure logging and serve /metrics and /healthz; the settings are logged, secrets hidden."""
     configure_logging(settings.log_level, settings.log_format)
     try:
-        server = MetricsServer(registry, metrics_port, routes=routes).start()
+        server = MetricsServer(registry, metrics_port, routes=routes,
+                               request_routes=request_routes, max_body=max_body).start()
     except OSError as exc:
         raise ConfigError(
             f"cannot serve /metrics on port {metrics_port}: {exc.strerror} (another"

@@ -16,11 +16,13 @@ def utc_now() -> str:
     return format_time(dt.datetime.now(dt.timezone.utc))
 
 
-def format_time(moment: dt.datetime, *, keep_offset: bool = False) -> str:
-    """RFC 3339 with milliseconds, in UTC (``Z``), or at the moment's own UTC offset."""
+def format_time(moment: dt.datetime, *, keep_offset: bool = False,
+                timespec: str = "milliseconds") -> str:
+    """RFC 3339 with milliseconds (or ``timespec="seconds"`` where the source is exact to the
+    second, a channel post's time), in UTC (``Z``), or at the moment's own UTC offset."""
     if not keep_offset:
         moment = moment.astimezone(dt.timezone.utc)
-    return moment.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return moment.isoformat(timespec=timespec).replace("+00:00", "Z")
 
 
 def parse_time(text: str) -> dt.datetime:
@@ -45,3 +47,15 @@ def epoch(text: str | None) -> float | None:
     """RFC 3339 text (``2025-08-22T14:03:07Z``) as epoch seconds; None if absent or unreadable."""
     moment = read_time(text)
     return None if moment is None else moment.timestamp()
+
+
+def source_delay_s(published: str | None, first_seen: str | None, until: str) -> float | None:
+    """Seconds from when a source made an item known to ``until``: from its ``published``
+    time where that names a time of day (a bare date such as a file header's does not), else
+    from ``first_seen`` (when Vigie first saw it); never below zero (a source's clock may run
+    ahead). None when neither time is readable."""
+    start = epoch(published) if published and "T" in published.upper() else None
+    if start is None:
+        start = epoch(first_seen)
+    end = epoch(until)
+    return None if start is None or end is None else max(0.0, end - start)

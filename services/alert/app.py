@@ -1,22 +1,27 @@
-"""The alert worker: ``news.enriched`` → rules → ``news.alerts`` (and per-rule topics).
+"""The alert worker: ``news.enriched`` → rules → ``news.alerts`` (and per-rule topics) and
+``news.incidents``.
 
-Two agents, so "once per story" holds across partitions and workers:
+Three agents, so "once per story" and "one incident per period" hold across partitions and
+workers:
 
 * ``evaluate`` consumes the enriched topic (partitions shared by every worker) and runs every
   rule over each article in one pass; each alert it finds goes to the internal
   ``<app id>.candidates`` topic **keyed by alert id**, so every candidate of one alert id lands
-  in the same partition, whoever found it.
+  in the same partition, whoever found it; each end it finds ("відбій тривоги" at a place)
+  goes to ``<app id>.incident-reports`` keyed by its *track* (rule and place).
 * ``publish`` consumes the candidates with a changelog-backed table of the alert ids already
-  published within the window (co-partitioned: same key, same partition; ``published``),
-  publishes the first, suppresses the rest. The alert is sent before its id is recorded: a
-  crash in between repeats an alert under the same id (never loses one), and subscribers that
-  key on ``id`` see it once. Each published alert is also a report of its incident, folded
-  by the ``track`` agent (``incidents.agent``); an alert without an incident id (a candidate
-  written before incidents) is published, recorded and counted, and joins none.
+  forwarded within the window (co-partitioned: same key, same partition; ``published``),
+  forwards the first as a report of its track, suppresses the rest. The report is sent before
+  its id is recorded: a crash in between repeats a report under the same alert id (never
+  loses one), which the track knows.
+* ``track`` (``incidents.agent``) consumes the reports: each track's state decides which
+  incident (period) an alert opens or joins and which one an end closes; it publishes the
+  alert with that ``incident_id`` to ``news.alerts`` (and the rule's topic), then the
+  incident's records to ``news.incidents``.
 
-The agents are thin loops: their logic is in ``candidates`` (``Evaluation``, ``Publication``)
-and ``incidents.agent`` (``IncidentKeeper``). Every agent is made by ``Agents``: a record it
-cannot process goes to the dead-letter topic and the agent goes on.
+The agents are thin loops: their logic is in ``candidates`` (``Evaluation``, ``Publication``,
+``Announcement``) and ``incidents.agent`` (``IncidentKeeper``). Every agent is made by
+``Agents``: a record it cannot process goes to the dead-letter topic and the agent goes on.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from vigie.shared.streams import (
     state_table,
 )
 
-from .candidates import Evaluation, Publication, Send
+from .candidates import Announcement, Evaluation, Publication, Send
 from .evaluate import Evaluator
 from .incidents.agent import attach_incidents, check_partitions, reports_topic_name
 from .incidents.cap import LatestIncidents
@@ -74,9 +79,9 @@ def show_rules(rulebook: RuleBook, metrics: AlertMetrics) -> None:
 
 def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
           latest: collections.deque | None = None, incidents: LatestIncidents | None = None):
-    """The faust app and its agents, thin loops over ``candidates.Evaluation`` and
-    ``candidates.Publication``. ``latest`` receives every published alert (newest last),
-    ``incidents`` every incident record."""
+    """The faust app and its agents, thin loops over ``candidates`` and ``incidents.agent``.
+    ``latest`` receives every published alert (newest last), ``incidents`` every incident
+    record."""
     app = make_app(settings, settings.alert_app_id)
     candidates = app.topic(candidates_topic_name(settings), internal=True,
                            partitions=settings.topic_partitions)
@@ -85,14 +90,14 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
                         partitions=settings.topic_partitions)
     agents = Agents(app, app.topic(settings.topic_dlq), SERVICE, metrics.failed,
                     metrics.stream.agent_crashes)
-    evaluation = Evaluation(Evaluator(rulebook, settings.incident_window_s), metrics,
-                            max_chars=settings.alert_max_text_chars, candidates=candidates,
-                            reports=reports)
+    evaluation = Evaluation(Evaluator(rulebook), metrics, max_chars=settings.alert_max_text_chars,
+                            candidates=candidates, reports=reports)
+    announcement = Announcement(metrics, alerts=alerts_topic, latest=latest,
+                                route=functools.cache(app.topic))  # one object per rule topic
     publication = Publication(
         state_table(app, "published", lambda: publication.mark_stale()), metrics,
         window_s=settings.dedup_window_s, max_chars=settings.alert_max_text_chars,
-        alerts=alerts_topic, reports=reports,
-        route=functools.cache(app.topic), latest=latest)  # one topic object per rule topic
+        reports=reports, announcement=announcement)
 
     @agents.each(app.topic(settings.topic_enriched))
     async def evaluate(event):
@@ -105,7 +110,11 @@ def build(settings: AlertSettings, metrics: AlertMetrics, rulebook: RuleBook,
             await send_all(outgoing.sends)
             publication.sent(outgoing, event.message.partition)
 
-    attach_incidents(app, agents, settings, metrics, reports, incidents)
+    async def announce(alert, topic):
+        await send_all(announcement.sends(alert, topic))
+        announcement.sent(alert)
+
+    attach_incidents(app, agents, settings, metrics, reports, announce, incidents)
     attach_timers(app, settings, metrics, rulebook)
     if settings.alert_webhook_url:
         attach_webhook(agents, settings, metrics, alerts_topic)

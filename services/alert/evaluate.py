@@ -26,6 +26,11 @@ aériennes" are one phrase; how often and where they occur does not count). Henc
 The cost of staying stateless: a near duplicate that matches a different set of phrases
 counts as new information and alerts again. Remembering "what the first alert said" would
 need shared state between workers that at-least-once redelivery could not keep consistent.
+
+One place or several: a channel post naming several places reports each (``incidents.identity``)
+and raises one alert per place, so that each alert's ``incident_id`` names its own incident;
+their ids add the place to the story (``alert_id(rule, story + phrases + place)``). An article
+naming one place keeps the id above.
 """
 
 from __future__ import annotations
@@ -34,23 +39,41 @@ import datetime as dt
 from typing import NamedTuple
 
 from vigie.shared.ids import alert_id
-from vigie.shared.messages import Alert, ArticleRef, EnrichedArticle, Match, Place, RuleRef
+from vigie.shared.messages import (
+    Alert,
+    ArticleRef,
+    EnrichedArticle,
+    Match,
+    Place,
+    RuleRef,
+)
 from vigie.shared.text import web_link
 from vigie.shared.timestamps import format_time, parse_time
 
-from .incidents.identity import incident_id, incident_ids_around, locate
-from .matcher import Matcher
+from .incidents.identity import continuing_places, event_time, is_exact, place_key, said_places
+from .matcher import Matcher, RuleMatches
 from .rules import Rule, RuleBook
 from .snippet import snippet
 from .tokens import phrase_key
 
 
 class Raised(NamedTuple):
-    """An alert, the rule's extra topic (or None), and the place and event time its incident
-    id comes from (the incident tracker needs them, and the alert does not carry the text)."""
+    """An alert (its incident is decided by its track), the rule's extra topic (or None), the
+    place and event time it reports, whether it comes from a channel post (``exact``) and
+    whether it names a place still under alert (``continues``)."""
 
     alert: Alert
     topic: str | None
+    place: Place | None
+    when: str
+    exact: bool = False
+    continues: bool = False
+
+
+class Ended(NamedTuple):
+    """An end phrase of a rule at a place, and the event time it gives."""
+
+    rule: RuleRef
     place: Place | None
     when: str
 
@@ -60,10 +83,16 @@ def story_id(article: EnrichedArticle) -> str:
     return article.duplicate_of or article.near_duplicate_of or article.id
 
 
-def story_alert_id(rule_id: str, story: str, matches: list[Match]) -> str:
-    """Same rule, same story, same set of matched phrases → same id (see module notes)."""
+def story_alert_id(rule_id: str, story: str, matches: list[Match],
+                   place: str | None = None) -> str:
+    """Same rule, same story, same set of matched phrases (and place, when the article names
+    several) → same id (see module notes)."""
     phrases = sorted({phrase_key(match.phrase)[0].strip() for match in matches})
-    return alert_id(rule_id, "\x1e".join([story, *phrases]))
+    return alert_id(rule_id, "\x1e".join([story, *phrases, *([place] if place else [])]))
+
+
+def rule_ref(rule: Rule) -> RuleRef:
+    return RuleRef(id=rule.id, severity=rule.severity, description=rule.description)
 
 
 def latency_ms(ingested_at: str, detected: dt.datetime) -> float:
@@ -76,9 +105,8 @@ def latency_ms(ingested_at: str, detected: dt.datetime) -> float:
 class Evaluator:
     """Evaluates articles against a ``RuleBook`` (its current rules at each call)."""
 
-    def __init__(self, rulebook: RuleBook, incident_window_s: float = 21600.0):
+    def __init__(self, rulebook: RuleBook):
         self.rulebook = rulebook
-        self.incident_window_s = incident_window_s
         self._compiled: tuple[tuple[Rule, ...], Matcher] | None = None
 
     @property
@@ -95,39 +123,56 @@ class Evaluator:
         return [(raised.alert, raised.topic) for raised in self.assess(article, now)[0]]
 
     def assess(self, article: EnrichedArticle, now: dt.datetime | None = None
-               ) -> tuple[list[Raised], list[str]]:
-        """The alerts (with their extra topics and the place and event time their incident
-        was found from), and the incidents the article reports the end of ("fin de l'alerte"
-        in Kyiv): for each rule whose end phrases it has, the incident of the end's place in
-        the window of its time and in the window before (an alert at 5:50 may end at 6:10).
-        One scan of the text for both."""
+               ) -> tuple[list[Raised], list[Ended]]:
+        """The alerts (with what their track needs), and the ends the article reports ("fin
+        de l'alerte" in Kyiv), one per place. One scan of the text for both."""
         detected = now or dt.datetime.now(dt.timezone.utc)
         if detected.tzinfo is None:
             detected = detected.replace(tzinfo=dt.timezone.utc)  # naive means UTC here
-        alerts, ends = [], []
+        raised, ended = [], []
         for found in self.matcher.find(article.text, article.language):
-            if not found.rule.wants_entities(article.entities):
+            if found.rule.wants_entities(article.entities):
+                raised += self._raised(article, found, detected)
+                ended += self._ended(article, found)
+        return raised, ended
+
+    def _raised(self, article: EnrichedArticle, found: RuleMatches,
+                detected: dt.datetime) -> list[Raised]:
+        exact = is_exact(article)
+        cut = found.continues[0].start if found.continues else len(article.text)
+        groups = [(found.matches, said_places(article, found.matches, exact, cut), False),
+                  (found.continues, continuing_places(article, found.continues, exact), True)]
+        raised = []
+        for matches, places, continues in groups:
+            if not matches or not places:
                 continue
-            if found.matches:
-                place, when = locate(article, found.matches, format_time(detected))
-                alert = self._alert(article, found.rule, found.matches, detected,
-                                    incident_id(found.rule.id, place, when,
-                                                self.incident_window_s))
-                alerts.append(Raised(alert, found.rule.topic, place, when))
-            if found.ends:
-                place, when = locate(article, found.ends, format_time(detected))
-                ends += incident_ids_around(found.rule.id, place, when, self.incident_window_s)
-        return alerts, ends
+            when = event_time(article, matches, exact)
+            for place in places:
+                alert = self._alert(article, found.rule, matches, detected,
+                                    place_key(place) if len(places) > 1 else None)
+                raised.append(Raised(alert, found.rule.topic, place, when, exact, continues))
+        return raised
+
+    @staticmethod
+    def _ended(article: EnrichedArticle, found: RuleMatches) -> list[Ended]:
+        if not found.ends:
+            return []
+        exact = is_exact(article)
+        cut = found.continues[0].start if found.continues else len(article.text)
+        when = event_time(article, found.ends, exact)
+        return [Ended(rule_ref(found.rule), place, when)
+                for place in said_places(article, found.ends, exact, cut)]
 
     @staticmethod
     def _alert(article: EnrichedArticle, rule: Rule, matches: list[Match],
-               detected: dt.datetime, incident: str) -> Alert:
+               detected: dt.datetime, place: str | None) -> Alert:
         story = story_id(article)
         return Alert(
-            id=story_alert_id(rule.id, story, matches),
-            rule=RuleRef(id=rule.id, severity=rule.severity, description=rule.description),
+            id=story_alert_id(rule.id, story, matches, place),
+            rule=rule_ref(rule),
             article=ArticleRef(id=article.id, title=article.title, url=web_link(article.url),
-                               published=article.published, source=article.source),
+                               published=article.published, source=article.source,
+                               fetched_at=article.fetched_at),
             story_id=story,
             matches=matches,
             snippet=snippet(article.text, matches),
@@ -135,5 +180,4 @@ class Evaluator:
             dates=article.dates,
             detected_at=format_time(detected),
             latency_ms=latency_ms(article.ingested_at, detected),
-            incident_id=incident,
         )

@@ -8,9 +8,10 @@ routed to the rules that own that key. The cost per article is one scan of its t
 work on actual hits, whatever the number of rules.
 
 Per rule, a phrase hit then
-- is dropped if one of the rule's ``exclude`` or ``ends`` hits overlaps it (shares a word:
-  "fin de l'alerte aérienne" is no air-raid alert), or one of its
-  ``unless`` hits is in the same sentence (a drill, "essai des sirènes", is not an alert);
+- is dropped if one of the rule's ``exclude``, ``ends`` or ``continues`` hits overlaps it
+  (shares a word: "fin de l'alerte aérienne" is no air-raid alert), or one of its
+  ``unless`` hits is in the same sentence (a drill, "essai des sirènes", is not an alert;
+  nor is its end, nor a test post's "Тестовий Регіон": ends and continues are vetoed alike);
 - needs, when the rule has ``near`` terms, one of them at most ``within`` words away
   (words strictly between the two; overlapping counts as 0);
 - is dropped if another hit of the same rule covers it ("sirènes des raids aériens" keeps
@@ -34,7 +35,8 @@ from .rules import Rule
 from .snippet import sentence_ends
 from .tokens import CYRILLIC_LANGUAGES, TokenStream, phrase_keys, tokenize
 
-Role = Literal["phrase", "exclude", "unless", "end", "near"]
+Role = Literal["phrase", "exclude", "unless", "end", "continue", "near"]
+SAYS = ("phrase", "end", "continue")  # the roles that make a rule report something
 
 
 @dataclass(frozen=True)
@@ -63,6 +65,7 @@ class RuleMatches:
     rule: Rule
     matches: list[Match]
     ends: list[Match] = ()  # the rule's end phrases found ("fin de l'alerte")
+    continues: list[Match] = ()  # its "still under alert" phrases ("тривога ще триває у:")
 
 
 class Matcher:
@@ -76,7 +79,7 @@ class Matcher:
         for index, rule in enumerate(self.rules):
             for role, phrases in (("phrase", rule.phrases), ("exclude", rule.exclude),
                                   ("unless", rule.unless), ("end", rule.ends),
-                                  ("near", rule.near)):
+                                  ("continue", rule.continues), ("near", rule.near)):
                 for phrase in phrases:
                     self._own(phrase, index, role)
         self._automaton = ahocorasick.Automaton()
@@ -101,7 +104,7 @@ class Matcher:
         found = list(self._automaton.iter(tokens.stream))
         candidates = {
             rule for _, key in found for rule, role, _ in self._owners[key]
-            if role in ("phrase", "end")
+            if role in SAYS
         }
         by_rule: dict[int, list[Hit]] = defaultdict(list)
         for end, key in found:
@@ -119,11 +122,13 @@ class Matcher:
         tokens = tokenize(text, language if language in CYRILLIC_LANGUAGES else "uk")
         found = []
         for index, hits in sorted(self._hits(tokens).items()):
-            kept = _kept_phrases(self.rules[index], hits, _sentences(text, tokens))
-            ends = [_to_match(text, tokens, hit) for hit in hits if hit.role == "end"]
-            if kept or ends:
-                matches = [_to_match(text, tokens, hit) for hit in kept]
-                found.append(RuleMatches(self.rules[index], matches, ends))
+            sentence_of = _sentences(text, tokens)
+            vetoed = {sentence_of(h.first) for h in hits if h.role == "unless"}
+            said = {role: [_to_match(text, tokens, hit) for hit in kept]
+                    for role, kept in _kept(self.rules[index], hits, sentence_of, vetoed).items()}
+            if any(said.values()):
+                found.append(RuleMatches(self.rules[index], said["phrase"], said["end"],
+                                         said["continue"]))
         return found
 
 
@@ -140,10 +145,19 @@ def _sentences(text: str, tokens: TokenStream):
     return sentence_of
 
 
-def _kept_phrases(rule: Rule, hits: list[Hit], sentence_of) -> list[Hit]:
+def _kept(rule: Rule, hits: list[Hit], sentence_of, vetoed: set[int]) -> dict[str, list[Hit]]:
+    """The phrase, end and continue hits that count, by role."""
+    kept = {role: [hit for hit in hits if hit.role == role
+                   and (not vetoed or sentence_of(hit.first) not in vetoed)]
+            for role in ("end", "continue")}
+    kept["phrase"] = _kept_phrases(rule, hits, sentence_of, vetoed)
+    return kept
+
+
+def _kept_phrases(rule: Rule, hits: list[Hit], sentence_of, vetoed: set[int]) -> list[Hit]:
     phrases = [h for h in hits if h.role == "phrase"]
-    excludes = [h for h in hits if h.role in ("exclude", "end")]  # an end is no alert
-    vetoed = {sentence_of(h.first) for h in hits if h.role == "unless"}
+    # an end or a continue is no alert by itself
+    excludes = [h for h in hits if h.role in ("exclude", "end", "continue")]
     nears = [h for h in hits if h.role == "near"]
     kept = [
         hit for hit in phrases

@@ -5,7 +5,7 @@ from __future__ import annotations
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
 from vigie.shared.messages import FAILURE_REASONS
-from vigie.shared.metrics import DURATION_BUCKETS
+from vigie.shared.metrics import DURATION_BUCKETS, SOURCE_DELAY_BUCKETS
 from vigie.shared.streams import StreamWatch
 
 LATENCY_BUCKETS = (0.05, 0.1, 0.25, 0.5, 0.75, 1, 2, 5, 10, 30, 60, 300)
@@ -57,6 +57,12 @@ class AlertMetrics:
         self.latency = Histogram(
             "vigie_alert_end_to_end_latency_seconds",
             "From ingest (ingested_at) to the alert's publication", buckets=LATENCY_BUCKETS,
+            registry=registry,
+        )
+        self.source_delay = Histogram(
+            "vigie_alert_source_delay_seconds",
+            "From the article's own time (published, else first seen by ingest) to the alert's"
+            " publication, by source kind", ["source_kind"], buckets=SOURCE_DELAY_BUCKETS,
             registry=registry,
         )
         self.rules_loaded = Gauge(

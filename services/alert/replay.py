@@ -2,7 +2,8 @@
 yesterday's stories (``vigie alert replay --rules NEW.yaml --from-beginning --topic T``).
 
 It reads ``news.enriched`` from the beginning (or from now) up to the end offsets it finds at
-start, without a consumer group, publishes each alert once (by id) to ``T``, and exits.
+start, without a consumer group, publishes each alert once (by id) to ``T``, and exits. Its
+alerts join no incident (``incident_id`` null): incidents are the live worker's.
 """
 
 from __future__ import annotations

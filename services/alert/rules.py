@@ -9,6 +9,8 @@ The file is a list of rules (``deploy/rules.yaml`` is the documented example)::
       exclude: [fin de l'alerte aérienne]       # optional: vetoes a match it overlaps
       unless: [exercice, essai]     # optional: vetoes a match in the same sentence
       ends: [fin de l'alerte]       # optional: reports that close the rule's incident there
+      continues: [l'alerte se poursuit]   # optional: the places named after it are still
+                                    # under alert (a partial end: their incidents stay open)
       near: [Kyiv, Kiev]            # optional: a phrase counts only with one of these...
       within: 10                    # ...at most this many words away (default 10)
       entities: {LOC: [Kyiv]}       # optional: the article names one of these (any of)
@@ -86,6 +88,7 @@ class RuleEntry(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     exclude: Phrases | None = None
     unless: Phrases | None = None
     ends: Phrases | None = None
+    continues: Phrases | None = None
     near: Phrases | None = None
     within: Annotated[int, Meta(ge=0, description="a number of words (0 or more)")] | None = None
     entities: Annotated[dict[Label, Names], Meta(min_length=1, description=(
@@ -124,6 +127,7 @@ class Rule:
     exclude: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
     ends: tuple[str, ...] = ()
+    continues: tuple[str, ...] = ()
     near: tuple[str, ...] = ()
     within: int = DEFAULT_WITHIN
     # label → folded canonical names; the article must name any one of them.
@@ -191,6 +195,7 @@ class _RuleReader:
             phrases=self.phrases("phrases", entry.phrases),
             exclude=self.phrases("exclude", entry.exclude),
             unless=self.phrases("unless", entry.unless), ends=self.phrases("ends", entry.ends),
+            continues=self.phrases("continues", entry.continues),
             near=near, within=DEFAULT_WITHIN if entry.within is None else entry.within,
             entities={label: frozenset(map(fold_text, names))
                       for label, names in (entry.entities or {}).items()},

@@ -26,8 +26,9 @@ class AlertSettings(StreamSettings):
                                      secret=True)
     alert_webhook_retries: int = setting(5, "attempts before a webhook delivery is dead-lettered")
     incident_window_s: float = setting(
-        21600.0, "reports of one rule and place whose event times fall in one window of this"
-                 " many seconds are one incident"
+        21600.0, "a closed incident (and an end report that matched none) is kept this long"
+                 " after its time (event time) and after it was last read, so that a late"
+                 " report still joins it"
     )
     incident_update_min_s: float = setting(
         30.0, "at most one record per incident this often: a burst of reports is one update"
@@ -36,5 +37,10 @@ class AlertSettings(StreamSettings):
     cap_base_url: str = setting(
         "", "the URL the CAP feed links documents under (default http://127.0.0.1:<port>)")
     incident_quiet_s: float = setting(
-        10800.0, "an incident without a new report for this long closes (closed_by: quiet)"
+        10800.0, "an incident without a new report for this long (event time) closes"
+                 " (closed_by: quiet)"
+    )
+    incident_channel_quiet_s: float = setting(
+        86400.0, "the same for an incident a channel post started (its end is posted too:"
+                 " a siren can last hours)"
     )

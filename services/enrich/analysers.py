@@ -2,8 +2,8 @@
 
 - the spaCy model (``VIGIE_ENRICH_MODEL``, French by default) reads the articles of its own
   language only, in the model process (``entities.EntityExtractor``);
-- Ukrainian and Russian: pymorphy3's dictionaries with the alias table and the gazetteer
-  (``slavic``);
+- Ukrainian and Russian: pymorphy3's dictionaries with the alias table, the gazetteer and
+  Ukraine's oblasts, raions and hromadas (``slavic``, ``ua_admin``);
 - English: the tables and English's own cues (``english``);
 - any other language: the places and known names of the tables, nothing guessed
   (``names.KnownNames``).
@@ -22,6 +22,7 @@ from .mentions import Span
 from .names import KnownNames
 from .places import Gazetteer
 from .slavic import SlavicAnalyser
+from .ua_admin import UkraineAdmin
 
 SLAVIC = ("uk", "ru")
 
@@ -38,8 +39,9 @@ class Analyser(Protocol):
 class Analysers:
     """The analyser of each language other than the model's, made on first use."""
 
-    def __init__(self, aliases: AliasTable, places: Gazetteer):
-        self.known = KnownNames(aliases, places)
+    def __init__(self, aliases: AliasTable, places: Gazetteer,
+                 ukraine: UkraineAdmin | None = None):
+        self.known = KnownNames(aliases, places, ukraine)
         self._by_language: dict[str, Analyser] = {}
 
     def __call__(self, language: str) -> Analyser:

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from datetime import tzinfo
 from typing import NamedTuple
+
+from vigie.shared.timestamps import read_time
 
 MONTHS = {
     "janvier": 1, "fevrier": 2, "février": 2, "mars": 3, "avril": 4, "mai": 5, "juin": 6,
@@ -62,17 +63,16 @@ class Anchor(NamedTuple):
         return self.day.isoformat()[: ISO_LENGTH[self.precision]]
 
 
-def published_date(published: str | None, zone: tzinfo | None = None) -> Anchor | None:
+def published_date(published: str | None, zone: dt.tzinfo | None = None) -> Anchor | None:
     """``"2025-08-22"`` / ``"2025-08-22T14:00:00Z"`` / ``"2023-10"`` / ``"2023"`` → Anchor.
 
-    Returns None for a missing or unreadable date. Times are ignored: the date as written is
-    the newsroom's date, which is what "hier" and "vendredi" refer to; but in the source's
-    time ``zone``, a time with an offset gives the day it was there ("2023-10-24T22:30:00Z" is
-    the 25th in Kyiv).
+    Returns None for a missing or unreadable date. The date is the newsroom's, which is what
+    "hier" and "vendredi" refer to: the date in the source's time ``zone`` where one is known
+    and ``published`` is a moment, else the date as written.
     """
-    local = _local_day(published, zone) if zone is not None else None
-    if local is not None:
-        return Anchor(local, "day")
+    moment = read_time(published) if zone is not None and len(published or "") > 10 else None
+    if moment is not None:
+        return Anchor(moment.astimezone(zone).date(), "day")
     match = PARTIAL.match((published or "").strip())
     if not match:
         return None
@@ -82,14 +82,6 @@ def published_date(published: str | None, zone: tzinfo | None = None) -> Anchor 
     except ValueError:
         return None
     return Anchor(date, "day" if day else "month" if month else "year")
-
-
-def _local_day(published: str | None, zone: tzinfo) -> dt.date | None:
-    try:
-        moment = dt.datetime.fromisoformat((published or "").strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment.astimezone(zone).date() if moment.tzinfo is not None else None
 
 
 def month_number(word: str) -> int:

@@ -30,6 +30,7 @@ import datetime as dt
 import logging
 import re
 from collections.abc import Callable
+from functools import lru_cache
 from typing import NamedTuple
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -52,7 +53,8 @@ from .calendar_words import (
 )
 from .times import clock_times, with_times
 
-__all__ = ["find_dates", "published_date"]
+__all__ = ["find_dates", "published_date", "time_zone"]
+
 log = logging.getLogger(__name__)
 
 MONTH = rf"(?P<month>{alternation(MONTHS)})"
@@ -278,23 +280,24 @@ def _without_overlaps(candidates) -> list[tuple]:
     return sorted(kept)
 
 
-def time_zone(name: str | None) -> ZoneInfo | None:
-    """The IANA zone of that name; None for none or an unknown one (the times then stay
-    without an offset, as if the source named no zone)."""
+@lru_cache(maxsize=256)
+def time_zone(name: str | None) -> dt.tzinfo | None:
+    """The IANA zone ``name`` (a source's ``timezone``); None, said once, for one unknown here:
+    its times of day then stay as written rather than the article being lost."""
     if not name:
         return None
     try:
         return ZoneInfo(name)
     except (ZoneInfoNotFoundError, ValueError):
-        log.warning("unknown time zone %r: times of day left without an offset", name)
+        log.warning("unknown time zone %r: its sources' times of day are left in no zone", name)
         return None
 
 
 def find_dates(text: str, published: str | None = None, fetched_at: str | None = None,
                timezone: str | None = None) -> list[DateMention]:
     """Dates and event times in ``text``, in reading order, resolved against ``published``
-    (else ``fetched_at``) where relative; times of day in the source's ``timezone`` (IANA)
-    where it names one."""
+    (else ``fetched_at``) where relative; times of day and the anchor's day in the source's
+    ``timezone`` (IANA) where it is known."""
     zone = time_zone(timezone)
     anchor = published_date(published or fetched_at, zone)
     dates = _without_overlaps(_candidates(text, anchor))

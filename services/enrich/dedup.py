@@ -6,13 +6,13 @@
 - ``near``: a MinHash of the word 3-shingles of the folded text, 64 permutations, written
   ``mh1:`` + base64 of 64 little-endian uint32 (the prefix names the scheme).
 
-``DedupIndex(mapping).check(article_id, hashes, at)`` returns ``(duplicate_of,
+``DedupIndex(mapping).check(article_id, hashes, at, source)`` returns ``(duplicate_of,
 near_duplicate_of)`` and records the article, of event time ``at``, among those seen within the
 window (``VIGIE_DEDUP_WINDOW_DAYS``). The mapping (a faust Table in the worker) holds only JSON
-values: ``x:<exact>`` → [first id, time]; ``s:<id>`` → [near signature, id of the first article
-of its group, time]; and, in memory only, the LSH band buckets (32 bands of 2 rows) → ids whose
-signature has that band, derived from the ``s:`` entries. A lookup reads 32 band buckets and
-the signatures of the candidates found there: sub-linear.
+values: ``x:<exact>`` → [first id, its source, time]; ``s:<id>`` → [near signature, id of the
+first article of its group, source, time]; and, in memory only, the LSH band buckets (32 bands
+of 2 rows) → ids whose signature has that band, derived from the ``s:`` entries. A lookup reads
+32 band buckets and the signatures of the candidates found there: sub-linear.
 
 Near duplicate = estimated Jaccard similarity of 3-shingles >= ``NEAR_THRESHOLD`` (0.4),
 chosen from these measurements (``tests/eval_enrich.py`` and the unit tests):
@@ -29,6 +29,14 @@ Conventions: an article whose id is already recorded (redelivery) gets the verdi
 first time, never "a duplicate of itself"; an exact duplicate gets ``near_duplicate_of=None``
 (the stronger verdict says it all) and is not indexed again; ``near_duplicate_of`` names the
 first article of the group, so a copy of a copy points to the original.
+
+Two articles of one source (``source_key``: its kind and name) with different ids are never
+duplicates of each other, nor of a group that began in that source: a source gives each of its
+items an id of its own (a guid, a post id, a file), so a new id is its word that this is a new
+item, and sources that write from templates publish items that differ in a few words (two
+air-raid alerts for one oblast differ only by the time; so do two weather bulletins). Across
+sources an id says nothing about the story, so the texts decide: the same agency story in two
+feeds is still one story.
 """
 
 from __future__ import annotations
@@ -42,7 +50,7 @@ import numpy as np
 from datasketch import MinHash
 
 from vigie.shared.expiry import DAY_S, Expiry
-from vigie.shared.messages import Hashes
+from vigie.shared.messages import Hashes, Source
 from vigie.shared.text import fold_text
 
 SHINGLE_WORDS = 3
@@ -53,6 +61,7 @@ MAX_BUCKET = 50  # the earliest ids of a band bucket are the ones worth pointing
 EXPIRED_PER_CHECK = 8  # a check adds two entries; deleting up to eight drains any backlog
 REBUILD_STEP = 1_000  # entries indexed between two yields to the event loop (~30 ms)
 SCHEME = "mh1:"
+EXACT_ENTRY, NEAR_ENTRY = 3, 4  # entry lengths: [id, source, time], [near, root, source, time]
 WORD = re.compile(r"\w+")
 
 
@@ -99,6 +108,12 @@ def signatures(text: str) -> Hashes:
     return Hashes(exact=exact, near=encode_near(minhash_values(text, folded=folded)))
 
 
+def source_key(source: Source) -> str | None:
+    """The identity of the source that gave an article its id; None where it has no name
+    (its articles are then compared as if from other sources)."""
+    return f"{source.kind}:{source.name}" if source.name else None
+
+
 def band_keys(near: str) -> list[int]:
     """The signature's 32 LSH bands, each as one int (band number in the low 5 bits): small
     dictionary keys, since the index holds 32 per article in the window."""
@@ -110,13 +125,14 @@ class DedupIndex:
     """First-seen ids per exact hash and per near-duplicate group, over a window of event time.
 
     The mapping (the changelog-backed table) holds only JSON values, two entries per new
-    article: ``x:<exact>`` → [first id, time] and ``s:<id>`` → [near signature, id of the first
-    article of its group, time]. Entries older than the window (``vigie.shared.expiry``)
-    no longer count and are deleted a few per check, so the table follows the window. The LSH
-    band buckets are derived from the ``s:`` entries and kept in memory only, rebuilt whenever
-    the mapping changed behind the index's back (``mark_stale``: a recovery after a restart or a
-    rebalance), so the changelog carries no bucket rewrites. Values are always re-assigned,
-    never mutated in place, so the changelog records every change.
+    article: ``x:<exact>`` → [first id, source, time] and ``s:<id>`` → [near signature, id of
+    the first article of its group, source, time] (entries written before sources were kept
+    lack the source, and count as of another source). Entries older than the window
+    (``vigie.shared.expiry``) no longer count and are deleted a few per check, so the table
+    follows the window. The LSH band buckets are derived from the ``s:`` entries and kept in
+    memory only, rebuilt whenever the mapping changed behind the index's back (``mark_stale``:
+    a recovery after a restart or a rebalance), so the changelog carries no bucket rewrites.
+    Values are always re-assigned, never mutated in place, so the changelog records every change.
     """
 
     def __init__(self, mapping: MutableMapping[str, object], threshold: float = NEAR_THRESHOLD,
@@ -154,30 +170,33 @@ class DedupIndex:
             yield
         self._stale = False
 
-    def check(self, article_id: str, hashes: Hashes, at: float = 0.0) -> tuple[str | None, str | None]:
-        """The verdicts for an article of event time ``at`` (epoch seconds), recorded."""
+    def check(self, article_id: str, hashes: Hashes, at: float = 0.0,
+              source: Source | None = None) -> tuple[str | None, str | None]:
+        """The verdicts for an article of event time ``at`` (epoch seconds) from ``source``,
+        recorded."""
         if not self.in_step:
             for _ in self.rebuild():
                 pass
         self.expiry.observe(at)
         try:
-            return self._check(article_id, hashes, at)
+            return self._check(article_id, hashes, at, source and source_key(source))
         finally:
             self._expire()
 
-    def _check(self, article_id: str, hashes: Hashes, at: float) -> tuple[str | None, str | None]:
+    def _check(self, article_id: str, hashes: Hashes, at: float,
+               source: str | None) -> tuple[str | None, str | None]:
         exact_key = f"x:{hashes.exact}"
         first_exact = self._live(exact_key)
         if first_exact is None:
-            self._record(exact_key, [article_id, at])
-        elif first_exact[0] != article_id:
+            self._record(exact_key, [article_id, source, at])
+        elif first_exact[0] != article_id and not _of_source(first_exact, source, EXACT_ENTRY):
             return first_exact[0], None
         recorded = self._live(f"s:{article_id}")
         if recorded is not None:  # redelivery: same verdict as the first time
             root = recorded[1]
             return None, (root if root != article_id else None)
-        root = self._near_root(article_id, hashes.near)
-        self._record(f"s:{article_id}", [hashes.near, root or article_id, at])
+        root = self._near_root(article_id, hashes.near, source)
+        self._record(f"s:{article_id}", [hashes.near, root or article_id, source, at])
         self._index(article_id, hashes.near)
         return None, root
 
@@ -235,22 +254,36 @@ class DedupIndex:
                     seen.setdefault(other)
         return list(seen)
 
-    def _near_root(self, article_id: str, near: str) -> str | None:
-        """The group's first article among sufficiently similar live candidates, if any."""
+    def _near_root(self, article_id: str, near: str, source: str | None) -> str | None:
+        """The group's first article among sufficiently similar live candidates of other
+        sources, in groups begun by other sources, if any."""
         best: tuple[float, str] | None = None
         for other in self._candidates(article_id, near):
             recorded = self._live(f"s:{other}")
-            if recorded is None:
+            if recorded is None or self._in_group_of(source, recorded):
                 continue
             score = similarity(near, recorded[0])
             if score >= self.threshold and (best is None or score > best[0]):
                 best = (score, recorded[1])
         return best[1] if best else None
 
+    def _in_group_of(self, source: str | None, recorded: list) -> bool:
+        """Is the recorded article, or the first article of its group, of ``source``?"""
+        return _of_source(recorded, source, NEAR_ENTRY) or _of_source(
+            self._live(f"s:{recorded[1]}"), source, NEAR_ENTRY)
+
 
 def _time_of(value) -> float | None:
     """An entry's event time; None for an entry written before entries had one (a string, or
     a list without it), which is then out of every window."""
-    if isinstance(value, list) and len(value) in (2, 3) and isinstance(value[-1], (int, float)):
+    if isinstance(value, list) and len(value) in (2, 3, 4) and isinstance(value[-1], (int, float)):
         return float(value[-1])
     return None
+
+
+def _of_source(entry: list | None, source: str | None, length: int) -> bool:
+    """Is the recorded ``entry`` (of ``length`` with its source: ``EXACT_ENTRY`` or
+    ``NEAR_ENTRY``) of ``source``? Never for a source without a name, nor for an entry written
+    before sources were kept."""
+    return (source is not None and isinstance(entry, list) and len(entry) == length
+            and entry[-2] == source)

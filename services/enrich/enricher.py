@@ -22,6 +22,7 @@ from .dates import find_dates
 from .dedup import signatures
 from .entities import DEFAULT_MODEL, EntityCleaner, EntityExtractor, Found
 from .language import detect
+from .siren_posts import siren_post_entities
 
 
 @dataclass(frozen=True)
@@ -77,17 +78,25 @@ class Enricher:
 
 def complete(articles: list[RawArticle], found: list[Found],
              cleaner: EntityCleaner) -> list[Analysis]:
-    """Everything after the model: entities (cleaned from what it found, or from the
-    analyser of the article's language), dates and hashes. Separate from ``Enricher`` so the
+    """Everything after the model: entities (an alert channel's post's by its grammar, else
+    cleaned from what the model found or from the analyser of the article's language), dates
+    and hashes. Separate from ``Enricher`` so the
     worker runs it itself, without the model, which lives in another process.
     """
     return [
         Analysis(
             language=spans.language or detect(article.text, article.language),
-            entities=cleaner.entities(article.text, spans),
+            entities=_entities(article, spans, cleaner),
             dates=find_dates(article.text, article.published, article.fetched_at,
                              article.source.timezone),
             hashes=signatures(article.text),
         )
         for article, spans in zip(articles, found, strict=True)
     ]
+
+
+def _entities(article: RawArticle, found: Found, cleaner: EntityCleaner) -> list[Entity]:
+    """An alert channel's post names its places by a grammar of its own (``siren_posts``);
+    every other text's entities are those of its language's analyser (``EntityCleaner``)."""
+    posted = siren_post_entities(article, cleaner.ukraine)
+    return cleaner.entities(article.text, found) if posted is None else posted

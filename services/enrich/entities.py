@@ -31,7 +31,7 @@ from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 from spacy.util import filter_spans
 
-from vigie.shared.messages import Entity
+from vigie.shared.messages import Entity, Place
 from vigie.shared.text import normalize_apostrophes
 
 from .aliases import AliasTable, load_aliases, load_junk
@@ -40,6 +40,7 @@ from .canonical import group_mentions
 from .capitals import with_capital
 from .mentions import MentionFilter, Span
 from .places import Gazetteer, named_forms
+from .ua_admin import UkraineAdmin
 
 DEFAULT_MODEL = "fr_core_news_sm"
 # NER needs only tok2vec and ner; the rest costs a third of the time for nothing here.
@@ -124,7 +125,13 @@ class EntityCleaner:
         self.filter = MentionFilter(with_place_names(self.aliases), load_junk())
         self.places = places or Gazetteer()
         self.model_language = model_language(model)
-        self.analysers = Analysers(self.aliases, self.places)
+        self.ukraine = UkraineAdmin(self.places)
+        self.analysers = Analysers(self.aliases, self.places, self.ukraine)
+
+    def resolve_place(self, name: str, named: frozenset[str]) -> Place | None:
+        """Ukraine's oblasts, raions and hromadas by their Ukrainian names, else the
+        gazetteer's places."""
+        return self.ukraine.resolve(name, named) or self.places.resolve(name, named)
 
     def entities(self, text: str, found: Found) -> list[Entity]:
         """The model's findings cleaned, for a text of its language; for another, what the
@@ -135,7 +142,7 @@ class EntityCleaner:
             spans = merge_gazetteer(text, spans, known)
         else:
             spans = self.analysers(found.language).spans(text)
-        entities = group_mentions(text, spans, self.aliases, self.places.resolve)
+        entities = group_mentions(text, spans, self.aliases, self.resolve_place)
         return with_capital(text, entities, self.places.capitals)
 
 

@@ -2,10 +2,11 @@
 
 The analysers of languages other than French (``analysers``) share this: the text is cut into
 words (``words``), runs of capitalised words are the candidates (a name never spans
-punctuation or a line break), and the longest stretch of a run that the alias table or the
-gazetteer knows is a name (``KnownNames.scan``), possibly followed by a few lower-case words
-("Kharkiv region", "Донецькій області", "Чорному морі"). A language that declines names passes
-the nominative forms of each word (``morphology``); the others pass the word itself.
+punctuation or a line break), and the longest stretch of a run that the alias table, the
+gazetteer or Ukraine's admin places know is a name (``KnownNames.scan``), possibly followed
+by a few lower-case words ("Kharkiv region", "Донецькій області", "Чорному морі"). A
+language that declines names passes the nominative forms of each word (``morphology``); the
+others pass the word itself.
 
 What this finds is only what the tables know: a language with no model of its own gets its
 places and known names, and nothing guessed (``KnownNames.spans``).
@@ -22,6 +23,7 @@ from .aliases import AliasTable
 from .mentions import Span
 from .morphology import capitalised_like
 from .places import Gazetteer
+from .ua_admin import UkraineAdmin
 
 WORD = re.compile(r"[^\W\d_]+(?:[-'’ʼ][^\W\d_]+)*")
 SENTENCE_END = re.compile(r"[.!?…:;\n]")
@@ -71,15 +73,19 @@ def same_form(word: Word) -> Sequence[str]:
 
 
 class KnownNames:
-    """Stretches of capitalised words that the alias table or the gazetteer knows."""
+    """Stretches of capitalised words that the alias table, the gazetteer or Ukraine's
+    admin places (``ua_admin``: "Нікопольський район") know."""
 
-    def __init__(self, aliases: AliasTable, places: Gazetteer):
-        self.aliases, self.places = aliases, places
+    def __init__(self, aliases: AliasTable, places: Gazetteer,
+                 ukraine: UkraineAdmin | None = None):
+        self.aliases, self.places, self.ukraine = aliases, places, ukraine
 
     def known(self, phrase: str, single: bool) -> Known | None:
         entry = self.aliases.lookup(phrase)
         if entry is not None:
             return Known(entry.label or "MISC", phrase)
+        if self.ukraine is not None and self.ukraine.knows(phrase):
+            return Known("LOC", phrase)
         candidates = self.places.candidates(phrase)
         if single:  # a lone word: GeoNames' alternate names hold surnames and common words
             candidates = [c for c in candidates if c.primary or c.population >= SMALL_TOWN]

@@ -42,6 +42,7 @@ import yaml
 from vigie.shared.messages import Place
 
 from .aliases import alias_key
+from .ua_admin import admin_forms
 
 KIND_ORDER = ("country", "city", "region", "area")
 CONTEXT_OUTWEIGHED = 50  # a candidate this many times larger wins over the article's countries
@@ -139,9 +140,11 @@ def _overrides() -> dict:
 
 def named_forms() -> set[str]:
     """The place names worth looking for even where the model sees no entity: country names
-    (English, French, Ukrainian, Russian) and every form of ``data/places.yaml``. Light: no GeoNames."""
+    (English, French, Ukrainian, Russian), every form of ``data/places.yaml`` and Ukraine's
+    oblasts, raions and hromadas by their full Ukrainian names (``ua_admin``). Light: no
+    GeoNames."""
     data, translated = _overrides(), _translated("iso3166-1")
-    forms = set()
+    forms = admin_forms()
     for country in pycountry.countries:
         for name in filter(None, (getattr(country, f, None) for f in ("name", "common_name"))):
             forms.update(v for n in translated(name) for v in _name_variants(n))

@@ -109,7 +109,7 @@ class Deduplication:
             for _ in self.index.rebuild():
                 await asyncio.sleep(0)
         article.duplicate_of, article.near_duplicate_of = self.index.check(
-            article.id, article.hashes, at)
+            article.id, article.hashes, at, article.source)
         self.metrics.dedup_keys.set(self.index.size)
         if article.duplicate_of:
             self.metrics.duplicates.labels("exact").inc()

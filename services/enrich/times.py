@@ -15,8 +15,11 @@ alone takes the day of the last day or night mentioned before it in its paragrap
 soir à Odessa. Les tirs ont éclaté vers 22 h 30": Sunday; after "la nuit de samedi à
 dimanche", 2 h is on Sunday and 23 h on Saturday), else the anchor's day (``relative``).
 Values keep their precision: ``T04`` for an hour, ``T02:40`` with minutes, and ``Z`` where
-the text says GMT or UTC; where the source names its time zone (``Source.timezone``), the
-zone's offset at that time (``2023-10-24T16:29+03:00``).
+the text says GMT or UTC. Where the source's time zone is known (``zone``: a feed's or
+channel's ``timezone``), a time of day is that zone's wall-clock time and carries the zone's
+offset at that time ("16:29" in Europe/Kyiv on 2023-10-24 → ``2023-10-24T16:29+03:00``, the
+instant 13:29 UTC, on the day and at the precision the text gives); without one it stays as
+written, in no zone.
 """
 
 from __future__ import annotations
@@ -24,7 +27,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 from typing import NamedTuple
-from zoneinfo import ZoneInfo
 
 HOUR = r"(?P<hour>[01]?\d|2[0-3])"
 MINUTE = r"(?P<minute>[0-5]\d)"
@@ -91,22 +93,22 @@ def clock_times(text: str) -> list[Clock]:
     return sorted(found.values())
 
 
-def _offset(day: str, clock: Clock, zone: ZoneInfo) -> str:
+def _offset(day: str, clock: Clock, zone: dt.tzinfo) -> str:
     """The UTC offset of ``zone`` at that local time: "+03:00" (summer in Kyiv)."""
     hour, _, minute = clock.time.partition(":")
-    local = dt.datetime.fromisoformat(day).replace(hour=int(hour), minute=int(minute or 0),
-                                                   tzinfo=zone)
+    local = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(int(hour), int(minute or 0)),
+                                zone)
     return local.isoformat()[-6:]
 
 
-def _stamp(day: str, clock: Clock, zone: ZoneInfo | None = None) -> str:
+def _stamp(day: str, clock: Clock, zone: dt.tzinfo | None) -> str:
     if clock.utc:
         return f"{day}T{clock.time}Z"
     return f"{day}T{clock.time}{_offset(day, clock, zone) if zone else ''}"
 
 
-def with_times(text: str, dates: list[tuple], clocks: list[Clock],
-               anchor_day: str | None, zone: ZoneInfo | None = None) -> list[tuple]:
+def with_times(text: str, dates: list[tuple], clocks: list[Clock], anchor_day: str | None,
+               zone: dt.tzinfo | None = None) -> list[tuple]:
     """Dates (start, end, priority, value, relative) with the times joined in, as above; in
     ``zone``, a time the text gives without a zone carries that zone's offset."""
     dates = sorted(dates)

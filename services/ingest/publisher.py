@@ -13,7 +13,7 @@ from vigie.shared.config import KafkaSettings
 from vigie.shared.errors import VigieError
 from vigie.shared.kafka import make_producer
 from vigie.shared.messages import RawArticle, encode
-from vigie.shared.timestamps import utc_now
+from vigie.shared.timestamps import source_delay_s, utc_now
 
 from .metrics import IngestMetrics
 
@@ -35,17 +35,20 @@ class Publisher:
         """Send one article; ``ingested_at`` is stamped here, as it leaves ingest."""
         article.ingested_at = utc_now()
         future = self.producer.send(self.topic, key=article.id.encode(), value=encode(article))
-        self._pending.append((future, article.source.kind))
+        delay = source_delay_s(article.published, article.fetched_at, article.ingested_at)
+        self._pending.append((future, article.source.kind, delay))
 
     def flush(self, timeout: float | None = None) -> int:
         """Wait for every pending article; returns how many were acknowledged."""
         self.producer.flush(timeout)
         pending, self._pending = self._pending, []
         failures = []
-        for future, kind in pending:
+        for future, kind, delay in pending:
             try:
                 future.get(timeout=0)
                 self.metrics.published.labels(kind).inc()
+                if delay is not None:
+                    self.metrics.source_delay.labels(kind).observe(delay)
             except Exception as exc:  # noqa: BLE001 - counted and re-raised below
                 self.metrics.publish_failures.inc()
                 failures.append(exc)

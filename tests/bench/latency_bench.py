@@ -54,7 +54,7 @@ def seconds(stamp: str) -> float:
 def stage_latencies(alerts: list[dict], enriched: list[tuple[dict, float, float]]) -> dict:
     """Where the time of each alert went (ms): raw → analysed (Kafka, batch window, NER),
     analysed → deduplicated (the dedup hop, up to the enriched record's timestamp), and
-    deduplicated → alert published (the alert worker's two hops)."""
+    deduplicated → alert published (the alert worker's three hops: evaluate, publish, track)."""
     published = {article["id"]: (article, stamp) for article, stamp, _ in enriched}
     stages: dict[str, list[float]] = {"analysed": [], "deduplicated": [], "alerted": []}
     for alert in alerts:

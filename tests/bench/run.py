@@ -22,7 +22,7 @@ from pathlib import Path
 
 from vigie.shared.broker import LocalBroker, free_port
 
-from . import corpus, enrich_bench, ingest_bench, latency_bench
+from . import corpus, enrich_bench, ingest_bench, latency_bench, polling_bench, push_bench
 from .alert_bench import bench_rules
 from .languages_bench import bench_languages
 from .machine import busy_cores, describe
@@ -49,12 +49,15 @@ class Plan:
     feed_files: int
     feed_polls: int
     pages: int
+    pushes: int  # timed WebSub pushes, one at a time
+    polling_days: int  # simulated days of publishing, adaptive against fixed polling
 
 
 FULL = Plan(files=3000, enrich_articles=400, enrich_rounds=5, latency_seconds=45,
-            rule_texts=300, feed_files=2000, feed_polls=300, pages=300)
+            rule_texts=300, feed_files=2000, feed_polls=300, pages=300, pushes=30,
+            polling_days=14)
 QUICK = Plan(files=300, enrich_articles=60, enrich_rounds=1, latency_seconds=12,
-             rule_texts=50, feed_files=100, feed_polls=20, pages=20)
+             rule_texts=50, feed_files=100, feed_polls=20, pages=20, pushes=5, polling_days=3)
 
 
 def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
@@ -66,6 +69,8 @@ def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
     measure_feeds(plan, results)
     step("ingest: full-text pages")
     results["pages"] = bench_pages(plan.pages)
+    step("ingest: adaptive against fixed polling (simulated)")
+    results["polling"] = polling_bench.measure(plan.polling_days)
     step("alert: rule throughput")
     texts = [a.text for a in corpus.generate(plan.rule_texts, seed=2, prefix="r")]
     results["rules"] = bench_rules(texts)
@@ -73,6 +78,8 @@ def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
     step("enrich: cost per article per language")
     results["languages"] = bench_languages(rounds=plan.enrich_rounds)
     measure_latency(plan, broker, workdir, results)
+    step("latency: WebSub push, hub POST → alert")
+    results["push"] = push_bench.measure(broker.bootstrap, workdir, plan.pushes)
     results["peak_rss_mb"] = {
         "ingest": results["ingest_files"]["peak_rss_mb"],
         "enrich": max(results["enrich"]["peak_rss_mb"], results["latency"]["peak_rss_mb"]["enrich"]),

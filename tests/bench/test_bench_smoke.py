@@ -27,6 +27,8 @@ EXPECTED = {
     *(("latency", f"end-to-end {p} at {load} load") for p in ("p50", "p95", "p99")
       for load in ("50%", "90%")),
     *(("memory", f"peak RSS {service}") for service in ("ingest", "enrich", "alert", "broker")),
+    ("latency", "push p50, hub POST → alert"), ("latency", "push p95, hub POST → alert"),
+    ("polling", "mean delay, adaptive (simulated)"), ("polling", "polls/day, adaptive (simulated)"),
 }
 
 

@@ -1,6 +1,7 @@
 """End to end: the pipeline on the real broker, scraped by a real Prometheus that loads the
-shipped rules; after the seeds and a few feeds have gone through, every PromQL expression of
-every dashboard panel returns data, and the latest-alerts endpoint serves what the table shows.
+shipped rules; after the seeds, a few feeds and a channel have gone through, every PromQL
+expression of every dashboard panel returns data, and the latest-alerts endpoint serves what
+the table shows.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 import yaml
 
+from tests.channel_server import ChannelServer, period_posts, read_periods
 from tests.integration.helpers import start_vigie
 from vigie.shared.broker import free_port
 
@@ -132,12 +134,13 @@ def test_every_dashboard_query_returns_data(kafka_settings, tmp_path, processes)
         pytest.fail("prometheus is missing: run deploy/install-system-deps.sh")
     feeds = FeedServer()
     try:
-        run_pipeline_and_check(kafka_settings, tmp_path, processes, feeds)
+        with ChannelServer({"air_alert_ua": period_posts(read_periods()[:5])}) as channel:
+            run_pipeline_and_check(kafka_settings, tmp_path, processes, feeds, channel)
     finally:
         feeds.stop()
 
 
-def run_pipeline_and_check(settings, tmp_path, processes, feeds):
+def run_pipeline_and_check(settings, tmp_path, processes, feeds, channel):
     ports = {name: free_port() for name in (*JOBS, "prometheus")}
     tag = uuid.uuid4().hex[:8]
     feed_list = tmp_path / "feeds.yaml"
@@ -145,6 +148,7 @@ def run_pipeline_and_check(settings, tmp_path, processes, feeds):
         {"url": feeds.url("/rss2.xml"), "name": "Exemple RSS", "interval": "1m"},
         {"url": feeds.url("/atom.xml"), "name": "Exemple Atom", "interval": "1m"},
         {"url": feeds.url("/missing.xml"), "name": "Absent", "interval": "1m"},
+        {"telegram": "air_alert_ua", "name": "Sirens", "timezone": "Europe/Kyiv"},
     ]}))
     env = {
         "VIGIE_FAUST_DATA_DIR": str(tmp_path / "faust"),
@@ -159,6 +163,7 @@ def run_pipeline_and_check(settings, tmp_path, processes, feeds):
         "VIGIE_FEEDS_MIN_INTERVAL_S": "1",
         "VIGIE_FEEDS_PER_HOST_DELAY_S": "0",
         "VIGIE_FEEDS_STATE_TOPIC": f"obs-feed-state-{tag}",
+        "VIGIE_TELEGRAM_BASE_URL": channel.base_url,
     }
     for name, args in (("enrich", ["enrich"]), ("alert", ["alert"]),
                        ("ingest", ["ingest", "serve"])):

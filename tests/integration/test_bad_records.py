@@ -18,7 +18,8 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from vigie.alert.candidates import Candidate
-from vigie.alert.incidents.model import Report
+from vigie.alert.incidents.identity import incident_id
+from vigie.alert.incidents.model import AlertReport
 from vigie.enrich.dedup import signatures
 from vigie.shared.kafka import make_producer
 from vigie.shared.messages import (
@@ -27,6 +28,7 @@ from vigie.shared.messages import (
     DeadLetter,
     EnrichedArticle,
     Incident,
+    Place,
     RuleRef,
     Source,
     decode,
@@ -94,6 +96,12 @@ def big_article(name: str) -> bytes:
 ARTICLE_OPTIONAL = ("published", "language", "title", "summary", "url", "text_source")
 ENRICHED_OPTIONAL = (*ARTICLE_OPTIONAL, "entities", "dates", "duplicate_of", "near_duplicate_of")
 ALERT_OPTIONAL = ("incident_id", "entities", "dates")
+# The places and times of the reports that must make incidents: one track each, so that each
+# incident's id is known (rule, place, start).
+CANDIDATE_PLACE = Place(name="Kyiv", kind="city", country="UA", region="UA-30")
+REPORT_PLACE = Place(name="Kharkiv", kind="city", country="UA", region="UA-63")
+WHEN = {"candidate-good": "2025-08-22T10:00:00.000Z", "report-optional": "2025-08-22T11:00:00.000Z",
+        "report-good": "2025-08-22T12:00:00.000Z"}
 
 
 def plan(tag: str, settings) -> dict[str, dict]:
@@ -105,8 +113,8 @@ def plan(tag: str, settings) -> dict[str, dict]:
     dedup_good = enriched("dedup-good", "Une autre dépêche ordinaire.")
     enriched_optional = enriched("enriched-optional", ALERT_TEXT.format(1))
     enriched_good = enriched("enriched-good", ALERT_TEXT.format(2))
-    candidate_optional = alert("candidate-optional")  # no incident: published, joins none
-    candidate_good = alert("candidate-good", incident="incident-candidate-good")
+    candidate_optional = alert("candidate-optional")  # of the previous version: no place, when
+    candidate_good = alert("candidate-good")
     return {
         settings.topic_raw: dict(
             service="enrich", bad=breaking("raw", encode(raw_article("raw-big", BIG)))
@@ -130,20 +138,27 @@ def plan(tag: str, settings) -> dict[str, dict]:
             bad=breaking("candidate", encode(Candidate(alert=alert("big", snippet=BIG)))),
             good=[(b"candidate-optional",
                    as_bytes({"alert": without(candidate_optional, *ALERT_OPTIONAL)})),
-                  (b"candidate-good", encode(Candidate(alert=candidate_good, when=utc_now())))],
+                  (b"candidate-good", encode(Candidate(alert=candidate_good, place=CANDIDATE_PLACE,
+                                                       when=WHEN["candidate-good"])))],
             published={candidate_optional.id, candidate_good.id},
-            incidents={candidate_good.incident_id}),
+            incidents={incident_id("air-raid", CANDIDATE_PLACE, WHEN["candidate-good"])}),
         f"{tag}-alert.incident-reports": dict(
             service="alert",
-            bad=breaking("report", encode(Report(alert=alert("big", incident="i", snippet=BIG))))
-            + [(b"report-no-incident", encode(Report(alert=alert("report-no-incident"),
-                                                     when=utc_now())))],
-            good=[(b"report-optional", as_bytes({"alert": to_dict(
-                      alert("report-optional", incident="incident-report-optional"))})),
-                  (b"report-good", encode(Report(
-                      alert=alert("report-good", incident="incident-report-good"), place=None,
-                      when=utc_now())))],
-            incidents={"incident-report-optional", "incident-report-good"}),
+            bad=breaking("report", encode(AlertReport(alert=alert("big", snippet=BIG),
+                                                      when=utc_now())))
+            + [(b"report-previous-version", as_bytes({  # keyed by incident id, before tracks
+                   "alert": to_dict(alert("report-previous", incident="i")), "place": None,
+                   "when": utc_now()})),
+               (b"report-no-time", encode(AlertReport(alert=alert("report-no-time"),
+                                                      when="not a time")))],
+            good=[(b"report-optional", as_bytes({
+                      "kind": "alert", "alert": to_dict(alert("report-optional")),
+                      "when": WHEN["report-optional"]})),
+                  (b"report-good", encode(AlertReport(
+                      alert=alert("report-good"), place=REPORT_PLACE, when=WHEN["report-good"],
+                      exact=True)))],
+            incidents={incident_id("air-raid", None, WHEN["report-optional"]),
+                       incident_id("air-raid", REPORT_PLACE, WHEN["report-good"])}),
         settings.topic_alerts: dict(
             service="alert-webhook", bad=breaking("alert", encode(alert("big", snippet=BIG))),
             good=[(b"alert-optional", as_bytes(without(alert("optional"), *ALERT_OPTIONAL))),

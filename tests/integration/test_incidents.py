@@ -1,6 +1,7 @@
 """Incidents on the real broker: twenty outlets report one air-raid alert in Kyiv within a
-minute, one reports its end. One incident, a few records, closed by the report; and so after a
-SIGKILL mid-burst."""
+minute, one reports its end. One incident, a few records, closed by the report, at the times
+the reports give; a report of the next day is a new incident; and so after a SIGKILL
+mid-burst."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ import pytest
 
 from vigie.shared.kafka import make_producer
 from vigie.shared.messages import (
+    Alert,
     EnrichedArticle,
     Entity,
     Hashes,
@@ -33,13 +35,13 @@ PHRASINGS = ["Une alerte aérienne a retenti à Kyiv", "Les sirènes de l’aler
              "à Kyiv", "Air raid alert in Kyiv", "L’alerte aérienne a été déclenchée à Kyiv"]
 
 
-def report(n: int, text: str) -> EnrichedArticle:
+def report(n: int, text: str, published: str = "2025-08-22") -> EnrichedArticle:
     start = text.index("Kyiv")
     kyiv = Entity(name="Kyiv", label="LOC", count=1, place=KYIV,
                   mentions=[Mention(text="Kyiv", start=start, end=start + 4)])
     return EnrichedArticle(
         id=f"report-{n}", revision="r1", source=Source(kind="feed", name=f"feed {n}"),
-        text=text, published="2025-08-22", language="fr", entities=[kyiv],
+        text=text, published=published, language="fr", entities=[kyiv],
         fetched_at=utc_now(), ingested_at=utc_now(), enriched_at=utc_now(),
         hashes=Hashes(exact=f"{n:064x}", near="0"))
 
@@ -81,7 +83,8 @@ def check_chains(everything: list[Incident]) -> None:
         assert [r.revision for r in chain] == list(range(1, len(chain) + 1)), incident_id
 
 
-def test_twenty_reports_make_one_incident_and_an_end_report_closes_it(kafka_settings, tmp_path):
+def test_twenty_reports_make_one_incident_an_end_closes_it_the_next_day_is_another(
+        kafka_settings, tmp_path):
     producer = make_producer(kafka_settings)
     with running(kafka_settings, tmp_path, ("alert",), VIGIE_INCIDENT_UPDATE_MIN_S="5"):
         send_reports(producer, kafka_settings, every_s=0.5)  # ten seconds: two coalescing periods
@@ -92,12 +95,30 @@ def test_twenty_reports_make_one_incident_and_an_end_report_closes_it(kafka_sett
             "update", 20, 20, KYIV)
         send_end(producer, kafka_settings)
         closed = latest(kafka_settings, first.id, lambda r: r.status == "closed")
+        next_day = report(50, "Une alerte aérienne a retenti à Kyiv cette nuit.", "2025-08-23")
+        producer.send(kafka_settings.topic_enriched, key=b"report-50", value=encode(next_day))
+        producer.flush()
+        wait_until(lambda: len(air_raid_incidents(kafka_settings)) == 2, 90, "a new incident")
     producer.close()
-    assert (closed.status, closed.closed_by, closed.reports) == ("closed", "report", 20)
+    # the reports' own times: the day they were published, never the worker's clock
+    assert (closed.status, closed.closed_by, closed.reports, closed.started_at,
+            closed.ended_at) == ("closed", "report", 20, "2025-08-22T00:00:00.000Z",
+                                 "2025-08-22T00:00:00.000Z")
     everything = records(kafka_settings)
-    assert {r.id for r in everything if r.rule.id == "air-raid"} == {first.id}
+    again = next(r for r in everything if r.rule.id == "air-raid" and r.id != first.id)
+    assert (again.status, again.reports, again.started_at) == (
+        "open", 1, "2025-08-23T00:00:00.000Z")
     assert len([r for r in everything if r.id == first.id]) <= 6  # open, a few updates, close
     check_chains(everything)
+    alerts = [decode(r.value, Alert)
+              for r in read_topic(kafka_settings, kafka_settings.topic_alerts, idle=3)]
+    raids = {a.id: a.incident_id for a in alerts if a.rule.id == "air-raid"}
+    assert len(raids) == 21 and set(raids.values()) == {first.id, again.id}
+    assert set(raids) == set(full.alert_ids) | set(again.alert_ids)  # each names its incident
+
+
+def air_raid_incidents(settings) -> set[str]:
+    return {r.id for r in records(settings) if r.rule.id == "air-raid"}
 
 
 @pytest.mark.fault

@@ -13,6 +13,7 @@ from capvalidator.validate import Validator
 
 from vigie.shared.broker import free_port
 from vigie.shared.messages import Alert, EnrichedArticle, Incident, decode
+from vigie.shared.timestamps import epoch
 
 from ..local_http import LocalServer, serve
 from .faults import seed_sentences, wait_until
@@ -101,17 +102,26 @@ def test_seeds_go_through_the_whole_pipeline_once_per_story(kafka_settings, tmp_
         seed_of = {a.id: path[:3] for path, a in by_path.items()}
         raids = {seed_of[a.article.id]: a for a in first_alerts if a.rule.id == "air-raid"}
         assert raids["000"].incident_id == raids["001"].incident_id != raids["003"].incident_id
+        # Its reports' day (2025-08-22) is long past in event time: seed 003, which gives no
+        # time and counts when it was ingested, moves its track's clock on, and the incident
+        # closes quietly, the quiet time (3 h) after its last report's time.
+        wait_until(lambda: incidents(kafka_settings)[raids["000"].incident_id].status
+                   == "closed", 60, "the quiet close")
         latest = incidents(kafka_settings)
         kyiv = latest[raids["000"].incident_id]
-        assert (kyiv.status, kyiv.reports, kyiv.place.name, kyiv.place.country) == (
-            "update", 2, "Kyiv", "UA")
+        assert (kyiv.closed_by, kyiv.reports, kyiv.place.name, kyiv.place.country) == (
+            "quiet", 2, "Kyiv", "UA")
+        assert kyiv.started_at.startswith("2025-08-22T")
+        assert epoch(kyiv.ended_at) - epoch(kyiv.started_at) == 3 * 3600
         assert set(kyiv.alert_ids) == {raids["000"].id, raids["001"].id}
         assert latest[raids["003"].incident_id].reports == 1
+        assert latest[raids["003"].incident_id].status in ("open", "update")
         shown = run_vigie(kafka_settings, "subscribe", kafka_settings.topic_incidents,
-                          "--from-beginning", "--country", "UA", "--status", "update",
+                          "--from-beginning", "--country", "UA", "--status", "closed",
                           "--timeout", "5", "--format", "human")
         assert shown.returncode == 0, shown.stderr
-        assert "UPDATED air-raid — Kyiv (UA-30, UA): 2 report(s) from 1 source(s)" in shown.stdout
+        assert (f"CLOSED air-raid — Kyiv (UA-30, UA): 2 report(s) from 1 source(s), since "
+                f"{kyiv.started_at}, ended {kyiv.ended_at} (quiet)") in shown.stdout
 
         # An end report for Kyiv that day closes it.
         ends = tmp_path / "ends"
@@ -120,10 +130,11 @@ def test_seeds_go_through_the_whole_pipeline_once_per_story(kafka_settings, tmp_
                                       "annoncé l'administration militaire.\n", encoding="utf-8")
         assert run_vigie(kafka_settings, "ingest", "files", str(ends)).returncode == 0
         wait = time.monotonic() + 60
-        while incidents(kafka_settings)[kyiv.id].status != "closed" and time.monotonic() < wait:
+        while incidents(kafka_settings)[kyiv.id].closed_by != "report" and time.monotonic() < wait:
             time.sleep(1)
         closed = incidents(kafka_settings)[kyiv.id]
         assert (closed.status, closed.closed_by, closed.reports) == ("closed", "report", 2)
+        assert closed.ended_at == "2025-08-22T00:00:00.000Z"  # the end report's own day
 
         # /cap: an Atom feed of the incidents, each a CAP 1.2 document the schema accepts.
         documents = cap_documents(alert_port)

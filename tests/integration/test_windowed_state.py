@@ -19,9 +19,11 @@ START = dt.datetime(2025, 8, 22, tzinfo=dt.timezone.utc)
 
 
 def analysed(article_id: str, text: str, days: float) -> EnrichedArticle:
-    """An article as the analyse agent hands it to dedup, ingested ``days`` after START."""
+    """An article as the analyse agent hands it to dedup, ingested ``days`` after START, each
+    from a source of its own (two items of one source are never duplicates)."""
     moment = format_time(START + dt.timedelta(days=days))
-    return EnrichedArticle(id=article_id, revision="r1", source=Source(kind="file", name="t"),
+    return EnrichedArticle(id=article_id, revision="r1",
+                           source=Source(kind="file", name=f"folder-{article_id}"),
                            text=text, fetched_at=moment, ingested_at=moment, language="fr",
                            hashes=signatures(text), enriched_at=moment)
 

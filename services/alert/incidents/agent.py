@@ -1,8 +1,24 @@
-"""The incident agent: published alerts → ``model.Tracker`` → ``news.incidents``.
+"""The incident agent: reports by track → ``periods.Tracker`` → alerts and ``news.incidents``.
 
-One table entry per incident, in a changelog-backed table partitioned like the reports topic
-(keyed by incident id); ``news.incidents`` has as many partitions, and an incident's records go
-to the partition of its reports, so one partition of each belongs to one worker.
+Reports are keyed by *track* (a rule and a place, ``identity.track_key``), so one partition
+of the reports topic, and one worker, owns a track; its state (``model.TrackState``: its recent
+periods and the ends no period took yet) is one entry of a changelog-backed table partitioned
+like the reports. ``news.incidents`` has as many partitions, and an incident's records go to
+the partition of its track's reports, so one partition of each belongs to one worker.
+
+**The alert is published here**, once its incident is known: the publish agent forwards the
+first candidate of each alert id as a report of its track, and this agent sets the alert's
+``incident_id`` to the period the track folds it into, sends it to ``news.alerts`` (and its
+rule's topic), then the incident's records, then keeps the state. So ``Alert.incident_id``
+always names the incident the alert is in. A crash before the state is kept repeats the alert
+under the same id and incident (at-least-once; subscribers that key on ``id`` see it once);
+a redelivered report whose alert the state knows is not published again.
+
+**Time.** Every decision follows event time: the partition's clock (``PartitionClock``) is
+the newest event time its reports have given, moved on with the wall clock while no report
+comes (a live worker still closes quiet incidents when its partition is idle; a backfill's
+clock follows the reports' times). The wall clock writes ``updated_at`` and moves an idle
+clock on; nothing else.
 
 No record twice, even after a SIGKILL. A record is sent, and its delivery awaited, before its
 state is written, so a crash can lose the state of a record that went out; the restored table
@@ -16,40 +32,58 @@ runs (after a stall longer than the session timeout) can send one more record be
 notices; Kafka transactions would fence it.
 
 What is not due at once (a coalesced update, a quiet close) goes out on a tick: a timer sends
-one to every partition of the reports topic, and the agent handles that partition's incidents
-there, since a faust table is written only while its stream is read. Closed incidents leave
-the table one window after their last report.
+one to every partition of the reports topic, and the agent handles that partition's tracks
+there, since a faust table is written only while its stream is read.
 
 The agent is a thin loop: ``IncidentKeeper`` holds its logic over any mutable mapping as its
-table (the faust table here, a dict in unit tests) and sends through the function it is given.
+table (the faust table here, a dict in unit tests), and sends through the functions it is given.
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import datetime as dt
 import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable, Iterator, MutableMapping
 
+import msgspec
+
 from vigie.shared.config import ConfigError
 from vigie.shared.kafka import partition_count, read_to_end
-from vigie.shared.messages import Incident, InvalidMessage, decode, encode
+from vigie.shared.messages import Alert, Incident, InvalidMessage, decode, encode
 from vigie.shared.streams import Agents, state_table
+from vigie.shared.timestamps import epoch, format_time
 
 from ..metrics import AlertMetrics
 from ..settings import AlertSettings
 from .cap import LatestIncidents
-from .model import IncidentState, Report, Tracker, changed, decode_report
+from .identity import track_key
+from .model import (
+    AlertReport,
+    EndReport,
+    LegacyState,
+    Report,
+    Tick,
+    TrackState,
+    changed,
+    decode_report,
+    is_legacy,
+)
+from .periods import Tracker
 
 log = logging.getLogger(__name__)
-MARK = "sent-offset/"  # table key prefix of a partition's mark; incident ids are hex digests
+MARK = "sent-offset/"  # table key prefix of a partition's mark; track keys are hex digests
+CLOCK = "clock/"  # table key prefix of a partition's clock
 # Sends a record to its partition of news.incidents; returns its offset once delivered.
 Deliver = Callable[[Incident, int], Awaitable[int]]
+# Publishes an alert (its incident id set) to news.alerts and its rule's topic (or None).
+Publish = Callable[[Alert, "str | None"], Awaitable[None]]
 
 
 def reports_topic_name(settings: AlertSettings) -> str:
-    """The internal topic of incident reports, keyed by incident id."""
+    """The internal topic of incident reports, keyed by track."""
     return f"{settings.alert_app_id}.incident-reports"
 
 
@@ -64,14 +98,29 @@ def check_partitions(settings: AlertSettings) -> None:
             "from new reports) or set VIGIE_TOPIC_PARTITIONS to match")
 
 
-class IncidentKeeper:
-    """The ``track`` agent's logic: folds each report of a partition into its incident's
-    state, sends the records due through ``deliver`` and keeps the states, and each
-    partition's mark, in ``table``."""
+class PartitionClock(msgspec.Struct, array_like=True):
+    """A partition's event time: the newest one its reports gave (``event``), moved on by the
+    wall time since it was read (``read_at``, the wall clock: an idle partition's time goes
+    on). A report cannot come from the future: its time counts at most up to the wall clock."""
 
-    def __init__(self, table: MutableMapping[str, object], tracker: Tracker, window_s: float,
-                 deliver: Deliver) -> None:
-        self.table, self.tracker, self.window_s, self.deliver = table, tracker, window_s, deliver
+    event: float
+    read_at: float
+
+    def now(self, wall: float) -> float:
+        return self.event + max(0.0, wall - self.read_at)
+
+    def advanced(self, moment: float, wall: float) -> PartitionClock:
+        return PartitionClock(max(self.now(wall), min(moment, wall)), wall)
+
+
+class IncidentKeeper:
+    """The ``track`` agent's logic: folds each report of a partition into its track, publishes
+    the alerts and sends the records due through ``publish`` and ``deliver``, and keeps the
+    tracks, each partition's mark and clock in ``table``."""
+
+    def __init__(self, table: MutableMapping[str, object], tracker: Tracker, deliver: Deliver,
+                 publish: Publish) -> None:
+        self.table, self.tracker, self.deliver, self.publish = table, tracker, deliver, publish
         self.sent_after_marks: dict[int, dict[str, Incident]] = {}  # partition → id → record
 
     def start_offsets(self, partitions: Iterable[int]) -> dict[int, int]:
@@ -83,73 +132,130 @@ class IncidentKeeper:
         """The records sent past the marks, to adopt as each partition is next read."""
         self.sent_after_marks = found
 
-    def settle(self, partition: int) -> None:
+    def settle(self, partition: int, wall: float) -> None:
         """Adopt the records read back for ``partition`` (only while its stream is read)."""
-        for key, record in self.sent_after_marks.pop(partition, {}).items():
-            state = Tracker.adopt(self.state(key), record)
-            if state is not None:
-                self.table[key] = changed(state, partition=partition).to_table()
+        for record in self.sent_after_marks.pop(partition, {}).values():
+            key = track_key(record.rule.id, record.place)
+            clock = self.clock(partition)
+            now = epoch(record.started_at) if clock is None else clock.now(wall)
+            track = Tracker.adopt(self.track(key), record, now)
+            if track is not None:
+                self.table[key] = changed(track, partition=partition).to_table()
 
-    def state(self, key: str) -> IncidentState | None:
+    def track(self, key: str) -> TrackState | None:
         value = self.table.get(key)
-        return None if value is None else IncidentState.from_table(value)
+        return None if value is None or is_legacy(value) else TrackState.from_table(value)
 
-    def states(self, partition: int) -> list[tuple[str, IncidentState]]:
-        """The incidents of ``partition``, read at once (the table changes as they are kept)."""
-        return [(key, state) for key, state in self._all_states() if state.partition == partition]
+    def clock(self, partition: int) -> PartitionClock | None:
+        value = self.table.get(CLOCK + str(partition))
+        return None if value is None else msgspec.convert(value, PartitionClock)
 
-    def _all_states(self) -> Iterator[tuple[str, IncidentState]]:
-        for key, value in self.table.items():
-            if not key.startswith(MARK):
-                yield key, IncidentState.from_table(value)
+    def advance(self, partition: int, when: str, wall: float) -> float:
+        """The partition's clock after a report of event time ``when``."""
+        moment, clock = epoch(when), self.clock(partition)
+        clock = PartitionClock(min(moment, wall), wall) if clock is None \
+            else clock.advanced(moment, wall)
+        self.table[CLOCK + str(partition)] = msgspec.to_builtins(clock)
+        return clock.event
 
-    async def handle(self, report: Report, partition: int, now: float) -> None:
-        """Fold one report of ``partition`` in; ``now``: the worker's clock, in seconds."""
-        if report.end is not None:
-            state = self.state(report.end)
-            if state is not None and not state.closed:
-                await self.release(report.end, self.tracker.close(state, "report", now),
-                                   partition, now)
-        elif report.tick:
-            await self.tick(partition, now)
+    async def handle(self, report: Report, partition: int, wall: float) -> None:
+        """Fold one report of ``partition`` in; ``wall``: the wall clock, in seconds."""
+        if isinstance(report, Tick):
+            await self.tick(partition, wall)
+            return
+        clock = self.advance(partition, report.when, wall)
+        if isinstance(report, EndReport):
+            key = track_key(report.rule.id, report.place)
+            track = self.track(key) or TrackState(rule=report.rule, place=report.place)
+            await self.keep(key, self.tracker.end(track, report, wall), partition, clock, wall)
         else:
-            alert = report.alert
-            state = self.tracker.report(self.state(alert.incident_id), alert,
-                                        report.place or None, report.when or alert.detected_at,
-                                        now)
-            await self.release(alert.incident_id, state, partition, now)
+            await self.alert(report, partition, clock, wall)
 
-    async def release(self, key: str, state: IncidentState, partition: int,
-                      now: float) -> IncidentState:
-        """Send the record of ``state`` if one is due, then keep the state (and the mark)."""
-        state, record = self.tracker.release(changed(state, partition=partition), now)
-        offset = None if record is None else await self.deliver(record, partition)
-        kept = state.to_table()
+    async def alert(self, report: AlertReport, partition: int, clock: float,
+                    wall: float) -> None:
+        key = track_key(report.alert.rule.id, report.place)
+        track = self.track(key) or TrackState(rule=report.alert.rule, place=report.place)
+        track, period, new = self.tracker.report(track, report, clock, wall)
+        if new:
+            alert = msgspec.structs.replace(report.alert, incident_id=period.record.id)
+            await self.publish(alert, report.topic)
+        await self.keep(key, track, partition, clock, wall)
+
+    async def keep(self, key: str, track: TrackState, partition: int, clock: float,
+                   wall: float) -> None:
+        """Send the records due in ``track`` (each period's, then its state and the mark),
+        then keep the track."""
+        track = changed(track, partition=partition, periods=list(track.periods))
+        for index, period in enumerate(track.periods):
+            period, records = self.tracker.release(period, clock, wall)
+            offset = None
+            for record in records:
+                offset = await self.deliver(record, partition)
+            track.periods[index] = period
+            if offset is not None:
+                self.table[key] = track.to_table()
+                self.table[MARK + str(partition)] = offset
+        kept = track.to_table()
         if kept != self.table.get(key):
             self.table[key] = kept
-        if offset is not None:
-            self.table[MARK + str(partition)] = offset
-        return state
 
-    async def tick(self, partition: int, now: float) -> None:
+    async def tick(self, partition: int, wall: float) -> None:
         """Send what is due in ``partition``, close the quiet, forget the long closed."""
-        for key, state in self.states(partition):
-            if self.tracker.quiet(state, now):
-                state = self.tracker.close(state, "quiet", now)
-            if state.due:
-                state = await self.release(key, state, partition, now)
-            if state.closed and not state.due and now - state.last_report > self.window_s:
+        clock = self.clock(partition)
+        for key, value in self.entries(partition):
+            if is_legacy(value):
+                await self.retire(key, LegacyState.from_table(value), partition, wall)
+                continue
+            if clock is None:
+                continue
+            now = clock.now(wall)
+            track = self.tracker.expire(TrackState.from_table(value), now, wall)
+            if track is None:
                 del self.table[key]
+            else:
+                await self.keep(key, track, partition, now, wall)
+
+    def entries(self, partition: int) -> list[tuple[str, object]]:
+        """The tracks (and incidents of the previous version) of ``partition``, read at once
+        (the table changes as they are kept)."""
+        return [(key, value) for key, value in self._values()
+                if value.get("partition") == partition]
+
+    def _values(self) -> Iterator[tuple[str, dict]]:
+        for key, value in self.table.items():
+            if not key.startswith((MARK, CLOCK)):
+                yield key, value
+
+    async def retire(self, key: str, state: LegacyState, partition: int, wall: float) -> None:
+        """An incident of the previous version: no report reaches it now. Closed quietly as
+        that version would have (its worker's clock: the quiet time after its last report),
+        then forgotten."""
+        if state.record.status != "closed":
+            if wall - state.last_report < self.tracker.quiet_s:
+                return
+            ended = dt.datetime.fromtimestamp(state.last_report + self.tracker.quiet_s,
+                                              dt.timezone.utc)
+            record = msgspec.structs.replace(
+                state.record, status="closed", closed_by="quiet", ended_at=format_time(ended),
+                revision=state.record.revision + 1, updated_at=format_time(
+                    dt.datetime.fromtimestamp(wall, dt.timezone.utc)))
+            self.table[MARK + str(partition)] = await self.deliver(record, partition)
+        del self.table[key]
 
     def open_counts(self) -> collections.Counter:
         """Open incidents in the table, by (rule, country or "")."""
-        return collections.Counter(
-            (state.record.rule.id, (state.record.place and state.record.place.country) or "")
-            for _, state in self._all_states() if not state.closed)
+        counts: collections.Counter = collections.Counter()
+        for _, value in self._values():
+            if is_legacy(value):
+                continue
+            track = TrackState.from_table(value)
+            place = (track.place and track.place.country) or ""
+            counts[(track.rule.id, place)] += sum(not p.closed for p in track.periods)
+        return +counts
 
 
 def attach_incidents(app, agents: Agents, settings: AlertSettings, metrics: AlertMetrics,
-                     reports, latest: LatestIncidents | None = None):
+                     reports, publish: Publish, latest: LatestIncidents | None = None):
     """The ``track`` agent on ``reports`` and the timer that ticks its partitions."""
     incidents_topic = app.topic(settings.topic_incidents)
 
@@ -173,23 +279,26 @@ def attach_incidents(app, agents: Agents, settings: AlertSettings, metrics: Aler
             log.warning("incident records sent before a restart read back",
                         extra={"records": {p: len(r) for p, r in found.items() if r}})
 
-    keeper = IncidentKeeper(state_table(app, "incidents", read_back),
-                            Tracker(settings.incident_update_min_s, settings.incident_quiet_s),
-                            settings.incident_window_s, deliver)
+    keeper = IncidentKeeper(
+        state_table(app, "incidents", read_back),
+        Tracker(settings.incident_update_min_s, settings.incident_quiet_s,
+                settings.incident_channel_quiet_s, settings.incident_window_s),
+        deliver, publish)
 
     @agents.each(reports)
     async def track(event):
-        now, partition = time.time(), event.message.partition
-        keeper.settle(partition)
+        # the wall clock: it moves an idle partition's clock on and stamps updated_at
+        wall, partition = time.time(), event.message.partition
+        keeper.settle(partition, wall)
         report = decode_report(event.value, settings.alert_max_text_chars)
-        await keeper.handle(report, partition, now)
-        if report.tick:
+        await keeper.handle(report, partition, wall)
+        if isinstance(report, Tick):
             show_open(keeper.open_counts(), metrics)
 
     @app.timer(min(10.0, settings.incident_update_min_s))
     async def tick():
         for partition in range(settings.topic_partitions):
-            await reports.send(key=b"tick", partition=partition, value=encode(Report(tick=True)))
+            await reports.send(key=b"tick", partition=partition, value=encode(Tick()))
 
     return track
 

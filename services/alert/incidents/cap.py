@@ -1,13 +1,16 @@
 """Incidents as CAP 1.2, the exchange format of public alerting systems (OASIS).
 
-``cap_document(incident, sender)`` is one ``<alert>``: an open incident is msgType Alert, an
-update Update, a closed one Update with responseType AllClear; the area is the incident's
-place (areaDesc, a circle of ``AREA_RADIUS_KM`` around its point, its ISO 3166-2 region as a
-geocode). ``cap_feed`` lists the current incidents in an Atom feed, each entry linking its
-document, as CAP aggregators read them. CAP wants ``sent`` as ``YYYY-MM-DDThh:mm:ss+00:00``
-(no fraction, no "Z"), unlike Vigie's own timestamps. ``LatestIncidents`` keeps the latest
-record of each incident the worker tracks, and serves the feed, the documents and
-``/incidents/latest``.
+``cap_document(incident, sender)`` is one ``<alert>`` per period: while the incident is open
+(its first record and its updates) msgType Alert, identifier ``vigie-<incident id>``, ``sent``
+and ``effective`` its start (the event time of its first report, e.g. the siren post's time);
+once closed, an Update with responseType AllClear, identifier ``vigie-<incident id>-end``,
+``sent`` and ``effective`` its end, referencing the Alert. The area is the incident's place
+(areaDesc, a circle of ``AREA_RADIUS_KM`` around its point, its ISO 3166-2 region and ISO
+3166-1 country as geocodes). ``cap_feed`` lists the current incidents in an Atom feed, each
+entry linking its document, as CAP aggregators read them. CAP wants times as
+``YYYY-MM-DDThh:mm:ss+00:00`` (no fraction, no "Z"), unlike Vigie's own timestamps.
+``LatestIncidents`` keeps the latest record of each incident the worker tracks, and serves
+the feed, the documents and ``/incidents/latest``.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from ..settings import AlertSettings
 CAP = "urn:oasis:names:tc:emergency:cap:1.2"
 ATOM = "http://www.w3.org/2005/Atom"
 SEVERITY = {"critical": "Extreme", "warning": "Severe", "info": "Minor"}
-AREA_RADIUS_KM = {"city": 10, "region": 100, "area": 300, "country": 500}
+AREA_RADIUS_KM = {"community": 10, "city": 10, "district": 30, "region": 100, "area": 300,
+                  "country": 500}
 
 
 def cap_time(stamp: str) -> str:
@@ -31,18 +35,23 @@ def cap_time(stamp: str) -> str:
 
 
 def identifier(incident: Incident) -> str:
-    return f"vigie-{incident.id}-{incident.revision}"
+    """The Alert's identifier, or its end's (an Update: a CAP message is never changed)."""
+    return f"vigie-{incident.id}" + ("-end" if incident.status == "closed" else "")
 
 
 def cap_document(incident: Incident, sender: str) -> bytes:
     alert = ET.Element(f"{{{CAP}}}alert")
     closed = incident.status == "closed"
+    sent = cap_time(incident.ended_at if closed else incident.started_at)
     _add(alert, "identifier", identifier(incident))
     _add(alert, "sender", sender)
-    _add(alert, "sent", cap_time(incident.updated_at))
+    _add(alert, "sent", sent)
     _add(alert, "status", "Actual")
-    _add(alert, "msgType", "Alert" if incident.status == "open" else "Update")
+    _add(alert, "msgType", "Update" if closed else "Alert")
     _add(alert, "scope", "Public")
+    if closed:
+        _add(alert, "references",
+             f"{sender},vigie-{incident.id},{cap_time(incident.started_at)}")
     info = _add(alert, "info")
     _add(info, "category", "Security")
     _add(info, "event", incident.rule.description or incident.rule.id)
@@ -51,6 +60,7 @@ def cap_document(incident: Incident, sender: str) -> bytes:
     _add(info, "urgency", "Past" if closed else "Immediate")
     _add(info, "severity", "Minor" if closed else SEVERITY.get(incident.rule.severity, "Unknown"))
     _add(info, "certainty", "Observed" if incident.reports > 1 else "Likely")
+    _add(info, "effective", sent)
     _add(info, "onset", cap_time(incident.started_at))
     _add(info, "senderName", "Vigie")
     _add(info, "headline", incident.headline[:160])

@@ -1,65 +1,166 @@
-"""The incident records: the reports the track agent reads, the state it keeps, the tracker.
+"""The alert stage's internal records: the reports the track agent reads, the state it keeps.
 
-A *report* (``Report``, the internal reports topic) is an alert published, the end of an
-incident, or a tick. ``Tracker`` folds the reports of one incident into its record
-(``Incident``): the first opens it, later ones update it (distinct stories and sources, the
-newest 100 alert ids), an end report ("fin de l'alerte") or ``VIGIE_INCIDENT_QUIET_S`` without
-a report closes it. A record is due at most once per ``VIGIE_INCIDENT_UPDATE_MIN_S``, so a
-burst of syndicated copies is one update. The tracker is pure: it takes and returns an
-``IncidentState``, which the alert worker keeps in a table (``agent``).
+A *report* (the internal reports topic, keyed by track) is one of a tagged union, told apart by
+its ``kind``: ``alert`` (an alert published once, with the place and event time it reports),
+``end`` (a rule's end phrase at a place: "відбій тривоги") or ``tick`` (time to send what is
+due). ``decode_report`` refuses anything else with ``InvalidMessage`` (the worker dead-letters
+it). A report of the previous version (no ``kind``: keyed by incident id, before tracks) is
+refused the same way, its error saying so: its alert went out to ``news.alerts`` when it was
+written, and the incident it named is closed quietly (``LegacyState``).
 
-An ``IncidentState`` lives on in the table's changelog across upgrades, so it is versioned like
-the public contracts: fields are added only with defaults, a breaking change is a new
-``schema_version``. States written before it had a version (plain JSON objects of the same
-fields) read as version 1.
+The state of a track (``TrackState``, one table entry per rule and place) is its recent periods,
+each an ``IncidentState`` (the incident's record, the alert ids folded in, the event time of its
+newest report), and the end reports no period took yet. These live on in the table's changelog
+across upgrades, so they are versioned like the public contracts: fields are added only with
+defaults, a breaking change is a new ``schema_version``. A state of the previous version
+(``IncidentState`` version 1, keyed by incident id) still decodes, as ``LegacyState``.
 """
 
 from __future__ import annotations
 
-import datetime as dt
+import math
 
 import msgspec
 
-from vigie.shared.messages import Alert, Incident, InvalidMessage, Place, decode, refuse_long
-from vigie.shared.timestamps import epoch, format_time
+from vigie.shared.messages import Alert, Incident, InvalidMessage, Place, RuleRef, refuse_long
+from vigie.shared.timestamps import epoch
 
-MAX_ALERT_IDS = 100
-STATE_VERSION = 1
+REPORT_VERSION = 1
+STATE_VERSION = 2  # 1: one entry per incident, times of the worker's clock (LegacyState)
+TRACK_VERSION = 1
 
 
-class Report(msgspec.Struct, kw_only=True, omit_defaults=True):
-    """A record of the reports topic: an alert published (with the place and event time its
-    incident id was found from), the end of an incident (its id), or a tick."""
+class AlertReport(msgspec.Struct, tag="alert", tag_field="kind", kw_only=True):
+    """An alert published once (its ``incident_id`` is set by the track), the rule's own topic,
+    the place and event time it reports; ``exact``: a channel post's start (its time is the
+    period's start, to the second); ``continues``: a place named as still under alert."""
 
-    alert: Alert | None = None
-    # written with every alert, even null (earlier versions expect it); absent otherwise
-    place: Place | None | msgspec.UnsetType = msgspec.UNSET
-    when: str | None = None
-    end: str | None = None
-    tick: bool = False
+    schema_version: int = REPORT_VERSION
+    alert: Alert
+    topic: str | None = None
+    place: Place | None = None
+    when: str
+    exact: bool = False
+    continues: bool = False
+
+
+class EndReport(msgspec.Struct, tag="end", tag_field="kind", kw_only=True):
+    """A rule's end phrase at a place and the event time it gives (no alert)."""
+
+    schema_version: int = REPORT_VERSION
+    rule: RuleRef
+    place: Place | None = None
+    when: str
+    article_id: str = ""
+
+
+class Tick(msgspec.Struct, tag="tick", tag_field="kind", kw_only=True):
+    """Time to send what is due in this partition."""
+
+    schema_version: int = REPORT_VERSION
+
+
+Report = AlertReport | EndReport | Tick
+_reports = msgspec.json.Decoder(Report)
+PREVIOUS = ("alert", "end", "tick")  # the keys of a report of the previous version
 
 
 def decode_report(value: bytes, max_chars: int) -> Report:
-    """A report, or ``InvalidMessage``: an alert report needs the alert's incident id, and
-    its snippet (a sentence of an article) is no longer than ``max_chars``."""
-    report = decode(value, Report)
-    if report.alert is not None:
-        if report.alert.incident_id is None:
-            raise InvalidMessage("not a Report: an alert without incident_id")
+    """A report, or ``InvalidMessage``: its event time must be readable, an alert's snippet
+    (a sentence of an article) no longer than ``max_chars``."""
+    try:
+        report = _reports.decode(value)
+    except (msgspec.DecodeError, msgspec.ValidationError) as exc:
+        raise InvalidMessage(f"not a Report: {exc}{_previous(value)}") from None
+    if isinstance(report, (AlertReport, EndReport)) and epoch(report.when) is None:
+        raise InvalidMessage(f"not a Report: unreadable event time {report.when!r}")
+    if isinstance(report, AlertReport):
         refuse_long(report.alert.snippet, "snippet", max_chars)
-    elif report.end is None and not report.tick:
-        raise InvalidMessage("not a Report: no alert, end or tick")
     return report
 
 
+def _previous(value: bytes) -> str:
+    try:
+        data = msgspec.json.decode(value)
+    except msgspec.DecodeError:
+        return ""
+    if isinstance(data, dict) and "kind" not in data and any(k in data for k in PREVIOUS):
+        return (" (a report of the previous version, keyed by incident id: its alert went out "
+                "when it was written; the incident it named closes quietly)")
+    return ""
+
+
 class IncidentState(msgspec.Struct, kw_only=True):
-    """What the worker's table keeps of one incident: its ``record`` (the last one sent, or the
-    one to send), the ids of every alert folded into it (``seen``: an alert id is a rule and a
-    story, so one per report), ``last_report`` and ``sent_at`` (the worker's clock, seconds),
-    ``due`` (a record should go out) and the table ``partition`` it lives in (set by the
-    agent: an entry is written only while its own partition is read)."""
+    """One period of a track: its ``record`` (the last one sent, or the one to send), the ids of
+    every alert folded into it (``seen``: an alert id is a rule and a story, so one per report),
+    ``last_event`` (the event time of its newest report, epoch seconds), ``exact`` (a channel
+    post started it: its start is fixed, and it waits longer for its end post), ``sent_clock``
+    (the partition's clock when its last record went out; ``sent_at`` the wall clock's), ``due``
+    (a record should go out) and
+    ``read_at`` (the wall time of its last report: a period is forgotten only when it is old in
+    both times, so that a backfill read out of order still finds it).
+    """
 
     schema_version: int = STATE_VERSION
+    record: Incident
+    seen: list[str]
+    last_event: float
+    exact: bool = False
+    sent_clock: float | None = None
+    sent_at: float | None = None
+    due: bool
+    read_at: float = 0.0
+
+    @property
+    def start(self) -> float:
+        return epoch(self.record.started_at)
+
+    @property
+    def end(self) -> float:
+        """When it ended (event time); infinity while open."""
+        return math.inf if self.record.ended_at is None else epoch(self.record.ended_at)
+
+    @property
+    def closed(self) -> bool:
+        return self.record.closed_by is not None
+
+    def contains(self, moment: float) -> bool:
+        return self.start <= moment <= self.end
+
+
+class KeptEnd(msgspec.Struct, array_like=True):
+    """An end report no period took yet: its event time, and the wall time it was read."""
+
+    moment: float
+    read_at: float
+
+
+class TrackState(msgspec.Struct, kw_only=True):
+    """A rule and a place: its recent periods (by start), the end reports that no period took
+    yet (``ends``: an end read before its start, in a backfill), and the table ``partition`` it
+    lives in (an entry is written only while its own partition is read)."""
+
+    schema_version: int = TRACK_VERSION
+    rule: RuleRef
+    place: Place | None = None
+    partition: int | None = None
+    periods: list[IncidentState] = []
+    ends: list[KeptEnd] = []
+
+    @classmethod
+    def from_table(cls, value: object) -> TrackState:
+        return msgspec.convert(value, cls)
+
+    def to_table(self) -> dict:
+        return msgspec.to_builtins(self)
+
+
+class LegacyState(msgspec.Struct, kw_only=True):
+    """An incident of the previous version (state version 1), keyed by its incident id, with
+    the times of its worker's clock. No report reaches it any more: it closes quietly as that
+    version would have, then leaves the table."""
+
+    schema_version: int = 1
     record: Incident
     seen: list[str]
     last_report: float
@@ -68,90 +169,17 @@ class IncidentState(msgspec.Struct, kw_only=True):
     partition: int | None = None
 
     @classmethod
-    def from_table(cls, value: object) -> IncidentState:
-        """A state as the table holds it (JSON builtins, of this version or of none)."""
+    def from_table(cls, value: object) -> LegacyState:
         return msgspec.convert(value, cls)
 
     def to_table(self) -> dict:
         return msgspec.to_builtins(self)
 
-    @property
-    def closed(self) -> bool:
-        return self.record.status == "closed"
+
+def is_legacy(value: object) -> bool:
+    """A table value of the previous version: one incident, not a track."""
+    return isinstance(value, dict) and "record" in value
 
 
-def changed(state: IncidentState, **fields) -> IncidentState:
+def changed(state: msgspec.Struct, **fields) -> msgspec.Struct:
     return msgspec.structs.replace(state, **fields)
-
-
-class Tracker:
-    """Folds reports into incident states, and says when a record goes out."""
-
-    def __init__(self, update_min_s: float, quiet_s: float) -> None:
-        self.update_min_s, self.quiet_s = update_min_s, quiet_s
-
-    def report(self, state: IncidentState | None, alert: Alert, place: Place | None,
-               when: str, now: float) -> IncidentState:
-        """The state after ``alert``."""
-        if state is None:
-            record = Incident(
-                id=alert.incident_id, rule=alert.rule, status="open", place=place,
-                started_at=when, updated_at=format_time(_utc(now)), reports=1,
-                sources=_sources([], alert), alert_ids=[alert.id], headline=alert.snippet,
-                revision=1)
-            return IncidentState(record=record, seen=[alert.id], last_report=now, due=True)
-        if alert.id in state.seen:
-            return state  # a redelivery changes nothing
-        old = state.record
-        # A report after a close reopens the incident: its window is still open.
-        record = msgspec.structs.replace(
-            old, status="update", reports=old.reports + 1, ended_at=None, closed_by=None,
-            sources=_sources(old.sources, alert),
-            alert_ids=[*old.alert_ids, alert.id][-MAX_ALERT_IDS:],
-            started_at=min(old.started_at, when, key=epoch))
-        return changed(state, record=record, seen=[*state.seen, alert.id], last_report=now,
-                       due=True)
-
-    def close(self, state: IncidentState, how: str, now: float) -> IncidentState:
-        record = msgspec.structs.replace(state.record, status="closed", closed_by=how,
-                                         ended_at=format_time(_utc(now)))
-        return changed(state, record=record, due=True)
-
-    def quiet(self, state: IncidentState, now: float) -> bool:
-        return not state.closed and now - state.last_report >= self.quiet_s
-
-    def release(self, state: IncidentState, now: float) -> tuple[IncidentState, Incident | None]:
-        """The record to send now, if one is due and the last went out long enough ago (a
-        close always goes at once); the state with it marked sent."""
-        if not state.due:
-            return state, None
-        sent_at = state.sent_at
-        if sent_at is not None and not state.closed and now - sent_at < self.update_min_s:
-            return state, None
-        record = msgspec.structs.replace(
-            state.record, revision=state.record.revision + (0 if sent_at is None else 1),
-            updated_at=format_time(_utc(now)))
-        return changed(state, record=record, sent_at=now, due=False), record
-
-    @staticmethod
-    def adopt(state: IncidentState | None, sent: Incident) -> IncidentState | None:
-        """The state after learning that record ``sent`` went out: a state restored after a
-        crash can be older than what the worker sent before it died. ``sent`` replaces it when
-        newer, so that no record is sent twice (one ``open``, revisions one apart) and the
-        reports it folded, when redelivered, are known. None: the state knew it already."""
-        if state is not None and state.record.revision >= sent.revision:
-            return None
-        sent_at = epoch(sent.updated_at)
-        seen = sorted({*(state.seen if state else ()), *sent.alert_ids})
-        last_report = max(sent_at, state.last_report if state else sent_at)
-        return IncidentState(record=sent, seen=seen, last_report=last_report, sent_at=sent_at,
-                             due=False)
-
-
-def _sources(sources: list[str], alert: Alert) -> list[str]:
-    name = alert.article.source.name or alert.article.source.url or alert.article.source.kind
-    return sorted({*sources, name})
-
-
-def _utc(seconds: float) -> dt.datetime:
-    return dt.datetime.fromtimestamp(seconds, dt.timezone.utc)

@@ -155,7 +155,10 @@ def _exchange(route, request, limits, deadline):
                        headers={**_request_headers(request, limits), **route.headers})
     sock = connection.sock
     response = connection.getresponse()
-    headers = {name.lower(): value for name, value in response.getheaders()}
+    headers: dict[str, str] = {}
+    for name, value in response.getheaders():  # a repeated header (Link) is one list
+        headers[name.lower()] = f"{headers[name.lower()]}, {value}" if name.lower() in headers \
+            else value
     status = response.status
     if status == 304 or status in REDIRECTS:
         return status, headers, b""

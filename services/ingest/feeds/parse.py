@@ -76,6 +76,8 @@ class ParsedFeed:
     version: str
     problem: str | None = None  # why feedparser flagged the document as malformed
     fixes: Counter = dataclasses.field(default_factory=Counter)  # FIXES → how many
+    links: tuple[tuple[str, str], ...] = ()  # the feed's own (rel, href): hub, self…
+    ttl: str | None = None  # RSS <ttl>, minutes, as written
 
 
 def parse_feed(body: bytes, headers: dict[str, str], feed: FeedConfig, *,
@@ -98,8 +100,10 @@ def parse_feed(body: bytes, headers: dict[str, str], feed: FeedConfig, *,
         mapped for raw in result.entries
         if (mapped := entry_to_article(raw, feed, fetched_at, feed_language, fixes)) is not None
     ]
+    links = tuple((str(link.get("rel") or "").lower(), str(link.get("href") or ""))
+                  for link in result.feed.get("links") or [])
     return ParsedFeed(entries=entries, version=result.get("version") or "", problem=problem,
-                      fixes=+fixes)
+                      fixes=+fixes, links=links, ttl=result.feed.get("ttl"))
 
 
 def utf8_repaired(body: bytes, headers: dict[str, str]) -> tuple[bytes, int]:
@@ -196,7 +200,7 @@ def entry_to_article(entry, feed: FeedConfig, fetched_at: str,
     article = RawArticle(
         id=article_id("feed", feed.url, identity),
         revision=revision(title, text),
-        source=Source(kind="feed", name=feed.name, url=feed.url),
+        source=Source(kind="feed", name=feed.name, url=feed.url, timezone=feed.timezone),
         url=checked_link(link, fixes),
         title=capped(title, MAX_TITLE, "title_capped", fixes) or None,
         summary=capped(summary, MAX_SUMMARY, "summary_capped", fixes)

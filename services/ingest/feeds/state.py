@@ -2,10 +2,13 @@
 keyed by the feed's configured URL: one record per feed, the latest.
 
 A feed's state holds its HTTP cache validators (ETag, Last-Modified), its current URL (after
-permanent redirects), its consecutive failure count, and ``seen``: a hash of each published
-entry's identity (guid, else link, else title + text) mapped to the revision published. An
-entry is published again only when its revision changes. ``seen`` keeps the newest entries
-only (``VIGIE_FEEDS_SEEN_MAX``), which bounds the record size while covering any real feed.
+permanent redirects), its consecutive failure count, its adaptive poll interval, its WebSub
+hub and subscription (secret included: the topic is ingest's own), and ``seen``: a hash of each
+published entry's identity (guid, else link, else title + text; a channel's post id) mapped to
+the revision published. An entry is published again only when its revision changes. ``seen``
+keeps the newest entries only (``VIGIE_FEEDS_SEEN_MAX``), which bounds the record size while
+covering any real feed. A Telegram channel's state also holds ``last_post``, the newest post id
+published: the next poll pages back to it.
 
 The poller writes a feed's state only after the publisher's flush() succeeded: a crash in
 between republishes the entries (at-least-once), and their deterministic ids absorb that.
@@ -33,6 +36,10 @@ class FeedState:
     seen: dict[str, str] = field(default_factory=dict)  # oldest first
     failures: int = 0
     last_success: float | None = None
+    last_post: int | None = None  # a channel's
+    interval_s: float | None = None  # the adaptive interval (``adaptive``), once estimated
+    hub: str | None = None  # the WebSub hub the feed names, if any
+    websub: dict | None = None  # its subscription (``websub.Subscription``), if any
     schema_version: int = STATE_VERSION
 
     @classmethod
@@ -59,6 +66,10 @@ class FeedState:
         state = cls(**known)
         if not isinstance(state.seen, dict) or not isinstance(state.failures, int):
             raise ValueError("seen must be an object and failures an integer")
+        if state.last_post is not None and not isinstance(state.last_post, int):
+            raise ValueError("last_post must be an integer")
+        if not isinstance(state.websub, dict | None):
+            raise ValueError("websub must be an object")
         return state
 
 

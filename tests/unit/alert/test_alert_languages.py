@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from vigie.alert.incidents.identity import track_key
 from vigie.alert.tokens import phrase_keys, tokenize
 
 # (text, article language, rules expected to alert)
@@ -88,16 +89,19 @@ def test_phrasing(text, language, expected, shipped, make_article):
 def test_an_end_report_closes_and_alerts_no_one(text, language, shipped, make_article):
     alerts, ends = shipped.assess(make_article(text, language=language))
     assert "air-raid" not in {raised.alert.rule.id for raised in alerts}
-    assert ends  # the incidents of its place and time, in this window and the one before
+    assert ends  # the end of the incident of its place
 
 
-def test_the_channel_end_and_alert_share_the_incident(shipped, make_article):
-    """The channel's alert at 16:29 and its end at 16:50 name the same incident."""
+def test_the_channel_end_and_alert_share_the_track(shipped, make_article):
+    """The channel's alert at 16:29 and its end at 16:50 go to the same track (rule and
+    place), whose state puts them in one period."""
     started, _ = shipped.assess(make_article("🔴 16:29 Повітряна тривога в Донецька область",
                                              language="uk"))
     _, ends = shipped.assess(make_article("🟢 16:50 Відбій тривоги в Донецька область",
                                           id="a2", language="uk"))
-    assert started[0].alert.incident_id in ends
+    (end,) = ends
+    assert track_key(started[0].alert.rule.id, started[0].place) == track_key(end.rule.id,
+                                                                              end.place)
 
 
 def test_matches_are_the_words_as_written(shipped, make_article):

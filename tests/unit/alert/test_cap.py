@@ -30,16 +30,32 @@ def text(document: bytes, path: str) -> list[str]:
     return [e.text for e in ET.fromstring(document).iter(f"{{{CAP}}}{path}")]
 
 
-@pytest.mark.parametrize(("status", "msg_type", "response"), [
-    ("open", "Alert", []), ("update", "Update", []), ("closed", "Update", ["AllClear"])])
-def test_every_status_makes_a_valid_cap_document(status, msg_type, response):
+@pytest.mark.parametrize(("status", "msg_type", "response", "sent", "identifier"), [
+    ("open", "Alert", [], "2025-08-22T01:56:00+00:00", "vigie-4f1c"),
+    ("update", "Alert", [], "2025-08-22T01:56:00+00:00", "vigie-4f1c"),
+    ("closed", "Update", ["AllClear"], "2025-08-22T03:00:00+00:00", "vigie-4f1c-end")])
+def test_one_alert_per_period_and_an_all_clear_update_at_its_end(status, msg_type, response,
+                                                                  sent, identifier):
     document = cap_document(incident(status), "vigie@newsroom.example")
     valid, why = Validator(document).schema()
     assert valid, why
     assert text(document, "msgType") == [msg_type] and text(document, "responseType") == response
-    assert text(document, "sent") == ["2025-08-22T02:10:07+00:00"]
+    assert text(document, "identifier") == [identifier]
+    assert text(document, "sent") == text(document, "effective") == [sent]  # the reports' times
     assert text(document, "circle") == ["50.45466,30.5238 10"]
+    assert text(document, "valueName") == ["ISO3166-2", "ISO3166-1"]
     assert text(document, "value") == ["UA-30", "UA"]
+    references = ["vigie@newsroom.example,vigie-4f1c,2025-08-22T01:56:00+00:00"]
+    assert text(document, "references") == (references if status == "closed" else [])
+
+
+def test_a_raion_is_an_area_of_its_oblast():
+    nikopol = Place(name="Nikopol Raion", kind="district", country="UA", region="UA-12",
+                    lat=47.57, lon=34.39)
+    document = cap_document(incident("closed", place=nikopol), "vigie")
+    assert Validator(document).schema()[0]
+    assert text(document, "value") == ["UA-12", "UA"]
+    assert text(document, "circle") == ["47.57,34.39 30"]
 
 
 def test_an_incident_without_a_place_has_no_area_and_stays_valid():

@@ -1,12 +1,17 @@
-"""Incidents: which alerts share one, and how the tracker folds them into records."""
+"""What a report says for its incident: places, event time, track; channel posts included."""
 
 from __future__ import annotations
 
 import datetime as dt
 
 from vigie.alert.evaluate import Evaluator
-from vigie.alert.incidents.identity import event_time, incident_place
-from vigie.alert.incidents.model import Tracker
+from vigie.alert.incidents.identity import (
+    event_time,
+    incident_place,
+    place_key,
+    stated_time,
+    track_key,
+)
 from vigie.alert.rules import RuleBook
 from vigie.shared.messages import DateMention, Entity, Mention, Place, Source
 
@@ -14,6 +19,13 @@ KYIV = Place(name="Kyiv", kind="city", country="UA", region="UA-30", lat=50.45, 
              geonames_id=703448)
 UKRAINE = Place(name="Ukraine", kind="country", country="UA", lat=50.45, lon=30.52)
 NOW = dt.datetime(2025, 8, 22, 14, 0, tzinfo=dt.timezone.utc)
+DNIPRO = Place(name="Dnipropetrovsk Oblast", kind="region", country="UA", region="UA-12",
+               lat=48.46, lon=35.04)
+NIKOPOL = Place(name="Nikopol Raion", kind="district", country="UA", region="UA-12",
+                lat=47.57, lon=34.39)
+MARHANETS = Place(name="Marhanets Community", kind="community", country="UA", region="UA-12")
+DONETSK = Place(name="Donetsk Oblast", kind="region", country="UA", region="UA-14")
+CHANNEL = Source(kind="channel", name="air_alert_ua", url="https://t.me/air_alert_ua/1")
 
 
 def located(text: str, name: str, place: Place) -> Entity:
@@ -28,36 +40,24 @@ def report(make_article, text: str, source: str, **changes):
                         source=Source(kind="feed", name=source), **changes)
 
 
+def post(make_article, text: str, published: str, places: dict[str, Place], number: int = 1):
+    """A channel post as enrich makes it: each place line's place a LOC entity (hashtags
+    are no mentions)."""
+    entities = [located(text.split("#")[0], name, place) for name, place in places.items()]
+    return make_article(text, id=f"post-{number}", source=CHANNEL, title=None,
+                        url=f"https://t.me/air_alert_ua/{number}", published=published,
+                        language="uk", entities=entities)
+
+
 FIRST = "En Ukraine, la guerre continue. Une alerte aérienne a retenti à Kyiv à 1 h 56."
 SECOND = "Les sirènes de l'alerte aérienne ont sonné cette nuit à Kyiv, en Ukraine."
-
-
-def test_the_place_is_that_of_the_sentence_a_town_before_a_country(make_article):
-    article = report(make_article, FIRST, "AFP")
-    ((alert, _),) = Evaluator(RuleBook_shipped()).evaluate(article, now=NOW)
-    assert incident_place(article.text, alert.matches, article.entities) == KYIV
-
-
-def test_the_event_time_is_the_one_the_sentence_gives(make_article):
-    article = report(make_article, FIRST, "AFP", dates=[
-        DateMention(text="1 h 56", start=FIRST.index("1 h 56"), end=len(FIRST) - 1,
-                    value="2025-08-22T01:56", relative=True, anchor="2025-08-22")])
-    matches = Evaluator(RuleBook_shipped()).evaluate(article, now=NOW)[0][0].matches
-    assert event_time(article.text, matches, article.dates, "2025-08-22",
-                      "2025-08-22T14:00:00.000Z") == "2025-08-22T01:56:00.000Z"
-    assert event_time(article.text, matches, [], "2025-08-22",
-                      "2025-08-22T14:00:00.000Z") == "2025-08-22T00:00:00.000Z"
-
-
-def test_two_reports_of_one_event_share_an_incident_another_day_does_not(make_article):
-    evaluator = Evaluator(RuleBook_shipped())
-    first = evaluator.evaluate(report(make_article, FIRST, "AFP"), now=NOW)
-    second = evaluator.evaluate(report(make_article, SECOND, "Le Monde", id="a2"), now=NOW)
-    later = evaluator.evaluate(report(make_article, SECOND, "Le Monde", id="a3",
-                                      published="2025-08-25"), now=NOW)
-    raids = [alert for alert, _ in first + second + later if alert.rule.id == "air-raid"]
-    assert len(raids) == 3 and None not in {alert.incident_id for alert in raids}
-    assert raids[0].incident_id == raids[1].incident_id != raids[2].incident_id
+START = "🔴 16:29 Повітряна тривога в Донецька область\nСлідкуйте за подальшими повідомленнями.\n" \
+        "#Донецька_область"
+PARTIAL = ("🟡 06:22 Відбій тривоги в Дніпропетровська область\nЗверніть увагу, тривога ще "
+           "триває у:\n• Нікопольський район\n• Марганецька територіальна громада\n"
+           "#Дніпропетровська_область #Нікопольський_район")
+SEVERAL = ("🔴 12:33 Повітряна тривога в\n• Нікопольський район\n"
+           "• Марганецька територіальна громада\nСлідкуйте за подальшими повідомленнями.")
 
 
 def RuleBook_shipped() -> RuleBook:  # noqa: N802 - reads as the thing it returns
@@ -66,54 +66,80 @@ def RuleBook_shipped() -> RuleBook:  # noqa: N802 - reads as the thing it return
     return RuleBook(SHIPPED_RULES)
 
 
-def test_the_tracker_opens_updates_coalesces_and_closes(make_article):
-    evaluator = Evaluator(RuleBook_shipped())
-    alerts = [evaluator.evaluate(report(make_article, FIRST, f"feed {n}", id=f"a{n}"), now=NOW)
-              [0][0] for n in range(20)]
-    tracker = Tracker(update_min_s=30, quiet_s=3600)
-    state, sent = None, []
-    for second, alert in enumerate(alerts):  # twenty reports in twenty seconds
-        state = tracker.report(state, alert, KYIV, "2025-08-22T01:56:00.000Z", 1000.0 + second)
-        state, record = tracker.release(state, 1000.0 + second)
-        sent += [record] if record else []
-    state, record = tracker.release(state, 1040.0)  # the coalesced update goes out later
-    sent.append(record)
-    assert [(r.status, r.revision, r.reports) for r in sent] == [("open", 1, 1), ("update", 2, 20)]
-    assert len(sent[-1].sources) == 20 and sent[-1].place == KYIV
-    assert tracker.report(state, alerts[3], KYIV, "x", 1041.0) is state  # a redelivery
-    assert not tracker.quiet(state, 1019.0 + 3599) and tracker.quiet(state, 1019.0 + 3600)
-    state, closed = tracker.release(tracker.close(state, "quiet", 5000.0), 5000.0)
-    assert (closed.status, closed.closed_by, closed.revision) == ("closed", "quiet", 3)
-    assert closed.ended_at == "1970-01-01T01:23:20.000Z"
+def test_the_place_is_that_of_the_sentence_a_town_before_a_country(make_article):
+    article = report(make_article, FIRST, "AFP")
+    ((alert, _),) = Evaluator(RuleBook_shipped()).evaluate(article, now=NOW)
+    assert incident_place(article.text, alert.matches, article.entities) == KYIV
 
 
-def test_an_end_report_names_the_incident_it_closes_and_is_no_alert(make_article):
+def test_the_event_time_is_the_one_the_sentence_gives_else_published_else_ingested(
+        make_article):
+    article = report(make_article, FIRST, "AFP", dates=[
+        DateMention(text="1 h 56", start=FIRST.index("1 h 56"), end=len(FIRST) - 1,
+                    value="2025-08-22T01:56", relative=True, anchor="2025-08-22")])
+    matches = Evaluator(RuleBook_shipped()).evaluate(article, now=NOW)[0][0].matches
+    assert stated_time(article.text, matches, article.dates) == "2025-08-22T01:56"
+    assert event_time(article, matches, exact=False) == "2025-08-22T01:56:00.000Z"
+    article.dates = []
+    assert event_time(article, matches, exact=False) == "2025-08-22T00:00:00.000Z"
+    article.published = None  # never the worker's clock: a replay gives the same time
+    assert event_time(article, matches, exact=False) == "2025-08-22T14:03:07.000Z"
+
+
+def test_a_channel_post_counts_at_its_own_time_to_the_second(make_article):
+    article = post(make_article, START, "2023-10-24T13:29:07Z", {"Донецька область": DONETSK})
+    article.dates = [DateMention(text="16:29", start=2, end=7, value="2023-10-24T13:29")]
+    ((raised,), ends) = Evaluator(RuleBook_shipped()).assess(article, now=NOW)
+    assert ends == [] and (raised.place, raised.when, raised.exact, raised.continues) == (
+        DONETSK, "2023-10-24T13:29:07.000Z", True, False)
+    assert raised.alert.incident_id is None  # its track decides
+
+
+def test_a_start_naming_several_places_raises_one_alert_per_place(make_article):
+    article = post(make_article, SEVERAL, "2023-10-24T09:33:00Z",
+                   {"Нікопольський район": NIKOPOL,
+                    "Марганецька територіальна громада": MARHANETS})
+    raised, _ = Evaluator(RuleBook_shipped()).assess(article, now=NOW)
+    assert [r.place for r in raised] == [NIKOPOL, MARHANETS]
+    assert len({r.alert.id for r in raised}) == 2  # rule + story + place
+    assert len({track_key("air-raid", r.place) for r in raised}) == 2
+
+
+def test_a_partial_end_ends_the_oblast_and_reports_the_places_still_under_alert(make_article):
+    article = post(make_article, PARTIAL, "2023-10-25T03:22:07Z",
+                   {"Дніпропетровська область": DNIPRO, "Нікопольський район": NIKOPOL,
+                    "Марганецька територіальна громада": MARHANETS})
+    raised, ends = Evaluator(RuleBook_shipped()).assess(article, now=NOW)
+    assert [(e.rule.id, e.place, e.when) for e in ends] == [
+        ("air-raid", DNIPRO, "2023-10-25T03:22:07.000Z")]
+    assert [(r.place, r.continues, r.exact) for r in raised] == [
+        (NIKOPOL, True, True), (MARHANETS, True, True)]
+    assert {m.phrase for r in raised for m in r.alert.matches} == {"тривога ще триває"}
+
+
+def test_a_test_post_raises_nothing(make_article):
+    text = "🔴 16:29 Повітряна тривога в Тестовий Регіон\nСлідкуйте за подальшими " \
+           "повідомленнями.\n#Тестовий_Регіон"
+    end = "🟢 16:40 Відбій тривоги в Тестовий Регіон.\n#Тестовий_Регіон"
     evaluator = Evaluator(RuleBook_shipped())
-    ((alert, _),) = [(a, t) for a, t in evaluator.evaluate(report(make_article, FIRST, "AFP"),
-                                                          now=NOW) if a.rule.id == "air-raid"]
+    for words in (text, end):
+        assert evaluator.assess(post(make_article, words, "2023-10-24T13:29:07Z", {}),
+                                now=NOW) == ([], [])
+
+
+def test_a_raion_a_hromada_and_their_oblast_are_three_tracks():
+    keys = {place_key(p) for p in (DNIPRO, NIKOPOL, MARHANETS)}
+    assert len(keys) == 3 and place_key(DNIPRO) == "UA-12" and place_key(KYIV) == "g703448"
+
+
+def test_an_end_report_names_the_track_of_the_alert_it_ends_and_is_no_alert(make_article):
+    evaluator = Evaluator(RuleBook_shipped())
+    raised, _ = evaluator.assess(report(make_article, FIRST, "AFP"), now=NOW)
+    raid = next(r for r in raised if r.alert.rule.id == "air-raid")
     end = report(make_article, "Fin de l'alerte aérienne à Kyiv, annonce la mairie.", "AFP",
                  id="a9")
     alerts, ends = evaluator.assess(end, now=NOW)
-    assert alerts == [] and alert.incident_id in ends
+    assert alerts == [] and [(e.rule.id, e.place) for e in ends] == [("air-raid", KYIV)]
     russian = report(make_article, "Отбой воздушной тревоги в Kyiv.", "RIA", id="a8")
-    assert alert.incident_id in evaluator.assess(russian, now=NOW)[1]
-
-
-def test_a_record_sent_before_a_crash_replaces_the_older_state_it_came_from(make_article):
-    """The state of a record that went out can be lost in a crash; adopting the record read
-    back keeps the revision chain and knows the reports it folded when they are redelivered."""
-    evaluator = Evaluator(RuleBook_shipped())
-    alerts = [evaluator.evaluate(report(make_article, FIRST, f"feed {n}", id=f"a{n}"), now=NOW)
-              [0][0] for n in range(3)]
-    tracker = Tracker(update_min_s=30, quiet_s=3600)
-    when = "2025-08-22T01:56:00.000Z"
-    restored, _ = tracker.release(tracker.report(None, alerts[0], KYIV, when, 1000.0), 1000.0)
-    lost = tracker.report(restored, alerts[1], KYIV, when, 1031.0)
-    lost, sent = tracker.release(lost, 1031.0)  # revision 2 went out, its state did not
-    adopted = Tracker.adopt(restored, sent)
-    assert adopted.record.revision == 2 and not adopted.due
-    assert tracker.report(adopted, alerts[1], KYIV, when, 1032.0) is adopted  # redelivered
-    state, record = tracker.release(tracker.report(adopted, alerts[2], KYIV, when, 1070.0), 1070.0)
-    assert (record.revision, record.reports, record.status) == (3, 3, "update")
-    assert Tracker.adopt(state, sent) is None  # already known
-    assert Tracker.adopt(None, sent).seen == sorted(sent.alert_ids)
+    ((ended,),) = [evaluator.assess(russian, now=NOW)[1]]
+    assert track_key(ended.rule.id, ended.place) == track_key("air-raid", raid.place)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from vigie.enrich.dates import find_dates, published_date
+from vigie.shared.timestamps import read_time
 
 FRIDAY = "2025-08-22"
 
@@ -193,16 +194,43 @@ def test_dates_and_times_in_ukrainian_russian_and_english(text, mention, value):
     assert (mention, value) in {(d.text, d.value) for d in find_dates(text, FRIDAY)}
 
 
-def test_times_of_day_carry_the_offset_of_the_source_time_zone():
-    post = "🔴 16:29 Повітряна тривога в Донецька область"
-    # 13:29 UTC is 16:29 in Kyiv in summer time (UTC+3) ...
-    summer = find_dates(post, "2023-10-24T13:29:07Z", timezone="Europe/Kyiv")
-    assert [(d.text, d.value) for d in summer] == [("16:29", "2023-10-24T16:29+03:00")]
-    # ... and in winter UTC+2; the post's day is its local day (00:30 in Kyiv on the 25th).
-    night = find_dates("🔴 00:30 Повітряна тривога", "2023-11-24T22:30:00Z",
-                       timezone="Europe/Kyiv")
-    assert [d.value for d in night] == ["2023-11-25T00:30+02:00"]
-    # Without a zone, or with an unknown one, the time keeps no offset.
-    assert find_dates(post, "2023-10-24T13:29:07Z")[0].value == "2023-10-24T16:29"
-    assert find_dates(post, "2023-10-24T13:29:07Z", timezone="Mars/Olympus")[0].value == (
-        "2023-10-24T16:29")
+@pytest.mark.parametrize(("text", "published", "zone", "expected", "instant"), [
+    # Kyiv in summer time (UTC+3) and in winter time (UTC+2)
+    ("🔴 16:29 Повітряна тривога в Донецька область", "2023-10-24T13:29:07Z", "Europe/Kyiv",
+     ("16:29", "2023-10-24T16:29+03:00", "2023-10-24"), "2023-10-24T13:29Z"),
+    ("🔴 16:10 Повітряна тривога в Вінницька область", "2022-03-15T14:10:34Z", "Europe/Kyiv",
+     ("16:10", "2022-03-15T16:10+02:00", "2022-03-15"), "2022-03-15T14:10Z"),
+    # after midnight in Kyiv, before it in UTC: the local day
+    ("🟢 02:04 Відбій тривоги в м. Київ.", "2023-10-24T23:04:40Z", "Europe/Kyiv",
+     ("02:04", "2023-10-25T02:04+03:00", "2023-10-25"), "2023-10-24T23:04Z"),
+    # zones generally: New York in winter, a half-hour offset (the hour keeps its precision)
+    ("The sirens sounded at 9:30 pm in Brooklyn", "2024-01-15T03:00:00Z", "America/New_York",
+     ("9:30 pm", "2024-01-14T21:30-05:00", "2024-01-14"), "2024-01-15T02:30Z"),
+    ("Explosions vers 4 heures.", "2024-01-15T03:00:00Z", "Asia/Kolkata",
+     ("4 heures", "2024-01-15T04+05:30", "2024-01-15"), "2024-01-14T22:30Z"),
+    ("Les sirènes à 14 h.", "2024-07-15T03:00:00Z", "Europe/Paris",
+     ("14 h", "2024-07-15T14+02:00", "2024-07-15"), "2024-07-15T12Z"),
+    # a time the text gives in UTC stays so
+    ("à 14:30 GMT", "2024-07-15T03:00:00Z", "Europe/Paris",
+     ("14:30 GMT", "2024-07-15T14:30Z", "2024-07-15"), "2024-07-15T14:30Z"),
+])
+def test_times_of_day_resolve_in_the_source_time_zone(text, published, zone, expected, instant):
+    found = find_dates(text, published, None, zone)
+    assert [(d.text, d.value, d.anchor) for d in found] == [expected]
+    # the moment the alert stage reads from the value (shared.timestamps.read_time)
+    assert read_time(found[0].value) == read_time(instant)
+
+
+def test_a_range_resolves_in_the_source_time_zone():
+    found = find_dates("entre 2 h et 4 h", "2024-03-12T10:00:00Z", None, "Europe/Kyiv")
+    assert [d.value for d in found] == ["2024-03-12T02+02:00/2024-03-12T04+02:00"]
+    assert [read_time(v) for v in found[0].value.split("/")] == [
+        read_time("2024-03-12T00Z"), read_time("2024-03-12T02Z")]
+
+
+def test_without_a_known_zone_times_stay_as_written(caplog):
+    assert [d.value for d in find_dates("à 14:30", "2024-07-15T23:00:00Z")] == [
+        "2024-07-15T14:30"]
+    found = find_dates("à 14:30", "2024-07-15T23:00:00Z", None, "Nowhere/Atlantis")
+    assert [d.value for d in found] == ["2024-07-15T14:30"]
+    assert "Nowhere/Atlantis" in caplog.text

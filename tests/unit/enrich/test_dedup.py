@@ -3,6 +3,7 @@ from __future__ import annotations
 import json
 
 from vigie.enrich.dedup import DedupIndex, signatures, similarity
+from vigie.shared.messages import Source
 
 BOILERPLATE = "\nLire aussi : toutes nos informations sur la guerre en Ukraine. Abonnez-vous."
 
@@ -149,4 +150,60 @@ def test_entries_without_a_time_leave_at_once(seeds):
     table = {f"x:{hashes.exact}": "old", "s:old": [hashes.near, "old"]}  # an earlier version's
     index = DedupIndex(table, window_s=7 * DAY)
     assert index.check("new", hashes, at=DAY) == (None, None)
-    assert "s:old" not in table and table[f"x:{hashes.exact}"] == ["new", DAY]
+    assert "s:old" not in table and table[f"x:{hashes.exact}"] == ["new", None, DAY]
+
+
+CHANNEL = Source(kind="channel", name="air_alert_ua", url="https://t.me/air_alert_ua/1")
+SIREN = "🔴 {} Повітряна тривога в Донецька область\nСлідкуйте за подальшими повідомленнями.\n" \
+        "#Донецька_область"
+
+
+def feed(name: str) -> Source:
+    return Source(kind="feed", name=name, url=f"https://{name}.example.org/rss")
+
+
+def test_posts_of_one_source_are_never_duplicates_of_each_other():
+    """Two sirens for one oblast differ only by the time: two stories, as their ids say; the
+    very same text under another id too."""
+    index = DedupIndex({})
+    first, second = signatures(SIREN.format("16:29")), signatures(SIREN.format("18:02"))
+    assert similarity(first.near, second.near) >= 0.4  # near duplicates by their texts alone
+    assert index.check("post-1", first, 0.0, CHANNEL) == (None, None)
+    assert index.check("post-2", second, 60.0, CHANNEL) == (None, None)
+    assert index.check("post-3", first, 120.0, CHANNEL) == (None, None)
+    assert index.check("post-2", second, 60.0, CHANNEL) == (None, None)  # redelivered
+
+
+def test_the_same_story_in_two_feeds_is_still_a_duplicate(seeds):
+    index = DedupIndex({})
+    text = seeds["001"].text
+    assert index.check("afp", signatures(text), 0.0, feed("afp")) == (None, None)
+    assert index.check("copy", signatures(text), 1.0, feed("lesoir")) == ("afp", None)
+    assert index.check("edited", signatures(text + BOILERPLATE), 2.0, feed("letemps")) == (
+        None, "afp")
+
+
+def test_a_group_begun_by_a_source_takes_no_other_item_of_that_source(seeds):
+    """afp-1 began the group; lesoir's copy joined it; afp-2, near both, is afp's own new
+    item, not a copy of its earlier one through lesoir."""
+    index = DedupIndex({})
+    text = seeds["002"].text
+    index.check("afp-1", signatures(text), 0.0, feed("afp"))
+    assert index.check("lesoir", signatures(text + BOILERPLATE), 1.0, feed("lesoir")) == (
+        None, "afp-1")
+    assert index.check("afp-2", signatures("Dépêche.\n" + text), 2.0, feed("afp")) == (
+        None, None)
+    assert index.check("other", signatures(text + " Fin."), 3.0, feed("other")) == (
+        None, "afp-1")
+
+
+def test_sources_without_a_name_and_entries_of_before_are_compared_as_ever(seeds):
+    text = seeds["003"].text
+    nameless = Source(kind="feed", url="https://example.org/rss")
+    index = DedupIndex({})
+    index.check("a", signatures(text), 0.0, nameless)
+    assert index.check("b", signatures(text), 1.0, nameless) == ("a", None)
+    hashes = signatures(text)
+    earlier = {f"x:{hashes.exact}": ["old", 0.0], "s:old": [hashes.near, "old", 0.0]}
+    index = DedupIndex(earlier)  # a table written before sources were kept
+    assert index.check("new", hashes, 1.0, feed("afp")) == ("old", None)

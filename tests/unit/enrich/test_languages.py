@@ -41,6 +41,11 @@ def entities(cleaner: EntityCleaner, language: str, text: str) -> dict:
      "Kharkiv region"),
     ("en", "Shelling hit Kharkiv Oblast.", "Kharkiv Oblast", "region", "UA-63",
      "Kharkiv Oblast"),
+    # Ukraine's raions and hromadas (ua_admin), inflected in a news text, not a channel post
+    ("uk", "Пошкоджено лінію у Нікопольському районі.", "Nikopolskyi raion", "district",
+     "UA-12", "Нікопольський район"),
+    ("uk", "Дрони атакували Марганецьку міську громаду.", "Marhanetska hromada", "community",
+     "UA-12", "Марганецька міська громада"),
 ])
 def test_places_in_every_form_get_their_canonical_name(cleaner, language, text, name, kind,
                                                        region, local):

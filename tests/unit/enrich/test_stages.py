@@ -108,18 +108,22 @@ def test_deduplication_gives_verdicts_and_rebuilds_its_index_from_the_table(seed
     metrics, table = EnrichMetrics(CollectorRegistry()), {}
     dedup = Deduplication(table, 86_400.0, 100_000, metrics)
 
-    def analysed(n: int, text: str) -> bytes:
+    def analysed(n: int, text: str, feed: str) -> bytes:
         article = raw(n, text)
+        article.source = Source(kind="feed", name=feed)
         return encode(to_enriched(article, Analysis(language="fr", entities=[], dates=[],
                                                     hashes=signatures(text))))
 
     text = seeds["000"].text
-    first = asyncio.run(dedup.verdict(analysed(1, text)))
+    first = asyncio.run(dedup.verdict(analysed(1, text, "AFP")))
     assert (first.duplicate_of, first.near_duplicate_of) == (None, None)
-    assert asyncio.run(dedup.verdict(analysed(2, text.upper()))).duplicate_of == "a1"
+    assert asyncio.run(dedup.verdict(analysed(2, text.upper(), "Le Soir"))).duplicate_of == "a1"
     restarted = Deduplication(table, 86_400.0, 100_000, metrics)  # a take-over: same table
-    near = asyncio.run(restarted.verdict(analysed(3, "Publié à 18h\n" + text)))
+    near = asyncio.run(restarted.verdict(analysed(3, "Publié à 18h\n" + text, "Le Temps")))
     assert (near.duplicate_of, near.near_duplicate_of) == (None, "a1")
+    # Another item of the first article's own source is another story, whatever its text.
+    again = asyncio.run(restarted.verdict(analysed(4, text, "AFP")))
+    assert (again.duplicate_of, again.near_duplicate_of) == (None, None)
     sample = metrics.registry.get_sample_value
     assert [sample("vigie_enrich_duplicates_total", {"kind": kind}) for kind in
             ("exact", "near")] == [1, 1]

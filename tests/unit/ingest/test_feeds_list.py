@@ -54,13 +54,14 @@ def test_every_problem_names_entry_and_field(tmp_path):
     assert found == [
         "line 5: feeds[1] (Ftp): field 'url': scheme 'ftp' refused, only http and https are fetched: "
         "ftp://files.example.org/feed",
-        "line 6: feeds[2] (No URL): field 'url': missing, expected an http or https URL",
+        "line 6: feeds[2] (No URL): field 'url': missing, expected an http or https URL (or "
+        "'telegram': a channel)",
         "line 7: feeds[3] (Slow): field 'interval': expected a positive duration (300, 90s, 15m, 2h), "
         "got 'soon'",
         "line 10: feeds[4] (Lang): field 'language': expected an ISO 639-1 code such as 'fr' or "
         "'fr-BE', got 'French'",
         "line 13: feeds[5] (Typo): field 'intervall': unknown field (expected one of full_text, "
-        "interval, language, name, tags, url)",
+        "interval, language, name, tags, telegram, timezone, url)",
         "line 17: feeds[6] (Tags): field 'tags': expected a list of non-empty strings, got 'une'",
         "line 19: feeds[7] (https://g.example.org/rss): field 'name': missing, expected a short, "
         "unique name (it labels the feed's metrics and logs)",
@@ -107,7 +108,7 @@ feeds:
         "line 6: feeds[1] (12): field 'tags': expected a list of non-empty strings, "
         "got ['une', '']",
         "line 7: feeds[1] (12): field 'colour': unknown field (expected one of full_text, "
-        "interval, language, name, tags, url)",
+        "interval, language, name, tags, telegram, timezone, url)",
     ]  # the language is checked once the entry has the shape of a feed
 
 
@@ -165,3 +166,59 @@ def test_opml_with_entities_or_garbage_is_refused(tmp_path):
     garbage.write_text("not xml at all", encoding="utf-8")
     with pytest.raises(FeedListError):
         opml_to_yaml(garbage)
+
+
+def test_a_channel_entry_is_polled_from_its_preview_with_its_time_zone(tmp_path):
+    from vigie.ingest.feeds.feedlist import ChannelDefaults
+
+    feeds = load(write_list(tmp_path, [
+        {"name": "Air alerts", "telegram": "air_alert_ua", "timezone": "Europe/Kyiv"},
+        {"url": "https://a.example.org/rss", "name": "A", "timezone": "Europe/Paris"},
+    ]), channels=ChannelDefaults("http://127.0.0.1:8080/", 2.0))
+    channel, feed = feeds
+    assert (channel.telegram, channel.url, channel.interval_s, channel.timezone) == (
+        "air_alert_ua", "http://127.0.0.1:8080/s/air_alert_ua", 2.0, "Europe/Kyiv")
+    assert (feed.telegram, feed.timezone, feed.full_text) == (None, "Europe/Paris", "auto")
+    [default] = load(write_list(tmp_path, [{"name": "C", "telegram": "air_alert_ua"}]))
+    assert (default.url, default.interval_s, default.timezone) == (
+        "https://t.me/s/air_alert_ua", 10.0, None)
+
+
+def test_channel_and_time_zone_mistakes_are_told_at_their_lines(tmp_path):
+    found = problems(tmp_path, [
+        {"name": "Zone", "url": "https://a.example.org/rss", "timezone": "Europe/Kiyv"},
+        {"name": "Folder", "telegram": "folder_channel", "timezone": "Europe"},
+        {"name": "Both", "telegram": "other_channel", "url": "https://b.example.org/rss"},
+        {"name": "Paced", "telegram": "paced_channel", "interval": 60, "full_text": "never"},
+        {"name": "Link", "telegram": "https://t.me/air_alert_ua"},
+        {"name": "Once", "telegram": "air_alert_ua"},
+        {"name": "Twice", "telegram": "air_alert_ua"},
+    ])  # yaml.safe_dump sorts each entry's keys
+    assert found == [
+        "line 3: feeds[0] (Zone): field 'timezone': expected an IANA time zone such as "
+        "'Europe/Kyiv', got 'Europe/Kiyv'",
+        "line 7: feeds[1] (Folder): field 'timezone': expected an IANA time zone such as "
+        "'Europe/Kyiv', got 'Europe'",
+        "line 10: feeds[2] (Both): field 'url': a channel ('telegram') has no url: give one or "
+        "the other",
+        "line 12: feeds[3] (Paced): field 'interval': a channel is polled every "
+        "VIGIE_TELEGRAM_POLL_S",
+        "line 11: feeds[3] (Paced): field 'full_text': a channel's posts are read whole from "
+        "its page",
+        "line 16: feeds[4] (Link): field 'telegram': expected a public Telegram channel's "
+        "username (t.me/<username>: 4 to 32 letters, digits, _), got 'https://t.me/air_alert_ua'",
+        "line 20: feed 'Twice': field 'telegram': 'air_alert_ua' already used by another feed",
+    ]
+
+
+def test_channel_settings_are_checked_before_the_list(tmp_path):
+    from vigie.ingest.feeds import load as load_with_settings
+    from vigie.ingest.settings import IngestSettings
+    from vigie.shared.config import ConfigError
+
+    path = write_list(tmp_path, [{"name": "C", "telegram": "air_alert_ua"}])
+    for overrides, variable in [({"telegram_base_url": "ftp://t.me"}, "VIGIE_TELEGRAM_BASE_URL"),
+                                ({"telegram_poll_s": 0.0}, "VIGIE_TELEGRAM_POLL_S"),
+                                ({"telegram_backfill": -1}, "VIGIE_TELEGRAM_BACKFILL")]:
+        with pytest.raises(ConfigError, match=variable):
+            load_with_settings(IngestSettings.from_env({}, **overrides), str(path))

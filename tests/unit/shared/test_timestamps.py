@@ -2,7 +2,14 @@ import datetime as dt
 
 import pytest
 
-from vigie.shared.timestamps import epoch, format_time, parse_time, read_time, utc_now
+from vigie.shared.timestamps import (
+    epoch,
+    format_time,
+    parse_time,
+    read_time,
+    source_delay_s,
+    utc_now,
+)
 
 UTC = dt.timezone.utc
 KYIV = dt.timezone(dt.timedelta(hours=3))
@@ -58,3 +65,13 @@ def test_epoch_counts_a_floating_time_as_utc():
     assert epoch("1970-01-02") == 86_400.0
     assert epoch("1970-01-02T03:00:00+03:00") == 86_400.0
     assert epoch("hier") is None and epoch(None) is None
+
+
+def test_the_delay_from_a_source_counts_from_its_time_of_day_else_from_first_seen():
+    until = "2025-08-22T10:00:30.000Z"
+    assert source_delay_s("2025-08-22T12:00:00+02:00", "2025-08-22T10:00:10Z", until) == 30
+    # a bare date (a file header) names no moment: first seen counts
+    assert source_delay_s("2025-08-22", "2025-08-22T10:00:10Z", until) == 20
+    assert source_delay_s(None, "2025-08-22T10:00:10Z", until) == 20
+    assert source_delay_s("2025-08-22T10:05:00Z", None, until) == 0  # a clock ahead
+    assert source_delay_s(None, None, until) is None
