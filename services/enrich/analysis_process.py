@@ -3,8 +3,10 @@
 NER is CPU-bound Python: in a thread it competes with the event loop (Kafka I/O, heartbeats,
 the dedup agent) for the GIL, which measured 46 ms per article against 28 ms alone. So the
 spaCy model lives in a child process of its own, loaded once, that does only what needs the
-model: the worker ships it the texts of a batch and gets back the spans it found (small, cheap
-to pickle), then cleans them and computes language, dates and hashes itself.
+model: the worker ships it the texts of a batch and gets back each text's language and, for
+the texts of the model's language, the spans it found (small, cheap to pickle); the worker then
+cleans them, reads the names of the other languages (``analysers``, a few ms an article) and
+computes dates and hashes itself.
 """
 
 from __future__ import annotations
@@ -25,7 +27,6 @@ from vigie.shared.messages import RawArticle
 
 from .enricher import Analysis, Enricher, complete
 from .entities import EntityCleaner, Found
-from .language import detect
 
 log = logging.getLogger(__name__)
 _enricher: Enricher | None = None  # the child process's own
@@ -48,8 +49,12 @@ def _die_with(parent: int) -> None:
         os._exit(0)
 
 
-def _find(texts: list[str]) -> list[Found]:
-    return _enricher.find(texts)
+def _find(texts: list[str], hints: list[str | None]) -> list[Found]:
+    return _enricher.find(texts, hints)
+
+
+def _load_model() -> None:
+    _enricher.extractor  # noqa: B018 - loads the model
 
 
 class AnalysisProcess:
@@ -63,7 +68,7 @@ class AnalysisProcess:
     def __init__(self, model: str, aliases_path: str | None, chunk_size: int = 0) -> None:
         self._args = (model, aliases_path, os.getpid())
         self._pool = self._start()
-        self.cleaner = EntityCleaner(aliases_path)
+        self.cleaner = EntityCleaner(aliases_path, model=model)
         self.chunk_size = chunk_size
 
     def _start(self) -> ProcessPoolExecutor:
@@ -88,7 +93,8 @@ class AnalysisProcess:
     @staticmethod
     def _submit(loop, pool: ProcessPoolExecutor, articles: list[RawArticle]) -> asyncio.Future:
         try:
-            return loop.run_in_executor(pool, _find, [article.text for article in articles])
+            return loop.run_in_executor(pool, _find, [article.text for article in articles],
+                                        [article.language for article in articles])
         except BrokenProcessPool as exc:
             # The child died after the batch before this one was handed over: fail this
             # chunk like the chunks already queued, so that ``_complete`` restarts it.
@@ -108,10 +114,11 @@ class AnalysisProcess:
         return await loop.run_in_executor(None, complete, articles, found, self.cleaner)
 
     def warm_up(self) -> None:
-        """Load the models now rather than on the first batch (NER in the child, language
-        identification here)."""
-        self._pool.submit(_find, []).result()
-        detect("Une phrase pour charger le modèle de langues.")
+        """Load the model now rather than on the first batch (NER and language
+        identification in the child); the analysers of other languages load on their first
+        article."""
+        self._pool.submit(_load_model).result()
+        self._pool.submit(_find, ["Une phrase pour charger le modèle de langues."], [None]).result()
 
     def close(self) -> None:
         self._pool.shutdown(cancel_futures=True)

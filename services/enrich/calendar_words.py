@@ -1,4 +1,5 @@
-"""French and English calendar words and the anchor (publication date) that relative dates need."""
+"""French, English, Ukrainian and Russian calendar words and the anchor (publication date)
+that relative dates need."""
 
 from __future__ import annotations
 
@@ -20,6 +21,29 @@ WEEKDAYS = {
     "dimanche": 6, "monday": 0, "tuesday": 1, "wednesday": 2, "thursday": 3, "friday": 4,
     "saturday": 5, "sunday": 6,
 }
+# Ukrainian and Russian: every case a date uses ("24 жовтня", "у жовтні", "в октябре").
+SLAVIC_MONTHS = [
+    "січень січня січні", "лютий лютого лютому", "березень березня березні",
+    "квітень квітня квітні", "травень травня травні", "червень червня червні",
+    "липень липня липні", "серпень серпня серпні", "вересень вересня вересні",
+    "жовтень жовтня жовтні", "листопад листопада листопаді", "грудень грудня грудні",
+    "январь января январе", "февраль февраля феврале", "март марта марте",
+    "апрель апреля апреле", "мая мае", "июнь июня июне", "июль июля июле",
+    "август августа августе", "сентябрь сентября сентябре", "октябрь октября октябре",
+    "ноябрь ноября ноябре", "декабрь декабря декабре",
+]
+MONTHS.update({form: index % 12 + 1 for index, forms in enumerate(SLAVIC_MONTHS)
+               for form in forms.split()})
+# Weekdays as "у суботу", "в ночь на субботу", "з п'ятниці" write them (the Russian "среда"
+# and "среды" are also "environment": only "в среду").
+SLAVIC_WEEKDAYS = [
+    "понеділок понеділка", "вівторок вівторка", "середа середу середи", "четвер четверга",
+    "п'ятниця п'ятницю п'ятниці", "субота суботу суботи", "неділя неділю неділі",
+    "понедельник понедельника", "вторник вторника", "среду", "четверг четверга",
+    "пятница пятницу пятницы", "суббота субботу субботы", "воскресенье воскресенья",
+]
+WEEKDAYS.update({form: index % 7 for index, forms in enumerate(SLAVIC_WEEKDAYS)
+                 for form in forms.split()})
 ENGLISH_MONTHS = {
     "january", "february", "march", "april", "may", "june", "july", "august", "september",
     "october", "november", "december",

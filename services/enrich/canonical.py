@@ -2,7 +2,9 @@
 
 1. Alias tables fold known forms (OTAN → NATO, Zelenskyy → Volodymyr Zelensky), and a place
    name takes the name of the place it resolves to (Kiev/Kyïv → Kyiv, Russie → Russia), ranked
-   by the countries and regions the article names.
+   by the countries and regions the article names; the place keeps the name as the article
+   first wrote it (``local_name``), in the nominative where the language inflects it (a
+   mention's ``Span.name``: "Києві" → Київ).
 2. Within the article, a lone surname takes the full name it abbreviates: "Rutte" → "Mark
    Rutte" when "Mark Rutte" appears (whatever label the model gave either mention).
 3. Mentions with the same canonical name are grouped, spellings of a name from a Cyrillic-script
@@ -17,6 +19,8 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
+
+import msgspec
 
 from vigie.shared.messages import Entity, Mention, Place
 
@@ -99,24 +103,27 @@ def group_mentions(text: str, spans: list[Span], aliases: AliasTable,
                    place_of: PlaceOf | None = None) -> list[Entity]:
     """Canonical entities of one article, most mentioned first, then by first appearance."""
     place_of = place_of or (lambda surface, named: None)
-    located = [(span, text[span.start:span.end], aliases.lookup(text[span.start:span.end]))
-               for span in sorted(spans)]
-    places = [s for span, s, known in located if _may_be_a_place(span, known)]
+    located = []
+    for span in sorted(spans):
+        written = span.name or text[span.start:span.end]  # nominative where the text inflects
+        located.append((span, written, aliases.lookup(written)))
+    places = [w for span, w, known in located if _may_be_a_place(span, known)]
     named = _named(places, place_of)
     groups: dict[str, Group] = {}
     unknown_surfaces: dict[str, list[str]] = {}
-    for span, surface, known in located:
+    for span, written, known in located:
         place = None
         if _may_be_a_place(span, known):  # an alias names it (the user's file wins), else the place
-            place = (known and place_of(known.name, named)) or place_of(surface, named)
+            place = (known and place_of(known.name, named)) or place_of(written, named)
         name = known.name if known else place.name if place else None
-        key = name_key(name or surface)
+        key = name_key(name or written)
         if key not in groups:
             groups[key] = Group(name or "", "LOC" if place else known.label if known else None)
-        groups[key].mentions.append((span, surface))
-        groups[key].place = groups[key].place or place
+        groups[key].mentions.append((span, text[span.start:span.end]))
+        if groups[key].place is None and place is not None:
+            groups[key].place = msgspec.structs.replace(place, local_name=written)
         if not name:
-            unknown_surfaces.setdefault(key, []).append(surface)
+            unknown_surfaces.setdefault(key, []).append(written)
     for key, surfaces in unknown_surfaces.items():
         if not groups[key].name:
             groups[key].name = _display_name(surfaces)

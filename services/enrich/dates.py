@@ -1,4 +1,5 @@
-"""Dates mentioned in French and English news text, with exact offsets and ISO values.
+"""Dates mentioned in French, English, Ukrainian and Russian news text, with exact offsets and
+ISO values.
 
 ``find_dates(text, published)`` finds candidates with precise patterns only (month names,
 weekdays, relative words, years 1900–2099 standing alone) — never ordinary words, so "je",
@@ -17,8 +18,10 @@ rather than resolved against a fetch that may be years later: a wrong date is wo
 
 Event times (``times``): a time of day joins the day next to it, or takes the anchor's day
 ("mardi à 21 h 10" → ``2025-08-19T21:10``), two times make a range ("entre 2 h et 4 h"), and
-nights are ranges of two days ("dans la nuit de samedi à dimanche", "overnight Saturday" →
-``2025-08-16/2025-08-17``).
+nights are ranges of two days ("dans la nuit de samedi à dimanche", "overnight Saturday",
+"вночі проти неділі", "в ночь на воскресенье" → ``2025-08-16/2025-08-17``); "overnight",
+"вночі", "этой ночью" alone are the night before the anchor's day. Where the source names its
+time zone, times carry its offset and the anchor is the publication's local day there.
 """
 
 from __future__ import annotations
@@ -58,7 +61,8 @@ MONTH = rf"(?P<month>{alternation(MONTHS)})"
 WEEKDAY = rf"(?P<weekday>{alternation(WEEKDAYS)})"
 DAY = r"(?P<day>1er|[12]\d|3[01]|0?[1-9])(?:st|nd|rd|th)?"
 YEAR = r"(?P<year>1[89]\d{2}|20\d{2})"
-PART_OF_DAY = r"(?:\s+(?:matin|après-midi|apres-midi|soir|midi|morning|afternoon|evening))?"
+PART_OF_DAY = (r"(?:\s+(?:matin|après-midi|apres-midi|soir|midi|morning|afternoon|evening|вранці|"
+               r"уранці|ввечері|увечері|вдень|утром|вечером|днём|днем))?")
 END = r"(?![\w-])"
 START = r"(?<![\w-])"
 # A four-digit number followed by these is a count, not a year: "2000 personnes".
@@ -74,20 +78,42 @@ DAY_DELTAS = {
     "aujourd'hui": 0, "today": 0, "ce matin": 0, "ce soir": 0, "cet après-midi": 0,
     "this morning": 0, "tonight": 0, "hier": -1, "yesterday": -1, "avant-hier": -2,
     "demain": 1, "tomorrow": 1, "après-demain": 2,
+    "сьогодні": 0, "вчора": -1, "учора": -1, "позавчора": -2, "завтра": 1, "післязавтра": 2,
+    "сегодня": 0, "вчера": -1, "позавчера": -2, "послезавтра": 2,
 }
+PART_OF_DAY_AFTER = (r"(?:\s+(?:matin|après-midi|soir|morning|afternoon|evening|вранці|уранці|"
+                     r"вдень|ввечері|увечері|утром|днём|днем|вечером)(?=\W|$))?")
 WEEK_DELTAS = {
     "la semaine dernière": -1, "la semaine passée": -1, "last week": -1, "cette semaine": 0,
     "this week": 0, "la semaine prochaine": 1, "next week": 1,
+    "минулого тижня": -1, "на минулому тижні": -1, "цього тижня": 0, "наступного тижня": 1,
+    "на прошлой неделе": -1, "на этой неделе": 0, "на следующей неделе": 1,
 }
 MONTH_DELTAS = {
     "le mois dernier": -1, "le mois passé": -1, "last month": -1, "ce mois-ci": 0,
     "this month": 0, "le mois prochain": 1, "next month": 1,
+    "минулого місяця": -1, "цього місяця": 0, "наступного місяця": 1,
+    "в прошлом месяце": -1, "в этом месяце": 0, "в следующем месяце": 1,
 }
 YEAR_DELTAS = {
     "l'année dernière": -1, "l'an dernier": -1, "l'année passée": -1, "last year": -1,
     "cette année": 0, "this year": 0, "l'année prochaine": 1, "l'an prochain": 1,
     "next year": 1,
+    "минулого року": -1, "торік": -1, "цього року": 0, "наступного року": 1,
+    "в прошлом году": -1, "в этом году": 0, "в следующем году": 1,
 }
+# The night before the anchor's day, unnamed: "overnight", "вночі", "этой ночью".
+LAST_NIGHT = (r"overnight|last night|вночі|уночі|цієї ночі|минулої ночі|ночью|"
+              r"этой ночью|прошлой ночью|минувшей ночью")
+# A night named by the day it ends on: "вночі проти суботи", "в ночь на субботу", "у ніч з
+# п'ятниці на суботу", "в ночь с пятницы на субботу".
+SLAVIC_NIGHT = (r"(?:вночі|уночі|в\s+ніч|у\s+ніч|в\s+ночь|ночью)\s+"
+                rf"(?:(?:з|із|с|со)\s+{WEEKDAY}\s+)?(?:на|проти)\s+"
+                rf"(?P<weekday2>{alternation(WEEKDAYS)})(?P<into>)")
+LAST_WEEKDAY = r"(?P<last>last\s+|минулої\s+|минулого\s+|минулий\s+|в\s+прошл(?:ую|ый|ое)\s+)?"
+MONTH_BEFORE = (r"(?:\b(?:en|début|fin|courant|d'ici|jusqu'en|in|since|depuis)\s+|mi-|"
+                r"(?<![\w-])(?:у|в|во|з|із|до|с|со|от|наприкінці|на\s+початку|в\s+начале|"
+                r"в\s+конце)\s+)")
 
 
 class Rule(NamedTuple):
@@ -161,6 +187,10 @@ def _night(match, anchor):
     return f"{(last - ONE_DAY).isoformat()}/{last.isoformat()}"
 
 
+def _last_night(match, anchor):
+    return f"{(anchor.day - ONE_DAY).isoformat()}/{anchor.day.isoformat()}"
+
+
 def _phrase(match) -> str:
     return " ".join(normalize_apostrophes(match.group("phrase")).lower().split())
 
@@ -203,16 +233,16 @@ RULES = (
     _rule(rf"{START}{MONTH}\s+{YEAR}{END}", None, _month_year),
     _rule(rf"{START}(?:{WEEKDAY}\s+)?{DAY}\s+{MONTH}{END}{PART_OF_DAY}", "year", _day_month),
     _rule(rf"{START}{MONTH}\s+{DAY}(?![\w-])", "year", _day_month),
-    _rule(rf"(?:\b(?:en|début|fin|courant|d'ici|jusqu'en|in|since|depuis)\s+|mi-)"
-          rf"(?P<core>{MONTH}){END}",
-          "year", _month_alone),
+    _rule(rf"{MONTH_BEFORE}(?P<core>{MONTH}){END}", "year", _month_alone),
     _rule(rf"{START}(?:dans\s+)?la\s+nuit\s+(?:de|du)\s+{WEEKDAY}\s+(?:à|au)\s+"
           rf"(?P<weekday2>{alternation(WEEKDAYS)})(?P<into>){END}", "day", _night),
     _rule(rf"{START}overnight\s+(?P<into>into\s+)?{WEEKDAY}(?P<weekday2>){END}", "day",
           _night),
-    _rule(rf"{START}(?P<last>last\s+)?{WEEKDAY}(?P<past>\s+(?:dernier|passé))?{END}{PART_OF_DAY}",
+    _rule(rf"{START}{SLAVIC_NIGHT}{END}", "day", _night),
+    _rule(rf"{START}(?:{LAST_NIGHT}){END}", "day", _last_night),
+    _rule(rf"{START}{LAST_WEEKDAY}{WEEKDAY}(?P<past>\s+(?:dernier|passé))?{END}{PART_OF_DAY}",
           "day", _weekday),
-    _rule(_phrases(DAY_DELTAS, r"(?:\s+(?:matin|après-midi|soir)(?=\W|$))?"), "day", _day_delta),
+    _rule(_phrases(DAY_DELTAS, PART_OF_DAY_AFTER), "day", _day_delta),
     _rule(_phrases(WEEK_DELTAS), "day", _week_delta),
     _rule(_phrases(MONTH_DELTAS), "month", _month_delta),
     _rule(_phrases(YEAR_DELTAS), "year", _year_delta),

@@ -1,4 +1,5 @@
-"""Named entities of French news: spaCy NER, cleaned, folded to canonical names.
+"""Named entities: spaCy NER for the model's language (French), cleaned, folded to canonical
+names; the articles of other languages go to their own analysers (``analysers``).
 
 ``EntityExtractor(model, aliases_path).extract_many(texts)`` runs one ``nlp.pipe`` over all
 texts with only the components NER needs (tok2vec, ner: the tagger, parser and lemmatizer
@@ -34,7 +35,9 @@ from vigie.shared.messages import Entity, Place
 from vigie.shared.text import normalize_apostrophes
 
 from .aliases import AliasTable, load_aliases, load_junk
+from .analysers import Analysers, model_language
 from .canonical import group_mentions
+from .capitals import with_capital
 from .mentions import MentionFilter, Span
 from .places import Gazetteer, named_forms
 from .ua_admin import UkraineAdmin
@@ -102,10 +105,12 @@ def with_place_names(aliases: AliasTable) -> AliasTable:
 
 
 class Found(NamedTuple):
-    """What the model process finds in one text: the model's spans and the known names."""
+    """What the model process finds in one text: the model's spans and the known names, and
+    the text's language (None: the model's)."""
 
     model: list[Span]
     known: list[Span]
+    language: str | None = None
 
 
 class EntityCleaner:
@@ -115,11 +120,13 @@ class EntityCleaner:
     """
 
     def __init__(self, aliases_path: str | Path | None = None,
-                 places: Gazetteer | None = None):
+                 places: Gazetteer | None = None, model: str = DEFAULT_MODEL):
         self.aliases: AliasTable = load_aliases(aliases_path)
         self.filter = MentionFilter(with_place_names(self.aliases), load_junk())
         self.places = places or Gazetteer()
+        self.model_language = model_language(model)
         self.ukraine = UkraineAdmin(self.places)
+        self.analysers = Analysers(self.aliases, self.places, self.ukraine)
 
     def resolve_place(self, name: str, named: frozenset[str]) -> Place | None:
         """Ukraine's oblasts, raions and hromadas by their Ukrainian names, else the
@@ -127,10 +134,16 @@ class EntityCleaner:
         return self.ukraine.resolve(name, named) or self.places.resolve(name, named)
 
     def entities(self, text: str, found: Found) -> list[Entity]:
-        spans, junk = self.filter.clean(text, found.model)
-        known = [k for k in found.known if not any(_overlaps(k, j) for j in junk)]
-        return group_mentions(text, merge_gazetteer(text, spans, known), self.aliases,
-                              self.resolve_place)
+        """The model's findings cleaned, for a text of its language; for another, what the
+        analyser of that language finds (``analysers``)."""
+        if found.language in (None, self.model_language):
+            spans, junk = self.filter.clean(text, found.model)
+            known = [k for k in found.known if not any(_overlaps(k, j) for j in junk)]
+            spans = merge_gazetteer(text, spans, known)
+        else:
+            spans = self.analysers(found.language).spans(text)
+        entities = group_mentions(text, spans, self.aliases, self.resolve_place)
+        return with_capital(text, entities, self.places.capitals)
 
 
 class EntityExtractor:
@@ -146,7 +159,7 @@ class EntityExtractor:
     @cached_property
     def cleaner(self) -> EntityCleaner:
         """Built on first use: the model process only finds spans and never needs it."""
-        return EntityCleaner(self.aliases_path)
+        return EntityCleaner(self.aliases_path, model=self.model)
 
     def _build_gazetteer(self) -> PhraseMatcher:
         matcher = PhraseMatcher(self.nlp.vocab, attr="ORTH")

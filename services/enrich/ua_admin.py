@@ -35,6 +35,7 @@ from msgspec.structs import replace
 from vigie.shared.messages import Place
 
 from .aliases import alias_key
+from .translit import ukrainian_latin as romanised
 
 DATA = "ukraine_places.json"
 # The dataset predates the renaming: 2024 (Novomoskovsk → Samar) and 2022 (Zviahel).
@@ -47,27 +48,6 @@ COMMUNITY_KIND = re.compile(r"\b(?:міська|селищна|сільська|
 ABBREVIATIONS = ((re.compile(r"\bобл\.?(?=\s|$)"), "область"), (re.compile(r"\bтг\b"), "громада"),
                  (re.compile(r"\bр н\b"), "район"))
 ADJECTIVE_ENDINGS = ("ська", "цька", "зька", "ський", "цький", "зький")
-# The national romanisation (Cabinet of Ministers resolution 55 of 2010), that of ISO 3166-2's
-# names ("Donetska oblast"): cyrtranslit's Ukrainian scheme is the scholarly one ("Donec'ka").
-LATIN = dict(zip("абвгґдеєжзиіїйклмнопрстуфхцчшщьюя'’ʼ",
-                 "a b v h g d e ie zh z y i i i k l m n o p r s t u f kh ts ch sh shch _ iu ia "
-                 "_ _ _".split(), strict=True))
-WORD_START = {"є": "ye", "ї": "yi", "й": "y", "ю": "yu", "я": "ya"}
-
-
-def romanised(text: str) -> str:
-    """Ukrainian in Latin letters the national way: "Донецька область" → "Donetska oblast"."""
-    out, start = [], True
-    for index, char in enumerate(text):
-        lower = char.lower()
-        latin = (WORD_START.get(lower) if start else None) or LATIN.get(lower, lower)
-        if lower == "г" and index and text[index - 1].lower() == "з":
-            latin = "gh"  # зг is zgh, so as not to read as zh
-        latin = "" if latin == "_" else latin
-        out.append(latin.capitalize() if char != lower else latin)
-        start = not char.isalpha() and char not in "'’ʼ"
-    return "".join(out)
-
 
 def short_name(name: str) -> str:
     """A raion's or hromada's name as a Place name: "Нікопольський район" → "Nikopolskyi
@@ -185,6 +165,10 @@ class UkraineAdmin:
             if towns:
                 return max(towns, key=lambda c: c.population).place
         return None
+
+    def knows(self, name: str) -> bool:
+        """Is ``name`` (written in full, nominative) one of these places."""
+        return key(name) in self._exact or reduced_key(name) in self._reduced
 
     def resolve(self, name: str, named: frozenset[str] = frozenset()) -> Place | None:
         """The place ``name`` means (written in full, nominative), ``local_name`` set; among

@@ -60,6 +60,7 @@ class _Timed:
 
     def __init__(self, places) -> None:
         self.places, self.seconds = places, 0.0
+        self.capitals = places.capitals
 
     def resolve(self, name, named=frozenset()):
         started = time.perf_counter()

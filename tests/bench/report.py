@@ -32,8 +32,9 @@ class Row:
 
 def build_rows(results: dict) -> list[Row]:
     return [*_ingest_rows(results), *_polling_rows(results), *_enrich_rows(results),
-            *_alert_rows(results), *_latency_rows(results), *_push_rows(results),
-            *_channel_rows(results), *_notify_rows(results), *_memory_rows(results)]
+            *_language_rows(results), *_alert_rows(results), *_latency_rows(results),
+            *_push_rows(results), *_channel_rows(results), *_notify_rows(results),
+            *_memory_rows(results)]
 
 
 def _polling_rows(r: dict) -> list[Row]:
@@ -91,6 +92,19 @@ def _ingest_rows(r: dict) -> list[Row]:
                     f"{pages['trafilatura_alone_ms_per_page']:.1f} ms extracting alone; "
                     f"{pages['cpu_ms_per_page']:.1f} ms CPU per page (the local server's too)"))
     return rows
+
+
+def _language_rows(r: dict) -> list[Row]:
+    """The cost of each language's analyser beside the French model's (ratio: to French)."""
+    languages = r["languages"]
+    french = languages["fr"]["ms_per_article"]
+    how = {"fr": "spaCy NER", "uk": "pymorphy3 + tables", "ru": "pymorphy3 + tables",
+           "en": "tables + English cues"}
+    return [Row("enrich", f"ms per article, {language}", figures["ms_per_article"], "ms",
+                "French (spaCy NER)" if language != "fr" else "", french if language != "fr"
+                else None, f"{figures['articles']} labelled articles, whole enrichment; "
+                           f"{how.get(language, 'tables only')}")
+            for language, figures in languages.items()]
 
 
 def _enrich_rows(r: dict) -> list[Row]:

@@ -33,6 +33,7 @@ from . import (
     push_bench,
 )
 from .alert_bench import bench_rules
+from .languages_bench import bench_languages
 from .machine import busy_cores, describe
 from .pages_bench import bench_pages
 from .proc import peak_rss_mb
@@ -88,6 +89,8 @@ def measure(plan: Plan, broker: LocalBroker, workdir: Path) -> dict:
     texts = [a.text for a in corpus.generate(plan.rule_texts, seed=2, prefix="r")]
     results["rules"] = bench_rules(texts)
     measure_enrich(plan, broker, workdir, results)
+    step("enrich: cost per article per language")
+    results["languages"] = bench_languages(rounds=plan.enrich_rounds)
     measure_latency(plan, broker, workdir, results)
     step("latency: WebSub push, hub POST → alert")
     results["push"] = push_bench.measure(broker.bootstrap, workdir, plan.pushes)

@@ -18,6 +18,7 @@ EXPECTED = {
     ("ingest", "feed entries/s (parse)"),
     ("enrich", "articles/s, 1 worker via Kafka"),
     ("enrich", "articles/s, Enricher in-process"),
+    *(("enrich", f"ms per article, {language}") for language in ("fr", "uk", "ru", "en")),
     ("scaling", "articles/s, 2 workers, a core each"),
     ("scaling", "articles/s, 2 workers sharing all cores"),
     ("scaling", "2-worker ceiling, broker off the workers' cores"),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pytest
 
 from vigie.enrich.dates import find_dates, published_date
+from vigie.shared.timestamps import read_time
 
 FRIDAY = "2025-08-22"
 
@@ -167,34 +168,64 @@ def test_a_time_alone_takes_the_last_day_or_night_of_its_paragraph():
                      ("6 h 10", "2025-04-14T06:10")]  # another paragraph: the anchor's day
 
 
-@pytest.mark.parametrize(("text", "published", "zone", "expected"), [
+SLAVIC_AND_ENGLISH = [
+    ("Вночі проти суботи ворог атакував Харків.", "Вночі проти суботи",
+     "2025-08-15/2025-08-16"),
+    ("Атака в ніч на п'ятницю.", "в ніч на п'ятницю", "2025-08-21/2025-08-22"),
+    ("В ночь на субботу над Киевом сбили дроны.", "В ночь на субботу", "2025-08-15/2025-08-16"),
+    ("в ночь с четверга на пятницу", "в ночь с четверга на пятницу", "2025-08-21/2025-08-22"),
+    ("Russia struck Kyiv overnight.", "overnight", "2025-08-21/2025-08-22"),
+    ("Вибухи пролунали о 2:40.", "2:40", "2025-08-22T02:40"),
+    ("Вибухи о 5 ранку.", "5 ранку", "2025-08-22T05"),
+    ("Удар около 11 вечера.", "11 вечера", "2025-08-22T23"),
+    ("The alert sounded at 2:40 am, officials said.", "2:40 am", "2025-08-22T02:40"),
+    ("У суботу о 16:29 лунали сирени.", "суботу о 16:29", "2025-08-16T16:29"),
+    ("24 жовтня 2023 року", "24 жовтня 2023", "2023-10-24"),
+    ("засідання 12 сентября", "12 сентября", "2025-09-12"),
+    ("інфляція у серпні", "серпні", "2025-08"),
+    ("Вчора ввечері", "Вчора ввечері", "2025-08-21"),
+    ("В прошлую пятницу", "В прошлую пятницу", "2025-08-15"),
+    ("на прошлой неделе", "на прошлой неделе", "2025-W33"),
+]
+
+
+@pytest.mark.parametrize(("text", "mention", "value"), SLAVIC_AND_ENGLISH)
+def test_dates_and_times_in_ukrainian_russian_and_english(text, mention, value):
+    assert (mention, value) in {(d.text, d.value) for d in find_dates(text, FRIDAY)}
+
+
+@pytest.mark.parametrize(("text", "published", "zone", "expected", "instant"), [
     # Kyiv in summer time (UTC+3) and in winter time (UTC+2)
     ("🔴 16:29 Повітряна тривога в Донецька область", "2023-10-24T13:29:07Z", "Europe/Kyiv",
-     ("16:29", "2023-10-24T13:29Z", "2023-10-24")),
+     ("16:29", "2023-10-24T16:29+03:00", "2023-10-24"), "2023-10-24T13:29Z"),
     ("🔴 16:10 Повітряна тривога в Вінницька область", "2022-03-15T14:10:34Z", "Europe/Kyiv",
-     ("16:10", "2022-03-15T14:10Z", "2022-03-15")),
-    # after midnight in Kyiv, before it in UTC: the local day, then back to the UTC one
+     ("16:10", "2022-03-15T16:10+02:00", "2022-03-15"), "2022-03-15T14:10Z"),
+    # after midnight in Kyiv, before it in UTC: the local day
     ("🟢 02:04 Відбій тривоги в м. Київ.", "2023-10-24T23:04:40Z", "Europe/Kyiv",
-     ("02:04", "2023-10-24T23:04Z", "2023-10-25")),
-    # zones generally: New York in winter, a half-hour offset keeps its minutes
+     ("02:04", "2023-10-25T02:04+03:00", "2023-10-25"), "2023-10-24T23:04Z"),
+    # zones generally: New York in winter, a half-hour offset (the hour keeps its precision)
     ("The sirens sounded at 9:30 pm in Brooklyn", "2024-01-15T03:00:00Z", "America/New_York",
-     ("9:30 pm", "2024-01-15T02:30Z", "2024-01-14")),
+     ("9:30 pm", "2024-01-14T21:30-05:00", "2024-01-14"), "2024-01-15T02:30Z"),
     ("Explosions vers 4 heures.", "2024-01-15T03:00:00Z", "Asia/Kolkata",
-     ("4 heures", "2024-01-14T22:30Z", "2024-01-15")),
+     ("4 heures", "2024-01-15T04+05:30", "2024-01-15"), "2024-01-14T22:30Z"),
     ("Les sirènes à 14 h.", "2024-07-15T03:00:00Z", "Europe/Paris",
-     ("14 h", "2024-07-15T12Z", "2024-07-15")),
+     ("14 h", "2024-07-15T14+02:00", "2024-07-15"), "2024-07-15T12Z"),
     # a time the text gives in UTC stays so
     ("à 14:30 GMT", "2024-07-15T03:00:00Z", "Europe/Paris",
-     ("14:30 GMT", "2024-07-15T14:30Z", "2024-07-15")),
+     ("14:30 GMT", "2024-07-15T14:30Z", "2024-07-15"), "2024-07-15T14:30Z"),
 ])
-def test_times_of_day_resolve_in_the_source_time_zone(text, published, zone, expected):
+def test_times_of_day_resolve_in_the_source_time_zone(text, published, zone, expected, instant):
     found = find_dates(text, published, None, zone)
     assert [(d.text, d.value, d.anchor) for d in found] == [expected]
+    # the moment the alert stage reads from the value (shared.timestamps.read_time)
+    assert read_time(found[0].value) == read_time(instant)
 
 
 def test_a_range_resolves_in_the_source_time_zone():
     found = find_dates("entre 2 h et 4 h", "2024-03-12T10:00:00Z", None, "Europe/Kyiv")
-    assert [d.value for d in found] == ["2024-03-12T00Z/2024-03-12T02Z"]
+    assert [d.value for d in found] == ["2024-03-12T02+02:00/2024-03-12T04+02:00"]
+    assert [read_time(v) for v in found[0].value.split("/")] == [
+        read_time("2024-03-12T00Z"), read_time("2024-03-12T02Z")]
 
 
 def test_without_a_known_zone_times_stay_as_written(caplog):

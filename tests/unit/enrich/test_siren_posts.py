@@ -6,6 +6,7 @@ import pytest
 
 from vigie.enrich.siren_posts import named_places, siren_post_entities
 from vigie.shared.messages import RawArticle, Source
+from vigie.shared.timestamps import read_time
 
 FOLLOW = "Слідкуйте за подальшими повідомленнями."
 START = f"🔴 16:29 Повітряна тривога в Донецька область\n{FOLLOW}\n#Донецька_область"
@@ -64,7 +65,7 @@ def test_an_end_names_its_oblast_without_the_full_stop(ukraine):
 
 def test_a_partial_end_names_the_oblast_and_the_places_still_under_alert(ukraine):
     assert places_of(PARTIAL, ukraine) == [
-        ("Дніпропетровська область", "region", "Dnipro Oblast", "UA-12"),
+        ("Дніпропетровська область", "region", "Dnipropetrovsk Oblast", "UA-12"),
         ("Нікопольський район", "district", "Nikopolskyi raion", "UA-12"),
         ("м. Нікополь та Нікопольська територіальна громада", "community",
          "Nikopolska hromada", "UA-12"),
@@ -121,11 +122,13 @@ def test_other_sources_and_other_shapes_are_left_to_the_model(ukraine):
 
 def test_a_channel_post_through_the_enricher(enricher):
     """End to end without a broker: the places come from the grammar only (the French model
-    found "Повітряна" a place), and the time of day is Kyiv time, written in UTC."""
+    found "Повітряна" a place), and the time of day is Kyiv time, with Kyiv's offset: the
+    moment 13:29 UTC."""
     analysis = enricher.enrich([post(START)])[0]
     assert [(e.name, e.label, e.place.region) for e in analysis.entities] == [
         ("Donetsk Oblast", "LOC", "UA-14")]
-    assert [(d.text, d.value) for d in analysis.dates] == [("16:29", "2023-10-24T13:29Z")]
+    assert [(d.text, d.value) for d in analysis.dates] == [("16:29", "2023-10-24T16:29+03:00")]
+    assert read_time(analysis.dates[0].value) == read_time("2023-10-24T13:29Z")
 
 
 def test_other_alerts_of_the_channel_name_their_place_too(ukraine):

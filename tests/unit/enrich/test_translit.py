@@ -55,6 +55,11 @@ def test_other_and_english_names_are_left_alone(name):
 
 
 def test_cyrillic_names_get_english_letters():
-    assert to_latin("Віталій Кличко") == "Vitaliy Klychko"
+    # Ukrainian names by Ukraine's official romanisation (KMU 2010), as English news writes them
+    assert to_latin("Віталій Кличко") == "Vitalii Klychko"
+    assert to_latin("Олег Синєгубов") == "Oleh Syniehubov"
+    assert to_latin("Юлія Свириденко") == "Yuliia Svyrydenko"
+    assert to_latin("Згурівка") == "Zghurivka"
+    assert to_latin("Олександр Сирський", "uk") == "Oleksandr Syrskyi"
     assert to_latin("Сергей Лавров") == "Sergey Lavrov"
     assert to_latin("Kyiv") == "Kyiv"
