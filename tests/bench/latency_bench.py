@@ -33,8 +33,11 @@ class TopicReader(threading.Thread):
 
     def run(self) -> None:
         consumer = make_consumer(self.settings, group_id=None, enable_auto_commit=False)
+        # a topic just created can be missing from the first metadata answer
+        while not consumer.partitions_for_topic(self.topic) and not self.halt.wait(0.2):
+            pass
         consumer.assign([TopicPartition(self.topic, p)
-                         for p in consumer.partitions_for_topic(self.topic)])
+                         for p in consumer.partitions_for_topic(self.topic) or ()])
         consumer.seek_to_beginning()
         while not self.halt.is_set():
             for records in consumer.poll(timeout_ms=300).values():
