@@ -121,7 +121,8 @@ def cmd_alert(args) -> int:
         if not args.rules:
             raise ConfigError("name the rules to replay: vigie alert replay --rules RULES.yaml")
 
-        return replay(args.rules, topic=args.topic, from_beginning=args.from_beginning)
+        return replay(args.rules, topic=args.topic, from_beginning=args.from_beginning,
+                      vetoed=args.vetoed)
     from vigie.alert.app import main
 
     return main()
@@ -250,6 +251,8 @@ def parser() -> argparse.ArgumentParser:
     alert.add_argument("--rules", help="rules file for replay")
     alert.add_argument("--topic", default="news.alerts.replay", help="replay output topic")
     alert.add_argument("--from-beginning", action="store_true")
+    alert.add_argument("--vetoed", action="store_true",
+                       help="replay: also print the matches vetoed as drills, and why")
     alert.set_defaults(func=cmd_alert)
 
     sub.add_parser("notify", help="run a notify worker: incidents to people, through Apprise"

@@ -207,10 +207,11 @@ def main() -> int:
         server.stop()
 
 
-def replay(rules_path: str, *, topic: str, from_beginning: bool = True) -> int:
+def replay(rules_path: str, *, topic: str, from_beginning: bool = True,
+           vetoed: bool = False) -> int:
     """Run rules over the enriched history and publish the alerts to ``topic``, then exit."""
     from .replay import replay_history
 
     return replay_history(AlertSettings.from_env(), rules_path, topic=topic,
-                          from_beginning=from_beginning)
+                          from_beginning=from_beginning, vetoed=vetoed)
 

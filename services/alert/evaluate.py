@@ -50,6 +50,7 @@ from vigie.shared.messages import (
 from vigie.shared.text import web_link
 from vigie.shared.timestamps import format_time, parse_time
 
+from .drills import Veto
 from .incidents.identity import continuing_places, event_time, is_exact, place_key, said_places
 from .matcher import Matcher, RuleMatches
 from .rules import Rule, RuleBook
@@ -130,11 +131,18 @@ class Evaluator:
         if detected.tzinfo is None:
             detected = detected.replace(tzinfo=dt.timezone.utc)  # naive means UTC here
         raised, ended = [], []
-        for found in self.matcher.find(article.text, article.language):
+        for found in self.matcher.find(article.text, article.language, article.title):
             if found.rule.wants_entities(article.entities):
                 raised += self._raised(article, found, detected)
                 ended += self._ended(article, found)
         return raised, ended
+
+    def vetoes(self, article: EnrichedArticle) -> list[tuple[Rule, Veto]]:
+        """The matches vetoed as drills, by rule (of the rules the article's entities meet):
+        what ``vigie alert replay --vetoed`` lists."""
+        return [(found.rule, veto)
+                for found in self.matcher.examine(article.text, article.language, article.title)
+                if found.rule.wants_entities(article.entities) for veto in found.vetoed]
 
     def _raised(self, article: EnrichedArticle, found: RuleMatches,
                 detected: dt.datetime) -> list[Raised]:

@@ -9,20 +9,21 @@ work on actual hits, whatever the number of rules.
 
 Per rule, a phrase hit then
 - is dropped if one of the rule's ``exclude``, ``ends`` or ``continues`` hits overlaps it
-  (shares a word: "fin de l'alerte aérienne" is no air-raid alert), or one of its
-  ``unless`` hits is in the same sentence (a drill, "essai des sirènes", is not an alert;
-  nor is its end, nor a test post's "Тестовий Регіон": ends and continues are vetoed alike);
+  (shares a word: "fin de l'alerte aérienne" is no air-raid alert);
 - needs, when the rule has ``near`` terms, one of them at most ``within`` words away
   (words strictly between the two; overlapping counts as 0);
 - is dropped if another hit of the same rule covers it ("sirènes des raids aériens" keeps
   the long match, not also "raid aérien" inside it).
+
+A phrase, end or continue hit that would count is then *vetoed* (kept aside with the reason,
+``Veto``) when it is told as a drill (``drills``, below): a drill is not an alert, nor is its
+end, nor a test post's "Тестовий Регіон".
 
 Offsets map back to the original text: ``text[match.start:match.end] == match.text``.
 """
 
 from __future__ import annotations
 
-import bisect
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Literal
@@ -31,11 +32,12 @@ import ahocorasick
 
 from vigie.shared.messages import Match
 
+from .drills import Drills, Veto
 from .rules import Rule
-from .snippet import sentence_ends
 from .tokens import CYRILLIC_LANGUAGES, TokenStream, phrase_keys, tokenize
 
-Role = Literal["phrase", "exclude", "unless", "end", "continue", "near"]
+Role = Literal["phrase", "exclude", "unless", "drill", "live", "not_drill", "end", "continue",
+               "near"]
 SAYS = ("phrase", "end", "continue")  # the roles that make a rule report something
 
 
@@ -66,6 +68,11 @@ class RuleMatches:
     matches: list[Match]
     ends: list[Match] = ()  # the rule's end phrases found ("fin de l'alerte")
     continues: list[Match] = ()  # its "still under alert" phrases ("тривога ще триває у:")
+    vetoed: list[Veto] = ()  # the hits that would have counted but for a drill, and why
+
+    @property
+    def says(self) -> bool:
+        return bool(self.matches or self.ends or self.continues)
 
 
 class Matcher:
@@ -78,7 +85,9 @@ class Matcher:
         self._words: dict[str, int] = {}
         for index, rule in enumerate(self.rules):
             for role, phrases in (("phrase", rule.phrases), ("exclude", rule.exclude),
-                                  ("unless", rule.unless), ("end", rule.ends),
+                                  ("unless", rule.unless), ("drill", rule.drill),
+                                  ("live", rule.live), ("not_drill", rule.not_drill),
+                                  ("end", rule.ends),
                                   ("continue", rule.continues), ("near", rule.near)):
                 for phrase in phrases:
                     self._own(phrase, index, role)
@@ -96,13 +105,15 @@ class Matcher:
                 owners.append((rule, role, phrase))
             self._words[key] = words
 
-    def _hits(self, tokens: TokenStream) -> dict[int, list[Hit]]:
-        """Hits per rule, for the rules with at least one phrase hit (the only ones that
-        can match: common near or exclude words alone cost no more than the scan)."""
+    def _hits(self, tokens: TokenStream, rules: set[int] | None = None
+              ) -> dict[int, list[Hit]]:
+        """Hits per rule, for ``rules`` or else the rules with at least one phrase hit (the
+        only ones that can match: common near or exclude words alone cost no more than the
+        scan)."""
         if not self._owners:
             return {}
         found = list(self._automaton.iter(tokens.stream))
-        candidates = {
+        candidates = rules if rules is not None else {
             rule for _, key in found for rule, role, _ in self._owners[key]
             if role in SAYS
         }
@@ -116,45 +127,46 @@ class Matcher:
                     by_rule[rule].append(Hit(rule, role, phrase, first, last))
         return by_rule
 
-    def find(self, text: str, language: str | None = None) -> list[RuleMatches]:
-        """Rules whose phrases occur in ``text`` (in rule-file order), with their matches;
-        ``language``, the article's, decides a Cyrillic word both dictionaries know."""
-        tokens = tokenize(text, language if language in CYRILLIC_LANGUAGES else "uk")
+    def find(self, text: str, language: str | None = None, headline: str = ""
+             ) -> list[RuleMatches]:
+        """Rules whose phrases occur in ``text`` and count (in rule-file order), with their
+        matches; ``language``, the article's, decides a Cyrillic word both dictionaries know;
+        a drill named in the ``headline`` vetoes the whole text."""
+        return [found for found in self.examine(text, language, headline) if found.says]
+
+    def examine(self, text: str, language: str | None = None, headline: str = ""
+                ) -> list[RuleMatches]:
+        """As ``find``, with the rules whose every hit was vetoed as a drill too."""
+        cyrillic = language if language in CYRILLIC_LANGUAGES else "uk"
+        tokens = tokenize(text, cyrillic)
+        by_rule = self._hits(tokens)
+        titled = [index for index in by_rule if self.rules[index].drill]
+        headline_tokens = tokenize(headline, cyrillic) if headline and titled else None
+        in_headline = self._hits(headline_tokens, set(titled)) if headline_tokens else {}
         found = []
-        for index, hits in sorted(self._hits(tokens).items()):
-            sentence_of = _sentences(text, tokens)
-            vetoed = {sentence_of(h.first) for h in hits if h.role == "unless"}
-            said = {role: [_to_match(text, tokens, hit) for hit in kept]
-                    for role, kept in _kept(self.rules[index], hits, sentence_of, vetoed).items()}
-            if any(said.values()):
+        for index, hits in sorted(by_rule.items()):
+            drills = Drills(text, tokens, hits, headline_tokens, in_headline.get(index, []))
+            kept = _kept(self.rules[index], hits)
+            vetoes = {role: [(hit, drills.veto(hit)) for hit in role_hits]
+                      for role, role_hits in kept.items()}
+            said = {role: [_to_match(text, tokens, hit) for hit, veto in pairs if veto is None]
+                    for role, pairs in vetoes.items()}
+            vetoed = [Veto(_to_match(text, tokens, hit), role, *veto)
+                      for role, pairs in vetoes.items() for hit, veto in pairs if veto]
+            if any(said.values()) or vetoed:
                 found.append(RuleMatches(self.rules[index], said["phrase"], said["end"],
-                                         said["continue"]))
+                                         said["continue"], vetoed))
         return found
 
 
-def _sentences(text: str, tokens: TokenStream):
-    """A function giving the sentence number of a token; the sentences are found on the
-    first call only, since most articles have no ``unless`` hit."""
-    ends: list[int] = []
-
-    def sentence_of(token: int) -> int:
-        if not ends:
-            ends.extend([*sentence_ends(text, 0, len(text)), len(text) + 1])
-        return bisect.bisect_right(ends, tokens.span(token)[0])
-
-    return sentence_of
-
-
-def _kept(rule: Rule, hits: list[Hit], sentence_of, vetoed: set[int]) -> dict[str, list[Hit]]:
-    """The phrase, end and continue hits that count, by role."""
-    kept = {role: [hit for hit in hits if hit.role == role
-                   and (not vetoed or sentence_of(hit.first) not in vetoed)]
-            for role in ("end", "continue")}
-    kept["phrase"] = _kept_phrases(rule, hits, sentence_of, vetoed)
+def _kept(rule: Rule, hits: list[Hit]) -> dict[str, list[Hit]]:
+    """The phrase, end and continue hits that count, by role, before drills are looked at."""
+    kept = {role: [hit for hit in hits if hit.role == role] for role in ("end", "continue")}
+    kept["phrase"] = _kept_phrases(rule, hits)
     return kept
 
 
-def _kept_phrases(rule: Rule, hits: list[Hit], sentence_of, vetoed: set[int]) -> list[Hit]:
+def _kept_phrases(rule: Rule, hits: list[Hit]) -> list[Hit]:
     phrases = [h for h in hits if h.role == "phrase"]
     # an end or a continue is no alert by itself
     excludes = [h for h in hits if h.role in ("exclude", "end", "continue")]
@@ -162,7 +174,6 @@ def _kept_phrases(rule: Rule, hits: list[Hit], sentence_of, vetoed: set[int]) ->
     kept = [
         hit for hit in phrases
         if not any(hit.overlaps(veto) for veto in excludes)
-        and (not vetoed or sentence_of(hit.first) not in vetoed)
         and (not rule.near or any(hit.gap(term) <= rule.within for term in nears))
     ]
     unique = {(hit.first, hit.last): hit for hit in reversed(kept)}.values()

@@ -3,7 +3,9 @@ yesterday's stories (``vigie alert replay --rules NEW.yaml --from-beginning --to
 
 It reads ``news.enriched`` from the beginning (or from now) up to the end offsets it finds at
 start, without a consumer group, publishes each alert once (by id) to ``T``, and exits. Its
-alerts join no incident (``incident_id`` null): incidents are the live worker's.
+alerts join no incident (``incident_id`` null): incidents are the live worker's. With
+``--vetoed`` it also prints each match vetoed as a drill, with the reason (which drill phrase,
+and where: sentence, paragraph, headline or lead).
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ log = logging.getLogger(__name__)
 
 
 def replay_history(settings: AlertSettings, rules_path: str, *, topic: str,
-                   from_beginning: bool = True) -> int:
+                   from_beginning: bool = True, vetoed: bool = False) -> int:
     configure_logging(settings.log_level, settings.log_format)
     evaluator = Evaluator(RuleBook(rules_path))
     wait_for_kafka(settings)
@@ -37,6 +39,9 @@ def replay_history(settings: AlertSettings, rules_path: str, *, topic: str,
         except InvalidMessage:
             continue  # the live worker dead-lettered it already
         articles += 1
+        if vetoed:
+            for rule, veto in evaluator.vetoes(article):
+                print(f"vetoed {article.id} {rule.id} {veto.match.text!r}: {veto.reason}")
         for alert, _ in evaluator.evaluate(article):
             if alert.id not in seen:
                 seen.add(alert.id)

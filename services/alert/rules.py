@@ -7,7 +7,15 @@ The file is a list of rules (``deploy/rules.yaml`` is the documented example)::
       description: Air-raid alert   # shown to subscribers
       phrases: [alerte aérienne, raid aérien]   # any of; at least one
       exclude: [fin de l'alerte aérienne]       # optional: vetoes a match it overlaps
-      unless: [exercice, essai]     # optional: vetoes a match in the same sentence
+      unless: [essai, test]         # optional: vetoes a match in the same sentence
+      drill: [exercice, premier mercredi du mois]   # optional: vetoes a match in the same
+                                    # sentence, paragraph, or anywhere after a headline or
+                                    # lead that holds one (a drill told as such)
+      live: [cette nuit, right now] # optional: a match in a sentence with one of these is
+                                    # told as happening now: no drill of another sentence
+                                    # vetoes it
+      not_drill: [pas un exercice]  # optional: a drill or unless word inside one of these
+                                    # is none (a drill denied, or a past one recalled)
       ends: [fin de l'alerte]       # optional: reports that close the rule's incident there
       continues: [l'alerte se poursuit]   # optional: the places named after it are still
                                     # under alert (a partial end: their incidents stay open)
@@ -80,6 +88,9 @@ class RuleEntry(msgspec.Struct, forbid_unknown_fields=True, kw_only=True):
     phrases: Phrases
     exclude: Phrases | None = None
     unless: Phrases | None = None
+    drill: Phrases | None = None
+    live: Phrases | None = None
+    not_drill: Phrases | None = None
     ends: Phrases | None = None
     continues: Phrases | None = None
     near: Phrases | None = None
@@ -119,6 +130,9 @@ class Rule:
     phrases: tuple[str, ...]
     exclude: tuple[str, ...] = ()
     unless: tuple[str, ...] = ()
+    drill: tuple[str, ...] = ()
+    live: tuple[str, ...] = ()
+    not_drill: tuple[str, ...] = ()
     ends: tuple[str, ...] = ()
     continues: tuple[str, ...] = ()
     near: tuple[str, ...] = ()
@@ -163,11 +177,17 @@ class _RuleReader:
         near = self.phrases("near", entry.near)
         if entry.within is not None and not near:
             raise self.fail("within", "needs 'near' terms to measure the distance to")
+        for name in ("live", "not_drill"):
+            if getattr(entry, name) and not (entry.drill or entry.unless):
+                raise self.fail(name, "needs 'drill' or 'unless' phrases to qualify")
         return Rule(
             id=entry.id.strip(), severity=entry.severity, description=entry.description.strip(),
             phrases=self.phrases("phrases", entry.phrases),
             exclude=self.phrases("exclude", entry.exclude),
-            unless=self.phrases("unless", entry.unless), ends=self.phrases("ends", entry.ends),
+            unless=self.phrases("unless", entry.unless),
+            drill=self.phrases("drill", entry.drill), live=self.phrases("live", entry.live),
+            not_drill=self.phrases("not_drill", entry.not_drill),
+            ends=self.phrases("ends", entry.ends),
             continues=self.phrases("continues", entry.continues),
             near=near, within=DEFAULT_WITHIN if entry.within is None else entry.within,
             entities={label: frozenset(map(fold_text, names))
