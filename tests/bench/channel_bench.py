@@ -3,9 +3,9 @@
 A t.me-shaped channel on 127.0.0.1 (``tests.channel_server``), a real ``vigie ingest feeds``
 polling it every ``poll_s`` seconds, one enrich and one alert worker. Once a first incident
 comes out (the workers are up), start posts (🔴, each for another oblast, so each opens an
-incident) appear one at a time, each waited for; a post's delay runs from the moment it
-appeared on the channel to the arrival of its incident's ``open`` record on the incidents
-topic. The goal: p95 within the poll interval + 2 s.
+incident) appear one at a time, each waited for and posted at a random moment of the poll
+cycle; a post's delay runs from the moment it appeared on the channel to the arrival of its
+incident's ``open`` record on the incidents topic. The goal: p95 within the poll interval + 2 s.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import itertools
+import random
 import subprocess
 import time
 from pathlib import Path
@@ -48,7 +49,7 @@ def measure(bootstrap: str, workdir: Path, posts: int, poll_s: float) -> dict:
                                                              "alert") as procs:
             ingest = _start_ingest(settings, folder, channel, poll_s)
             try:
-                delays = _post(channel, reader, procs, ingest, posts)
+                delays = _post(channel, reader, procs, ingest, posts, poll_s)
             finally:
                 ingest.terminate()
                 ingest.wait(60)
@@ -71,8 +72,11 @@ def _start_ingest(settings, folder: Path, channel: ChannelServer,
 
 
 def _post(channel: ChannelServer, reader: TopicReader, procs, ingest: subprocess.Popen,
-          posts: int) -> list[float]:
-    """A warm-up post, then ``posts`` timed ones, one at a time; each one's delay (s)."""
+          posts: int, poll_s: float) -> list[float]:
+    """A warm-up post, then ``posts`` timed ones, one at a time, each at a random moment of
+    the poll cycle (posting right after the last incident came out would always post just
+    after a poll, the worst case); each one's delay (s)."""
+    pause = random.Random(31)
     if posts >= len(OBLASTS):  # a second start for an open oblast would open nothing
         raise ValueError(f"at most {len(OBLASTS) - 1} posts")
     ids, delays = itertools.count(1000), []
@@ -94,5 +98,6 @@ def _post(channel: ChannelServer, reader: TopicReader, procs, ingest: subprocess
             arrived = next(at for record, _, at in reader.seen
                            if record["started_at"].startswith(started))
             delays.append(arrived - appeared)
-        time.sleep(1.0)  # the next post's time is another second: its own started_at
+        # at least a second: the next post's time is another second, its own started_at
+        time.sleep(1.0 + pause.uniform(0, poll_s))
     return delays
