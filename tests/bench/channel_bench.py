@@ -22,6 +22,7 @@ import yaml
 
 from tests.channel_server import ChannelServer, start_post
 from tests.integration.helpers import start_vigie
+from vigie.shared.broker import free_port
 from vigie.shared.kafka import ensure_topics
 
 from .kafka_io import bench_settings
@@ -67,7 +68,7 @@ def _start_ingest(settings, folder: Path, channel: ChannelServer,
         allow_unicode=True), encoding="utf-8")
     return start_vigie(settings, "ingest", "feeds", str(feeds), log_path=folder / "ingest.log",
                        VIGIE_TELEGRAM_BASE_URL=channel.base_url,
-                       VIGIE_TELEGRAM_POLL_S=f"{poll_s:g}",
+                       VIGIE_TELEGRAM_POLL_S=f"{poll_s:g}", VIGIE_INGEST_METRICS_PORT=str(free_port()),
                        VIGIE_FEEDS_STATE_TOPIC=settings.topic_raw + ".feed-state")
 
 

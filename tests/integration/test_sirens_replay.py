@@ -18,6 +18,7 @@ import time
 import pytest
 import yaml
 
+from vigie.shared.broker import free_port
 from vigie.shared.messages import Incident, decode
 from vigie.shared.timestamps import parse_time
 
@@ -204,7 +205,8 @@ def live(settings, workdir, channel: ChannelServer, posts: list[Post], env: dict
     """Ingest polling the channel while its posts appear a few at a time. The edited post
     appears first as it was written; it is edited once ingest has published that draft."""
     ingest = start_vigie(settings, "ingest", "feeds", feeds_file(workdir, "live"),
-                         log_path=workdir / "ingest.log", VIGIE_TELEGRAM_POLL_S="1", **env)
+                         log_path=workdir / "ingest.log", VIGIE_TELEGRAM_POLL_S="1",
+                         VIGIE_INGEST_METRICS_PORT=str(free_port()), **env)
     try:
         for start in range(0, len(posts), 7):
             batch = posts[start:start + 7]
