@@ -94,63 +94,67 @@ class MetricsServer:
         self._server.server_close()
 
     def _handler(self) -> type[BaseHTTPRequestHandler]:
-        server = self
+        return type("Handler", (_Handler,), {"service": self})
 
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                path = self.path.split("?", 1)[0]
-                if self._requested(path):
-                    return
-                if path == "/metrics":
-                    self._send(200, generate_latest(server.registry), CONTENT_TYPE_LATEST)
-                elif path in server.routes and not path.endswith("/"):
-                    self._answer(*server.routes[path]())
-                elif (prefix := server.prefix_of(path)) is not None:
-                    self._answer(*server.routes[prefix](path[len(prefix):]))
-                else:
-                    self._send(404, b"not found\n", "text/plain")
 
-            def do_POST(self) -> None:
-                if not self._requested(self.path.split("?", 1)[0]):
-                    self._send(404, b"not found\n", "text/plain")
+class _Handler(BaseHTTPRequestHandler):
+    """Answers for ``service`` (set on a subclass per server): /metrics, its routes and
+    its request routes."""
 
-            def _requested(self, path: str) -> bool:
-                """Hand the request to the request route under ``path``, if there is one."""
-                prefix = max((p for p in server.request_routes if path.startswith(p)),
-                             key=len, default=None)
-                if prefix is None:
-                    return False
-                length = self.headers.get("Content-Length") or "0"
-                if not length.isdigit() or self.headers.get("Transfer-Encoding"):
-                    self.close_connection = True
-                    self._send(411, b"a Content-Length is required\n", "text/plain")
-                    return True
-                body = None
-                if int(length) <= server.max_body:
-                    body = self.rfile.read(int(length))
-                else:
-                    self.close_connection = True  # the body stays unread
-                query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
-                headers = {name.lower(): value for name, value in self.headers.items()}
-                self._answer(*server.request_routes[prefix](
-                    Request(self.command, path[len(prefix):], query, headers, body)))
-                return True
+    service: MetricsServer
 
-            def _answer(self, status: int, body) -> None:
-                if isinstance(body, Document):
-                    self._send(status, body.body, body.content_type)
-                else:
-                    self._send(status, json.dumps(body, ensure_ascii=False).encode(),
-                               "application/json")
+    def do_GET(self) -> None:
+        path = self.path.split("?", 1)[0]
+        if self._requested(path):
+            return
+        if path == "/metrics":
+            self._send(200, generate_latest(self.service.registry), CONTENT_TYPE_LATEST)
+        elif path in self.service.routes and not path.endswith("/"):
+            self._answer(*self.service.routes[path]())
+        elif (prefix := self.service.prefix_of(path)) is not None:
+            self._answer(*self.service.routes[prefix](path[len(prefix):]))
+        else:
+            self._send(404, b"not found\n", "text/plain")
 
-            def _send(self, status: int, body: bytes, content_type: str) -> None:
-                self.send_response(status)
-                self.send_header("Content-Type", content_type)
-                self.send_header("Content-Length", str(len(body)))
-                self.end_headers()
-                self.wfile.write(body)
+    def do_POST(self) -> None:
+        if not self._requested(self.path.split("?", 1)[0]):
+            self._send(404, b"not found\n", "text/plain")
 
-            def log_message(self, *args) -> None:  # scrapes every few seconds: not worth a log
-                pass
+    def _requested(self, path: str) -> bool:
+        """Hand the request to the request route under ``path``, if there is one."""
+        prefix = max((p for p in self.service.request_routes if path.startswith(p)),
+                     key=len, default=None)
+        if prefix is None:
+            return False
+        length = self.headers.get("Content-Length") or "0"
+        if not length.isdigit() or self.headers.get("Transfer-Encoding"):
+            self.close_connection = True
+            self._send(411, b"a Content-Length is required\n", "text/plain")
+            return True
+        body = None
+        if int(length) <= self.service.max_body:
+            body = self.rfile.read(int(length))
+        else:
+            self.close_connection = True  # the body stays unread
+        query = dict(parse_qsl(urlsplit(self.path).query, keep_blank_values=True))
+        headers = {name.lower(): value for name, value in self.headers.items()}
+        self._answer(*self.service.request_routes[prefix](
+            Request(self.command, path[len(prefix):], query, headers, body)))
+        return True
 
-        return Handler
+    def _answer(self, status: int, body) -> None:
+        if isinstance(body, Document):
+            self._send(status, body.body, body.content_type)
+        else:
+            self._send(status, json.dumps(body, ensure_ascii=False).encode(),
+                       "application/json")
+
+    def _send(self, status: int, body: bytes, content_type: str) -> None:
+        self.send_response(status)
+        self.send_header("Content-Type", content_type)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args) -> None:  # scrapes every few seconds: not worth a log
+        pass
