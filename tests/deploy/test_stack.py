@@ -47,8 +47,8 @@ IMAGES = {  # compose variable -> (image, Dockerfile, context, build arguments)
                          {"BASE_IMAGE": BASE_IMAGE}),
 }
 # Everything but grafana: its image comes from no registry this machine reaches.
-HEALTHY = ["kafka", "ingest", "enrich", "alert", "prometheus"]
-JOBS = ["ingest", "enrich", "alert", "prometheus"]
+HEALTHY = ["kafka", "ingest", "enrich", "alert", "notify", "prometheus"]
+JOBS = ["ingest", "enrich", "alert", "notify", "prometheus"]
 SEED = "003_c969c52df54374a3.txt"
 # No feed list in this deployment: the per-feed panels have no series (test_observability.py
 # shows them with feeds).
@@ -248,7 +248,7 @@ def test_compose_stack_runs_for_real(stack, tmp_path):
     [topics] = stack.containers("topics")
     code = stack.wait_exited(topics, 180)
     assert code == 0, f"the topics job exited {code}\n{stack.logs()}"
-    stack.compose("up", "-d", "--no-deps", "ingest", "enrich", "alert")
+    stack.compose("up", "-d", "--no-deps", "ingest", "enrich", "alert", "notify")
     stack.wait_healthy([name for service in HEALTHY for name in stack.containers(service)], 300)
     up = time.monotonic()
     say(f"stack up and healthy in {up - built:.0f} s")
