@@ -50,9 +50,11 @@ IMAGES = {  # compose variable -> (image, Dockerfile, context, build arguments)
 HEALTHY = ["kafka", "ingest", "enrich", "alert", "notify", "prometheus"]
 JOBS = ["ingest", "enrich", "alert", "notify", "prometheus"]
 SEED = "003_c969c52df54374a3.txt"
-# No feed list in this deployment: the per-feed panels have no series (test_observability.py
-# shows them with feeds).
-FEED_ONLY = ("vigie_ingest_feed_", "vigie_ingest_entry_fixes_")
+# No feed list (so no channel) and no notify subscription in this deployment: the per-feed,
+# per-channel and per-subscription panels have no series (test_observability.py shows them
+# with feeds, a channel and a subscription).
+FEED_ONLY = ("vigie_ingest_feed_", "vigie_ingest_entry_fixes_", "vigie_ingest_channel_pages_",
+             "vigie_notify_messages_", "vigie_notify_attempts_")
 # The host's CA store, for builds behind a TLS-inspecting proxy (pip and Maven need it).
 HOST_CERTS = Path("/etc/ssl/certs")
 
