@@ -37,16 +37,15 @@ def recovery_stalled(recovery, now: float, limit: float) -> bool:
 def app_recovery_stalled(app: faust.App, limit: float) -> bool:
     """``recovery_stalled`` for a running app, read from another thread (the watch, /healthz)."""
     try:
-        return recovery_stalled(app.tables.recovery, time.monotonic(), limit)
+        return recovery_stalled(startup_log(app).recovery, time.monotonic(), limit)
     except RuntimeError:  # faust changed a dict while we read it: look again next time
         return False
 
 
 def watch_recovery(app: faust.App, limit: float, every: float = 5.0) -> threading.Thread:
     """A thread that ends the worker (status ``RESTART_STATUS``) when its start stalls: its
-    table recovery receives nothing for ``limit`` seconds, or its group join gives it no
-    partition assignment in that time (seen under load: the worker waited for ever, its
-    partitions unread, with nothing in its log but the join).
+    table recovery receives nothing for ``limit`` seconds, or it is not started ``limit``
+    seconds after its last step (the join, the assignment, a changelog record received).
 
     A thread, not a faust timer: it must run whatever state the app's own tasks are in.
     """
@@ -57,8 +56,8 @@ def watch_recovery(app: faust.App, limit: float, every: float = 5.0) -> threadin
             time.sleep(every)
             if app_recovery_stalled(app, limit):
                 _exit_to_restart("table recovery received nothing for %.0f s", limit)
-            if startup.joining_for(time.monotonic()) > limit:
-                _exit_to_restart("no partition assignment after %.0f s in the group", limit)
+            if startup.stalled_for(time.monotonic()) > limit:
+                _exit_to_restart(f"still {startup.step} after %.0f s without progress", limit)
 
     thread = threading.Thread(target=watch, name="recovery-watch", daemon=True)
     thread.start()
@@ -101,6 +100,11 @@ class StartupLog:
 
     def __init__(self, app: faust.App, every: float = 15.0) -> None:
         self.app = app
+        # Taken here, on the thread that runs the worker (``startup_log``): faust's table
+        # manager and recovery bind to an event loop the first time they are used, and a
+        # first use from the /healthz thread bound them to a new loop of that thread, which
+        # never runs: the worker then waited for ever to join its group or to recover.
+        self.recovery = app.tables.recovery
         self.every = every
         self.step = JOINING
         self.since = time.monotonic()
@@ -125,9 +129,19 @@ class StartupLog:
             self._next(f"group joined, {len(assigned)} partitions assigned",
                        "recovering tables from their changelogs")
 
-    def joining_for(self, now: float) -> float:
-        """How long the worker has waited for its first partition assignment (0 after it)."""
-        return now - self.since if self.step == JOINING else 0.0
+    def stalled_for(self, now: float) -> float:
+        """How long the starting worker has gone without a step forward: since it began to
+        join, since its partitions were assigned or since its recovery last received a
+        changelog record (0 once it is started)."""
+        if self.ready.is_set():
+            return 0.0
+        last = self.since
+        if self.step != JOINING:
+            try:
+                last = max(last, last_changelog_event(self.recovery) or last)
+            except RuntimeError:  # faust changed the dict while we read it: look again later
+                return 0.0
+        return now - last
 
     def recovered(self) -> None:
         """The worker is started: its tables recovered, its agents running."""
@@ -147,7 +161,8 @@ _startups: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
 
 
 def startup_log(app: faust.App) -> StartupLog:
-    """The app's one ``StartupLog`` (its health and its run share it)."""
+    """The app's one ``StartupLog`` (its health and its run share it). First called on the
+    thread that runs the worker, before any other thread looks at the app."""
     if app not in _startups:
         _startups[app] = StartupLog(app)
     return _startups[app]
