@@ -44,8 +44,8 @@ class StreamSettings(KafkaSettings):
     )
     faust_recovery_stall_s: float = setting(
         120.0, "a worker whose table recovery waits this long without receiving a changelog"
-               " record, or whose group join gives it no partitions in this time, exits with"
-               " status 70, to be restarted"
+               " record, or whose start (group join, recovery) makes no progress in this time,"
+               " exits with status 70, to be restarted"
     )
     faust_allow_untested: bool = setting(
         False, "run on faust-streaming, aiokafka or mode-streaming versions other than the"
