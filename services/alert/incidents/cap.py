@@ -133,8 +133,9 @@ class LatestIncidents:
             del self._records[next(iter(self._records))]
 
     def latest(self):
-        """Newest first, as JSON: the map and table panels read it."""
-        return 200, [to_dict(record) for record in reversed(self._records.values())]
+        """Newest first, as JSON: the map and table panels read it. (Served on the metrics
+        server's thread while the worker adds records: ``list`` copies the values at once.)"""
+        return 200, [to_dict(record) for record in reversed(list(self._records.values()))]
 
     def feed(self):
         return 200, Document(cap_feed(list(self._records.values()), self.sender, self.base_url),
