@@ -29,7 +29,7 @@ from .snippet import sentence_ends
 from .tokens import TokenStream
 
 DRILL_ROLES = ("unless", "drill")
-NOT_DRILL_WITHIN = 2  # "pas un exercice", "after the city's siren test"
+NOT_DRILL_WITHIN = 4  # "pas un exercice", "after the city's civil defence exercise"
 Where = Literal["sentence", "paragraph", "headline", "lead"]
 
 
