@@ -17,6 +17,7 @@ from .workers import running
 
 pytestmark = pytest.mark.integration
 SEEDS = ROOT / "seeds"
+DRILLS = ROOT / "tests" / "data" / "labelled" / "drills.jsonl"
 
 
 def enriched_seeds() -> dict[str, EnrichedArticle]:
@@ -98,6 +99,26 @@ def test_replay_runs_new_rules_over_history(kafka_settings, tmp_path):
         if "secrétaire général de l'otan" in a.text.replace("’", "'").casefold()}
     assert all(a.rule.id == "rutte-visit" for a in replayed)
 
+
+
+def test_replay_lists_what_it_vetoed_as_a_drill_and_why(kafka_settings, tmp_path):
+    labelled = {row["id"]: row for row in map(json.loads, DRILLS.read_text("utf-8").splitlines())}
+    drill, real = labelled["drill-02"], labelled["real-03"]  # a siren test, a real alert
+    seed = next(iter(enriched_seeds().values()))
+    articles = [EnrichedArticle(**{f: getattr(seed, f) for f in seed.__struct_fields__}
+                                | {"id": row["id"], "title": row["title"], "text": row["text"],
+                                   "language": row["language"], "entities": []})
+                for row in (drill, real)]
+    send(kafka_settings, [(a.id.encode(), encode(a)) for a in articles])
+    topic = kafka_settings.topic_alerts + ".replay"
+    done = run_vigie(kafka_settings, "alert", "replay", "--rules", str(ROOT / "deploy/rules.yaml"),
+                     "--from-beginning", "--topic", topic, "--vetoed")
+    assert done.returncode == 0, done.stderr
+    vetoes = [line for line in done.stdout.splitlines() if line.startswith("vetoed ")]
+    assert vetoes and all(line.startswith("vetoed drill-02 ") for line in vetoes), done.stdout
+    assert any("drill '" in line and "in the " in line for line in vetoes)
+    replayed = [decode(r.value, Alert) for r in read_topic(kafka_settings, topic, idle=3)]
+    assert {a.article.id for a in replayed} == {"real-03"}
 
 def test_the_webhook_dead_letters_what_it_cannot_deliver(kafka_settings, tmp_path):
     """A webhook that answers 302 counts no delivery (its alerts end in the dead-letter topic
