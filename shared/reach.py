@@ -32,7 +32,11 @@ BOOTSTRAP = "VIGIE_KAFKA_BOOTSTRAP"
 ANNOUNCE_WITHIN_S = 1.0
 REPEAT_EVERY_S = 10.0
 RETRY_EVERY_S = 0.5
-ATTEMPT_S = 3.0  # the longest one attempt may take: a broker that is starting answers late
+# How long the first attempt may take; each failed one doubles it, up to MAX_ATTEMPT_S: a
+# broker that is starting or starved of CPU answers late, and a SASL_SSL login takes several
+# round trips. (With a fixed 3 s, a busy broker's refusal of a wrong password was never seen.)
+ATTEMPT_S = 3.0
+MAX_ATTEMPT_S = 24.0
 FIXES = (
     "  - to run Kafka on this machine: `make run` (the whole pipeline) or `vigie broker start`\n"
     f"  - or set {BOOTSTRAP} to the host:port your Kafka listens on (is the port right?)\n"
@@ -50,9 +54,11 @@ def wait_for_kafka(settings: KafkaSettings, say: Callable[[str], None] | None = 
     context = ssl_context(settings)  # an unreadable CA or key file is a setting to fix first
     where = f"Kafka at {settings.kafka_bootstrap} ({BOOTSTRAP})"
     deadline = time.monotonic() + settings.kafka_connect_timeout_s
+    attempt_s = ATTEMPT_S
     with _Announcer(where, say) as announcer:
-        while (why := _attempt(settings, context, deadline)) is not None:
+        while (why := _attempt(settings, context, deadline, attempt_s)) is not None:
             announcer.now()
+            attempt_s = min(2 * attempt_s, MAX_ATTEMPT_S)
             if time.monotonic() >= deadline:
                 raise KafkaUnreachable(
                     f"no Kafka answered at {settings.kafka_bootstrap} ({BOOTSTRAP}) within"
@@ -66,11 +72,11 @@ def _say(line: str) -> None:
     print(f"vigie: {line}", file=sys.stderr, flush=True)
 
 
-def _attempt(settings: KafkaSettings, context: ssl.SSLContext | None,
-             deadline: float) -> str | None:
+def _attempt(settings: KafkaSettings, context: ssl.SSLContext | None, deadline: float,
+             attempt_s: float) -> str | None:
     """None once Kafka answers; else why not yet. Raises ``KafkaUnreachable`` for what no
     wait mends."""
-    timeout = max(RETRY_EVERY_S, min(ATTEMPT_S, deadline - time.monotonic()))
+    timeout = max(RETRY_EVERY_S, min(attempt_s, deadline - time.monotonic()))
     refusals = {address: _connect(address, context, timeout)
                 for address in settings.bootstrap_addresses}
     accepting = [address for address, why in refusals.items() if why is None]

@@ -19,6 +19,7 @@ from vigie.shared.broker.security import ADMIN, Security, pipeline_acls, subscri
 from vigie.shared.config import KafkaSettings
 from vigie.shared.kafka import client_options, contract_topics, ensure_topics
 
+from ..slow_relay import SlowRelay
 from .helpers import ROOT, run_vigie
 from .workers import running
 
@@ -117,6 +118,20 @@ def test_a_command_names_what_no_wait_mends(case, settings, tmp_path):
     assert "Traceback" not in done.stdout + done.stderr
     assert not [password for password in USERS.values() if password in done.stderr]
 
+
+
+def test_a_refused_login_is_named_even_when_the_broker_answers_late(secured, settings):
+    """A busy broker takes seconds over a SASL_SSL login (several round trips): later attempts
+    wait longer, so its refusal is still seen and named, not waited on until the timeout."""
+    broker, _ = secured
+    host, port = broker.bootstrap.rsplit(":", 1)
+    with SlowRelay((host, int(port)), delay=0.6) as relay:  # ~7 round trips: over 4 s a login
+        done = run_vigie(settings, "topics", "create", VIGIE_KAFKA_CONNECT_TIMEOUT_S="60",
+                         **security_env(settings) | {"VIGIE_KAFKA_BOOTSTRAP": relay.address,
+                                                     "VIGIE_KAFKA_SASL_PASSWORD": "wrong"})
+    assert done.returncode == 2, done.stderr
+    assert "refused the login of 'vigie' (SASL SCRAM-SHA-512)" in done.stderr, done.stderr
+    assert "no Kafka answered" not in done.stderr
 
 def polled(settings: KafkaSettings, topic: str) -> list:
     consumer = KafkaConsumer(**client_options(settings), auto_offset_reset="earliest")
