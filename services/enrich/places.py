@@ -31,6 +31,7 @@ Moscow, not the Moskva region), then population.
 from __future__ import annotations
 
 import gettext
+import math
 import re
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -48,6 +49,9 @@ KIND_ORDER = ("country", "city", "region", "area")
 CONTEXT_OUTWEIGHED = 50  # a candidate this many times larger wins over the article's countries
 ALTERNATE_OUTWEIGHS = 5  # a town named so only in alternate names must be this much larger
 CITY_OVER_ITS_PROVINCE = 50_000  # a town this large is meant, not the region of its name
+NEIGHBOUR_KM = 50  # a namesake this close (a département's width) to another place of the article may be the one meant
+NEARER = 3  # ... where the usual choice lies this many times farther from them
+EARTH_RADIUS_KM = 6371.0
 LETTERS = re.compile(r"[^\W\d_]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # Where a town's Cyrillic names are its own names, not foreign ones.
@@ -78,7 +82,9 @@ def _choose(candidates: list[Candidate]) -> Candidate:
     if not primary:
         return alternate
     best = min(primary, key=lambda c: c.order)
-    if alternate is not None and best.place.kind == "city" and (
+    # A town of data/places.yaml (no population) is listed because the news means it by that
+    # name: "Roissy" is Roissy-en-France, whatever GeoNames lists among Roissy-en-Brie's names.
+    if alternate is not None and best.place.kind == "city" and best.population and (
             alternate.population >= ALTERNATE_OUTWEIGHS * best.population):
         return alternate
     if best.place.kind == "region":  # ISO names provinces after their city: Moskva, Genève
@@ -87,6 +93,34 @@ def _choose(candidates: list[Candidate]) -> Candidate:
                    default=None)
         if city is not None and city.population >= CITY_OVER_ITS_PROVINCE:
             return city
+    return best
+
+
+def _km(place: Place, point: tuple[float, float]) -> float:
+    """Great-circle distance (haversine)."""
+    lat1, lon1, lat2, lon2 = map(math.radians, (place.lat, place.lon, *point))
+    a = (math.sin((lat2 - lat1) / 2) ** 2
+         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
+    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
+
+
+def _nearest_namesake(best: Candidate, candidates: list[Candidate],
+                      near: tuple[tuple[float, float], ...]) -> Candidate:
+    """The town among namesakes that lies next to the article's other places, where the usual
+    choice lies far from all of them: "Roissy" beside the airport is Roissy-en-France, beside
+    Pontault-Combault Roissy-en-Brie."""
+    towns = [c for c in candidates if c.place.kind == "city" and c.place.lat is not None]
+    if not near or not towns:
+        return best
+
+    def distance(candidate: Candidate) -> float:
+        return min(_km(candidate.place, point) for point in near)
+
+    nearest = min(towns, key=distance)
+    if nearest is best or distance(nearest) > NEIGHBOUR_KM:
+        return best
+    if best.place.lat is None or distance(best) > NEARER * distance(nearest):
+        return nearest
     return best
 
 
@@ -262,20 +296,27 @@ class Gazetteer:
     def candidates(self, name: str) -> list[Candidate]:
         return self._index.get(alias_key(name), [])
 
-    def resolve(self, name: str, named: frozenset[str] = frozenset()) -> Place | None:
+    def resolve(self, name: str, named: frozenset[str] = frozenset(),
+                near: tuple[tuple[float, float], ...] = ()) -> Place | None:
         """The place ``name`` most likely means in an article that names the countries and
-        regions in ``named`` (ISO 3166-1 and 3166-2 codes)."""
+        regions in ``named`` (ISO 3166-1 and 3166-2 codes) and other places at the points
+        ``near`` (latitude, longitude)."""
         candidates = self.candidates(name)
         if not candidates:
             return None
         in_region = [c for c in candidates if c.place.region in named and c.place.kind == "city"]
-        if in_region:
-            return _choose(in_region).place
-        best = _choose(candidates)
-        local = [c for c in candidates if c.place.country in named]
-        if local:
-            best_local = _choose(local)
-            if not best_local.population or (
-                    best.population <= CONTEXT_OUTWEIGHED * best_local.population):
-                return best_local.place
-        return best.place
+        pool = in_region or candidates
+        best = _choose(in_region) if in_region else _by_countries(candidates, named)
+        return _nearest_namesake(best, pool, near).place
+
+
+def _by_countries(candidates: list[Candidate], named: frozenset[str]) -> Candidate:
+    """A place in a country the article names, unless another is fifty times larger."""
+    best = _choose(candidates)
+    local = [c for c in candidates if c.place.country in named]
+    if local:
+        best_local = _choose(local)
+        if not best_local.population or (
+                best.population <= CONTEXT_OUTWEIGHED * best_local.population):
+            return best_local
+    return best
