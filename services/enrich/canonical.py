@@ -2,7 +2,8 @@
 
 1. Alias tables fold known forms (OTAN → NATO, Zelenskyy → Volodymyr Zelensky), and a place
    name takes the name of the place it resolves to (Kiev/Kyïv → Kyiv, Russie → Russia), ranked
-   by the countries and regions the article names; the place keeps the name as the article
+   by the countries and regions the article names and, between namesakes, by the article's
+   other places (``places.Gazetteer.resolve``); the place keeps the name as the article
    first wrote it (``local_name``), in the nominative where the language inflects it (a
    mention's ``Span.name``: "Києві" → Київ).
 2. Within the article, a lone surname takes the full name it abbreviates: "Rutte" → "Mark

