@@ -11,8 +11,11 @@ Per text:
 - a gazetteer of the alias tables' and the place list's capitalised forms (case-sensitive)
   adds the known names the model missed, and replaces model spans that swallowed them with
   ordinary words ("Soumy le dimanche des Rameaux" → "Soumy");
-- spans are trimmed and junk dropped (``mentions``), then grouped under canonical names with
-  one label each (``canonical``); a location takes its place on the map (``places``).
+- spans are trimmed and junk dropped (``mentions``), and so are the ordinary words of the
+  model's language that no table knows as a name (``lexicon``: "Danger", "Orage"); a compound
+  the model calls a person that is a town's own name is the town ("Pontault-Combault");
+- spans are grouped under canonical names with one label each (``canonical``); a location
+  takes its place on the map (``places``).
 
 The work is split in two: ``EntityExtractor.find_many`` is what needs the model and the Doc
 (spans and gazetteer matches, cheap to ship between processes), ``EntityCleaner`` the rest,

@@ -4,10 +4,14 @@ The French models tag elision fragments ("s’", "L’"), photo credits ("Photo 
 phrases ("Premier ministre") and sentence-initial common words ("Discussions") as entities,
 and glue leading elisions, titles, bylines' roles and calendar words to names ("l’OTAN",
 "M. Rutte", "Défense Lloyd Austin", "Reportage Jeanne Martin", "Bleus samedi"). Each span is
-trimmed (never extended) and cut at its first line break, then dropped if what remains is junk
-(``junk``: calendar words, demonyms, page chrome; a ministry's portfolio: "ministre des
+trimmed (never extended) and cut at its first line break, bracket or spaced dash ("AFP) -
+Deux"), and after a headline's colon ("Orage : la Gironde"), then dropped if what remains is
+junk (``junk``: calendar words, demonyms, page chrome; a ministry's portfolio: "ministre des
 Finances"). An organisation the model took for a person keeps the label its context gives it
-("l'entreprise Naftogaz").
+("l'entreprise Naftogaz"); in a credit line ("Par Jeanne Martin, Le Courrier de Toulon", "©
+Nice-Matin") the medium is an organisation and no fragment of its name a place. Ordinary
+words of the language ("Orage", "Alerte rouge" opening a sentence) are dropped by
+``without_common_words``, given the language's lexicon (``lexicon``).
 """
 
 from __future__ import annotations
@@ -179,21 +183,17 @@ def _common_word(text: str, surface: str) -> bool:
     return re.search(rf"(?<!\w){re.escape(surface.lower())}(?!\w)", text) is not None
 
 
-def _as_credits(kept: list[Span], junk: list[Span],
-                media: list[tuple[int, int]]) -> tuple[list[Span], list[Span]]:
+def _as_credits(kept: list[Span], media: list[tuple[int, int]]) -> list[Span]:
     """In a credit line, the name the medium starts with is an organisation (a newspaper,
     whatever place its name holds: "Le Courrier de Toulon"), and any other span within the
     medium a fragment of its name, dropped ("Toulon")."""
-    credited = []
+    credited, fragments = [], set()
     for start, end in media:
         inside = [span for span in kept if start <= span.start and span.end <= end]
-        if inside:
-            credited.append(inside[0]._replace(label="ORG"))
-            junk.extend(inside[1:])
-    dropped = set(junk)
-    starts = {span.start for span in credited}
-    kept = [span for span in kept if span not in dropped and span.start not in starts]
-    return sorted(kept + credited), junk
+        credited.extend(inside[:1])
+        fragments.update(inside[1:])
+    rest = [span for span in kept if span not in fragments and span not in credited]
+    return sorted(rest + [span._replace(label="ORG") for span in credited])
 
 
 def _opens_a_sentence(text: str, span: Span) -> bool:
@@ -265,4 +265,4 @@ class MentionFilter:
                 kept.append(self.with_context_label(text, trimmed))
             else:
                 junk.append(span)
-        return _as_credits(kept, junk, media)
+        return _as_credits(kept, media), junk
