@@ -3,8 +3,9 @@
     .venv/bin/python tests/eval_enrich.py [--models fr_core_news_sm fr_core_news_md] [--repeat 20] [--errors]
 
 Prints, per model: entity precision/recall/F1 on (canonical name, label) for raw spaCy (its
-surface text taken as the name) and for ``EntityExtractor``, overall and per label (with
-``--errors``, each article's missed and spurious entities), and place accuracy (country and
+surface text taken as the name) and for ``EntityExtractor``, overall, per label and per class
+of the texts written for one error each (``CLASSES``; with ``--errors``, each article's missed
+and spurious entities), and place accuracy (country and
 region of the placed LOC entities); date precision/recall on (text, value), event times and
 ranges included; near-duplicate precision/recall on the labelled pairs (plus false alarms among
 all pairs of distinct labelled articles); ``nlp.pipe`` speed on the seeds repeated N times.
@@ -38,6 +39,9 @@ from vigie.shared.messages import RawArticle, Source
 from vigie.shared.text import normalize_apostrophes
 
 LABELS = ("PER", "LOC", "ORG", "MISC")
+# The French texts written for one class of error each, by the prefix of their ids.
+CLASSES = {"hd": "headlines, common words", "by": "bylines and newspapers",
+           "ns": "towns with a namesake"}
 ROOT = Path(__file__).resolve().parent.parent
 LABELLED = ROOT / "tests" / "data" / "labelled"
 MULTILINGUAL = LABELLED / "articles_uk_ru_en.jsonl"  # Ukrainian, Russian and English
@@ -76,6 +80,10 @@ def evaluate_entities(extractor: EntityExtractor, articles: list[dict],
     print(line("EntityExtractor, names only", prf(names(ours), names(gold))))
     for label in LABELS:
         print(line(f"EntityExtractor, {label}", prf(with_label(ours, label), with_label(gold, label))))
+    for prefix, title in CLASSES.items():
+        chosen = [i for i, a in enumerate(articles) if a["id"].startswith(f"{prefix}-")]
+        print(line(f"{title} ({len(chosen)})", prf([ours[i] for i in chosen],
+                                                   [gold[i] for i in chosen])))
     if show_errors:
         print_errors(articles, ours, gold)
     evaluate_places(extractor, articles, docs)

@@ -25,8 +25,9 @@ from vigie.shared.text import fold_text
 from .translit import name_key
 
 LABELS = ("PER", "LOC", "ORG", "MISC")
-# People and organisations; news agencies (so that a byline's "AFP" or "(dpa)" is the agency).
-BUILTIN_FILES = ("aliases.tsv", "agencies.tsv")
+# People and organisations; news agencies (so that a byline's "AFP" or "(dpa)" is the agency);
+# newspapers and broadcasters (so that "Nice-Matin" or "La Voix du Nord" is no place).
+BUILTIN_FILES = ("aliases.tsv", "agencies.tsv", "press.tsv")
 
 
 def alias_key(text: str) -> str:

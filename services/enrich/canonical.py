@@ -2,7 +2,8 @@
 
 1. Alias tables fold known forms (OTAN → NATO, Zelenskyy → Volodymyr Zelensky), and a place
    name takes the name of the place it resolves to (Kiev/Kyïv → Kyiv, Russie → Russia), ranked
-   by the countries and regions the article names; the place keeps the name as the article
+   by the countries and regions the article names and, between namesakes, by the article's
+   other places (``places.Gazetteer.resolve``); the place keeps the name as the article
    first wrote it (``local_name``), in the nominative where the language inflects it (a
    mention's ``Span.name``: "Києві" → Київ).
 2. Within the article, a lone surname takes the full name it abbreviates: "Rutte" → "Mark
@@ -28,7 +29,10 @@ from .aliases import AliasTable
 from .mentions import Span
 from .translit import english_form, foreign_marks, name_key
 
-PlaceOf = Callable[[str, frozenset[str]], Place | None]
+Point = tuple[float, float]
+# A name → its place, given the article's countries and regions (ISO codes) and the points of
+# its other places.
+PlaceOf = Callable[[str, frozenset[str], tuple[Point, ...]], Place | None]
 
 # Preference when votes tie: a name is more often a person or place than anything else.
 LABEL_ORDER = ("PER", "LOC", "ORG", "MISC")
@@ -91,30 +95,35 @@ def _may_be_a_place(span: Span, known) -> bool:
     return normalise_label(span.label) == "LOC" if known is None else known.label == "LOC"
 
 
-def _named(surfaces: list[str], place_of: PlaceOf) -> frozenset[str]:
+def _context(surfaces: list[str], place_of: PlaceOf) -> tuple[frozenset[str], dict[str, Point]]:
     """The countries and regions an article names (ISO codes; a region names its country
-    too: Bretagne, France)."""
-    places = [place_of(surface, frozenset()) for surface in surfaces]
-    named = [p for p in places if p is not None and p.kind in ("country", "region")]
-    return frozenset(code for p in named for code in (p.country, p.region) if code)
+    too: Bretagne, France), and where its other places lie (towns and sites, by surface)."""
+    places = {surface: place_of(surface, frozenset(), ()) for surface in set(surfaces)}
+    found = [p for p in places.values() if p is not None]
+    named = frozenset(code for p in found if p.kind in ("country", "region")
+                      for code in (p.country, p.region) if code)
+    points = {surface: (p.lat, p.lon) for surface, p in places.items() if p is not None
+              and p.kind not in ("country", "region") and p.lat is not None}
+    return named, points
 
 
 def group_mentions(text: str, spans: list[Span], aliases: AliasTable,
                    place_of: PlaceOf | None = None) -> list[Entity]:
     """Canonical entities of one article, most mentioned first, then by first appearance."""
-    place_of = place_of or (lambda surface, named: None)
+    place_of = place_of or (lambda surface, named, near: None)
     located = []
     for span in sorted(spans):
         written = span.name or text[span.start:span.end]  # nominative where the text inflects
         located.append((span, written, aliases.lookup(written)))
     places = [w for span, w, known in located if _may_be_a_place(span, known)]
-    named = _named(places, place_of)
+    named, points = _context(places, place_of)
     groups: dict[str, Group] = {}
     unknown_surfaces: dict[str, list[str]] = {}
     for span, written, known in located:
         place = None
         if _may_be_a_place(span, known):  # an alias names it (the user's file wins), else the place
-            place = (known and place_of(known.name, named)) or place_of(written, named)
+            near = tuple(point for surface, point in points.items() if surface != written)
+            place = (known and place_of(known.name, named, near)) or place_of(written, named, near)
         name = known.name if known else place.name if place else None
         key = name_key(name or written)
         if key not in groups:

@@ -11,8 +11,11 @@ Per text:
 - a gazetteer of the alias tables' and the place list's capitalised forms (case-sensitive)
   adds the known names the model missed, and replaces model spans that swallowed them with
   ordinary words ("Soumy le dimanche des Rameaux" → "Soumy");
-- spans are trimmed and junk dropped (``mentions``), then grouped under canonical names with
-  one label each (``canonical``); a location takes its place on the map (``places``).
+- spans are trimmed and junk dropped (``mentions``), and so are the ordinary words of the
+  model's language that no table knows as a name (``lexicon``: "Danger", "Orage"); a compound
+  the model calls a person that is a town's own name is the town ("Pontault-Combault");
+- spans are grouped under canonical names with one label each (``canonical``); a location
+  takes its place on the map (``places``).
 
 The work is split in two: ``EntityExtractor.find_many`` is what needs the model and the Doc
 (spans and gazetteer matches, cheap to ship between processes), ``EntityCleaner`` the rest,
@@ -36,9 +39,10 @@ from vigie.shared.text import normalize_apostrophes
 
 from .aliases import AliasTable, load_aliases, load_junk
 from .analysers import Analysers, model_language
-from .canonical import group_mentions
+from .canonical import Point, group_mentions
 from .capitals import with_capital
-from .mentions import MentionFilter, Span
+from .lexicon import lexicon_of
+from .mentions import MentionFilter, Span, without_common_words
 from .places import Gazetteer, named_forms
 from .ua_admin import UkraineAdmin
 
@@ -127,19 +131,42 @@ class EntityCleaner:
         self.model_language = model_language(model)
         self.ukraine = UkraineAdmin(self.places)
         self.analysers = Analysers(self.aliases, self.places, self.ukraine)
+        self.lexicon = lexicon_of(model)
 
-    def resolve_place(self, name: str, named: frozenset[str]) -> Place | None:
+    def _model_spans(self, text: str, found: Found) -> list[Span]:
+        spans, junk = self.filter.clean(text, found.model)
+        known = [k for k in found.known if not any(_overlaps(k, j) for j in junk)]
+        spans = without_common_words(text, merge_gazetteer(text, spans, known),
+                                     self.is_common_word)
+        return [self._town_not_person(text, span) for span in spans]
+
+    def _town_not_person(self, text: str, span: Span) -> Span:
+        """A compound the model calls a person that is a town's own name and no known person's
+        ("Pontault-Combault", "Villeneuve-d'Ascq") is the town: people's compound names are first
+        names, followed by a surname."""
+        surface = text[span.start:span.end]
+        if span.label != "PER" or " " in surface or "-" not in surface or surface in self.aliases:
+            return span
+        towns = [c for c in self.places.candidates(surface) if c.primary and c.place.kind == "city"]
+        return span._replace(label="LOC") if towns else span
+
+    def is_common_word(self, surface: str) -> bool:
+        """Does the surface start with an ordinary word of the model's language, and no table
+        know it as a name ("Orage" is common; "Tours", "Paris" and "Kremlin" are names)?"""
+        return surface.split()[0] in self.lexicon and self.analysers.known.known(
+            surface, single=" " not in surface) is None
+
+    def resolve_place(self, name: str, named: frozenset[str],
+                      near: tuple[Point, ...] = ()) -> Place | None:
         """Ukraine's oblasts, raions and hromadas by their Ukrainian names, else the
         gazetteer's places."""
-        return self.ukraine.resolve(name, named) or self.places.resolve(name, named)
+        return self.ukraine.resolve(name, named) or self.places.resolve(name, named, near)
 
     def entities(self, text: str, found: Found) -> list[Entity]:
         """The model's findings cleaned, for a text of its language; for another, what the
         analyser of that language finds (``analysers``)."""
         if found.language in (None, self.model_language):
-            spans, junk = self.filter.clean(text, found.model)
-            known = [k for k in found.known if not any(_overlaps(k, j) for j in junk)]
-            spans = merge_gazetteer(text, spans, known)
+            spans = self._model_spans(text, found)
         else:
             spans = self.analysers(found.language).spans(text)
         entities = group_mentions(text, spans, self.aliases, self.resolve_place)

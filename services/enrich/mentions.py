@@ -4,15 +4,20 @@ The French models tag elision fragments ("s’", "L’"), photo credits ("Photo 
 phrases ("Premier ministre") and sentence-initial common words ("Discussions") as entities,
 and glue leading elisions, titles, bylines' roles and calendar words to names ("l’OTAN",
 "M. Rutte", "Défense Lloyd Austin", "Reportage Jeanne Martin", "Bleus samedi"). Each span is
-trimmed (never extended) and cut at its first line break, then dropped if what remains is junk
-(``junk``: calendar words, demonyms, page chrome; a ministry's portfolio: "ministre des
+trimmed (never extended) and cut at its first line break, bracket or spaced dash ("AFP) -
+Deux"), and after a headline's colon ("Orage : la Gironde"), then dropped if what remains is
+junk (``junk``: calendar words, demonyms, page chrome; a ministry's portfolio: "ministre des
 Finances"). An organisation the model took for a person keeps the label its context gives it
-("l'entreprise Naftogaz").
+("l'entreprise Naftogaz"); in a credit line ("Par Jeanne Martin, Le Courrier de Toulon", "©
+Nice-Matin") the medium is an organisation and no fragment of its name a place. Ordinary
+words of the language ("Orage", "Alerte rouge" opening a sentence) are dropped by
+``without_common_words``, given the language's lexicon (``lexicon``).
 """
 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import NamedTuple
 
 from spacy.lang.fr.stop_words import STOP_WORDS
@@ -32,6 +37,8 @@ TITLE_WORDS = {
     "conseil", "etat", "ville",
 }
 WORD = re.compile(r"\S+")
+CLAUSE_END = re.compile(r"[\n()]| [-–—] ")
+SENTENCE_START = re.compile(r"(?:^|[.!?:…\n])[\s«“\"'-]*$")
 ARTICLES = {"le", "la", "les", "un", "une"}
 TRAILING_PARTICLES = {"de", "du", "des", "la", "le", "les", "d'", "l'", "à", "et"}
 # A byline's role before the name: "Par Jeanne Martin", "Correspondante à Kyiv".
@@ -49,6 +56,11 @@ LABEL_BEFORE = {
     "MISC": re.compile(r"(?:tempête|dépression|ouragan|cyclone|typhon|tornade|opération) $",
                        re.IGNORECASE),
 }
+# A credit line: "Par Jeanne Martin, Ouest-France", "Par Jeanne Martin (Le Courrier de Toulon)",
+# "© Nice-Matin", "Source : La Voix du Nord". What follows the author or the sign is the medium.
+CREDIT = re.compile(
+    r"(?m)^[ \t]*(?:(?i:par|texte|reportage)\s+[A-ZÀ-Ý][\w'-]*(?:\s+[A-ZÀ-Ý][\w'-]*){1,3}"
+    r"(?:\s*[,(/–—]|\s+-)\s*|(?:©|(?i:source|crédits?)\s*:)\s*)(?P<medium>[A-ZÀ-Ý0-9][^\n()]*)")
 
 
 class Span(NamedTuple):
@@ -89,10 +101,15 @@ def _strip_titles(text: str, start: int, end: int) -> tuple[int, int]:
     return (words[0].start(), words[-1].end()) if words else (end, end)
 
 
-def _first_line(text: str, start: int, end: int) -> tuple[int, int]:
-    """A name never spans a line break: "Reportage Jeanne Martin\n\nLe Premier" → the first."""
-    cut = text.find("\n", start, end)
-    return (start, cut) if cut > start else (start, end)
+def _one_clause(text: str, start: int, end: int) -> tuple[int, int]:
+    """A name never spans a line break, a bracket or a spaced dash (what comes before it is
+    kept: "Reportage Jeanne Martin\n\nLe Premier", "AFP) - Deux", "Marc Olivier - La Voix du
+    Nord"), nor a headline's colon (what comes after it is kept: "Orage : la Gironde")."""
+    cut = CLAUSE_END.search(text, start, end)
+    if cut is not None and cut.start() > start:
+        end = cut.start()
+    kicker = text.rfind(" : ", start, end)
+    return (kicker + 3, end) if kicker >= 0 else (start, end)
 
 
 def _strip_byline_role(text: str, start: int, end: int) -> tuple[int, int]:
@@ -136,7 +153,7 @@ def _strip_known_article(text: str, start: int, end: int,
 def trim(text: str, span: Span, known: AliasTable | None = None) -> Span:
     """Trimmed span; a known name ("mer Noire", "bande de Gaza") keeps its lower-case words."""
     start, end = _strip_edges(text, span.start, span.end)
-    start, end = _first_line(text, start, end)
+    start, end = _one_clause(text, start, end)
     start, end = _strip_elision(text, start, end)
     start, end = _strip_byline_role(text, start, end)
     start, end = _strip_edges(text, start, end)
@@ -164,6 +181,45 @@ def _common_word(text: str, surface: str) -> bool:
     if " " in surface or surface.isupper():
         return False
     return re.search(rf"(?<!\w){re.escape(surface.lower())}(?!\w)", text) is not None
+
+
+def _as_credits(kept: list[Span], media: list[tuple[int, int]]) -> list[Span]:
+    """In a credit line, the name the medium starts with is an organisation (a newspaper,
+    whatever place its name holds: "Le Courrier de Toulon"), and any other span within the
+    medium a fragment of its name, dropped ("Toulon")."""
+    credited, fragments = [], set()
+    for start, end in media:
+        inside = [span for span in kept if start <= span.start and span.end <= end]
+        credited.extend(inside[:1])
+        fragments.update(inside[1:])
+    rest = [span for span in kept if span not in fragments and span not in credited]
+    return sorted(rest + [span._replace(label="ORG") for span in credited])
+
+
+def _opens_a_sentence(text: str, span: Span) -> bool:
+    return SENTENCE_START.search(text, max(0, span.start - 8), span.start) is not None
+
+
+def _is_common(text: str, span: Span, surnames: set[str],
+               is_common: Callable[[str], bool]) -> bool:
+    """One ordinary word of the language ("Orage"), unless it ends a longer name of the text
+    (the surname "Borne" of "Élisabeth Borne"); or, opening a sentence, an ordinary word and
+    lower-case words only ("Alerte rouge", "Affluence historique"). ``is_common`` says whether
+    a surface starts with an ordinary word and is no name the tables know."""
+    surface = text[span.start:span.end]
+    words = surface.split()
+    if len(words) == 1:
+        return surface not in surnames and is_common(surface)
+    return (all(word[0].islower() for word in words[1:]) and _opens_a_sentence(text, span)
+            and is_common(surface))
+
+
+def without_common_words(text: str, spans: list[Span],
+                         is_common: Callable[[str], bool]) -> list[Span]:
+    """The spans that are not ordinary words of the language (``_is_common``)."""
+    surnames = {words[-1] for span in spans
+                if len(words := text[span.start:span.end].split()) > 1}
+    return [span for span in spans if not _is_common(text, span, surnames, is_common)]
 
 
 class MentionFilter:
@@ -202,10 +258,11 @@ class MentionFilter:
         """The trimmed spans worth keeping, and the junk ones (known names inside junk such
         as "Photo AFP" must not come back through the gazetteer)."""
         kept, junk = [], []
+        media = [match.span("medium") for match in CREDIT.finditer(text)]
         for span in spans:
             trimmed = trim(text, span, self.aliases)
             if trimmed.end > trimmed.start and not self.is_junk(text, trimmed):
                 kept.append(self.with_context_label(text, trimmed))
             else:
                 junk.append(span)
-        return kept, junk
+        return _as_credits(kept, media), junk

