@@ -62,10 +62,10 @@ class _Timed:
         self.places, self.seconds = places, 0.0
         self.capitals = places.capitals
 
-    def resolve(self, name, named=frozenset()):
+    def resolve(self, *args, **kwargs):
         started = time.perf_counter()
         try:
-            return self.places.resolve(name, named)
+            return self.places.resolve(*args, **kwargs)
         finally:
             self.seconds += time.perf_counter() - started
 
