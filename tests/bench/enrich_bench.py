@@ -60,7 +60,9 @@ class _Timed:
 
     def __init__(self, places) -> None:
         self.places, self.seconds = places, 0.0
-        self.capitals = places.capitals
+
+    def __getattr__(self, name: str):  # the rest of the gazetteer, untimed
+        return getattr(self.places, name)
 
     def resolve(self, *args, **kwargs):
         started = time.perf_counter()
