@@ -17,6 +17,7 @@ from kafka.consumer.fetcher import ConsumerRecord
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.structs import OffsetAndMetadata
 
+from . import kafka_internals
 from .config import ConfigError, KafkaSettings
 
 log = logging.getLogger(__name__)
@@ -26,7 +27,9 @@ MAX_MESSAGE_BYTES = 48 * 1024 * 1024
 
 
 def client_options(settings: KafkaSettings) -> dict:
-    """Connection and security options common to every kafka-python client."""
+    """Connection and security options common to every kafka-python client (each client is
+    built from them, so this is where kafka-python's read gets its correction)."""
+    kafka_internals.apply()
     options: dict = {
         "bootstrap_servers": settings.kafka_bootstrap.split(","),
         "security_protocol": settings.kafka_security_protocol,

@@ -175,7 +175,12 @@ def _handshake(sock: socket.socket, address: tuple[str, int], context: ssl.SSLCo
 
 class _LoginWatch(logging.Handler):
     """kafka-python retries a refused SASL login until its bootstrap times out, and only its
-    log says why: this keeps the refusal it logs, so the wait can name it."""
+    log says why: this keeps the refusal it logs, so the wait can name it.
+
+    kafka-python (3.0.12) drops an answer it reads together with the connection's close. A
+    broker closes 0.1 s after a refusal (``connection.failed.authentication.delay.ms``), so
+    only a client kept from reading that long misses it; each later connection may still see
+    it, and if none does the wait ends as "does not answer", never silently."""
 
     REFUSALS = (SaslAuthenticationFailedError, UnsupportedSaslMechanismError)
 

@@ -11,7 +11,10 @@ import time
 
 class SlowRelay:
     """Relays connections to ``target``; every chunk the target sends waits ``delay`` seconds
-    before it reaches the client. ``address`` is the relay's host:port."""
+    before it reaches the client. ``address`` is the relay's host:port.
+
+    The target's close follows its last chunk at once, so a client reads a refused login and
+    the close together: the read ``shared/kafka_internals.py`` corrects."""
 
     def __init__(self, target: tuple[str, int], delay: float) -> None:
         self.target, self.delay = target, delay

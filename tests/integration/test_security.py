@@ -119,7 +119,6 @@ def test_a_command_names_what_no_wait_mends(case, settings, tmp_path):
     assert not [password for password in USERS.values() if password in done.stderr]
 
 
-
 def test_a_refused_login_is_named_even_when_the_broker_answers_late(secured, settings):
     """A busy broker takes seconds over a SASL_SSL login (several round trips): later attempts
     wait longer, so its refusal is still seen and named, not waited on until the timeout."""
@@ -132,6 +131,7 @@ def test_a_refused_login_is_named_even_when_the_broker_answers_late(secured, set
     assert done.returncode == 2, done.stderr
     assert "refused the login of 'vigie' (SASL SCRAM-SHA-512)" in done.stderr, done.stderr
     assert "no Kafka answered" not in done.stderr
+
 
 def polled(settings: KafkaSettings, topic: str) -> list:
     consumer = KafkaConsumer(**client_options(settings), auto_offset_reset="earliest")
