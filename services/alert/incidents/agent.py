@@ -21,7 +21,9 @@ clock follows the reports' times). The wall clock writes ``updated_at`` and move
 clock on; nothing else.
 
 No record twice, even after a SIGKILL. A record is sent, and its delivery awaited, before its
-state is written, so a crash can lose the state of a record that went out; the restored table
+state is written (the records one report or tick releases are all queued, then awaited
+together: a tick that releases many updates waits one round trip, not one per record), so a
+crash can lose the state of a record that went out; the restored table
 would then send it again (a second ``open``, a revision repeated). So the table also keeps,
 per partition, the offset of the last record sent (its *mark*, written after each state, in the
 same changelog partition: if a mark survived, the states before it did too). After every
@@ -76,8 +78,9 @@ from .periods import Tracker
 log = logging.getLogger(__name__)
 MARK = "sent-offset/"  # table key prefix of a partition's mark; track keys are hex digests
 CLOCK = "clock/"  # table key prefix of a partition's clock
-# Sends a record to its partition of news.incidents; returns its offset once delivered.
-Deliver = Callable[[Incident, int], Awaitable[int]]
+# Queues a record for its partition of news.incidents; returns its delivery, which gives the
+# record's offset once the broker has it.
+Send = Callable[[Incident, int], Awaitable[Awaitable[int]]]
 # Publishes an alert (its incident id set) to news.alerts and its rule's topic (or None).
 Publish = Callable[[Alert, "str | None"], Awaitable[None]]
 
@@ -115,12 +118,12 @@ class PartitionClock(msgspec.Struct, array_like=True):
 
 class IncidentKeeper:
     """The ``track`` agent's logic: folds each report of a partition into its track, publishes
-    the alerts and sends the records due through ``publish`` and ``deliver``, and keeps the
+    the alerts and sends the records due through ``publish`` and ``send``, and keeps the
     tracks, each partition's mark and clock in ``table``."""
 
-    def __init__(self, table: MutableMapping[str, object], tracker: Tracker, deliver: Deliver,
+    def __init__(self, table: MutableMapping[str, object], tracker: Tracker, send: Send,
                  publish: Publish) -> None:
-        self.table, self.tracker, self.deliver, self.publish = table, tracker, deliver, publish
+        self.table, self.tracker, self.send, self.publish = table, tracker, send, publish
         self.sent_after_marks: dict[int, dict[str, Incident]] = {}  # partition → id → record
 
     def start_offsets(self, partitions: Iterable[int]) -> dict[int, int]:
@@ -167,7 +170,8 @@ class IncidentKeeper:
         if isinstance(report, EndReport):
             key = track_key(report.rule.id, report.place)
             track = self.track(key) or TrackState(rule=report.rule, place=report.place)
-            await self.keep(key, self.tracker.end(track, report, wall), partition, clock, wall)
+            await self.keep([(key, self.tracker.end(track, report, wall))], partition, clock,
+                            wall)
         else:
             await self.alert(report, partition, clock, wall)
 
@@ -179,41 +183,58 @@ class IncidentKeeper:
         if new:
             alert = msgspec.structs.replace(report.alert, incident_id=period.record.id)
             await self.publish(alert, report.topic)
-        await self.keep(key, track, partition, clock, wall)
+        await self.keep([(key, track)], partition, clock, wall)
 
-    async def keep(self, key: str, track: TrackState, partition: int, clock: float,
+    async def keep(self, tracks: list[tuple[str, TrackState]], partition: int, clock: float,
                    wall: float) -> None:
-        """Send the records due in ``track`` (each period's, then its state and the mark),
-        then keep the track."""
+        """Send the records due in ``tracks`` (all queued first), then keep each track once its
+        records are delivered, then the partition's mark: the offset of the last record whose
+        state is kept."""
+        released = []
+        for key, track in tracks:
+            track, records = self.release(track, partition, clock, wall)
+            released.append((key, track, [await self.send(record, partition)
+                                          for record in records]))
+        mark = None
+        try:
+            for key, track, deliveries in released:
+                offsets = [await delivery for delivery in deliveries]
+                kept = track.to_table()
+                if kept != self.table.get(key):
+                    self.table[key] = kept
+                mark = offsets[-1] if offsets else mark
+        finally:  # a failed delivery: the tracks before it, and their mark, are still kept
+            if mark is not None:
+                self.table[MARK + str(partition)] = mark
+
+    def release(self, track: TrackState, partition: int, clock: float, wall: float
+                ) -> tuple[TrackState, list[Incident]]:
+        """``track`` with its periods' records due marked sent, and those records."""
         track = changed(track, partition=partition, periods=list(track.periods))
+        records: list[Incident] = []
         for index, period in enumerate(track.periods):
-            period, records = self.tracker.release(period, clock, wall)
-            offset = None
-            for record in records:
-                offset = await self.deliver(record, partition)
-            track.periods[index] = period
-            if offset is not None:
-                self.table[key] = track.to_table()
-                self.table[MARK + str(partition)] = offset
-        kept = track.to_table()
-        if kept != self.table.get(key):
-            self.table[key] = kept
+            track.periods[index], due = self.tracker.release(period, clock, wall)
+            records += due
+        return track, records
 
     async def tick(self, partition: int, wall: float) -> None:
         """Send what is due in ``partition``, close the quiet, forget the long closed."""
         clock = self.clock(partition)
+        now = None if clock is None else clock.now(wall)
+        kept = []
         for key, value in self.entries(partition):
             if is_legacy(value):
                 await self.retire(key, LegacyState.from_table(value), partition, wall)
                 continue
-            if clock is None:
+            if now is None:
                 continue
-            now = clock.now(wall)
             track = self.tracker.expire(TrackState.from_table(value), now, wall)
             if track is None:
                 del self.table[key]
             else:
-                await self.keep(key, track, partition, now, wall)
+                kept.append((key, track))
+        if now is not None:
+            await self.keep(kept, partition, now, wall)
 
     def entries(self, partition: int) -> list[tuple[str, object]]:
         """The tracks (and incidents of the previous version) of ``partition``, read at once
@@ -239,7 +260,7 @@ class IncidentKeeper:
                 state.record, status="closed", closed_by="quiet", ended_at=format_time(ended),
                 revision=state.record.revision + 1, updated_at=format_time(
                     dt.datetime.fromtimestamp(wall, dt.timezone.utc)))
-            self.table[MARK + str(partition)] = await self.deliver(record, partition)
+            self.table[MARK + str(partition)] = await (await self.send(record, partition))
         del self.table[key]
 
     def open_counts(self) -> collections.Counter:
@@ -259,9 +280,12 @@ def attach_incidents(app, agents: Agents, settings: AlertSettings, metrics: Aler
     """The ``track`` agent on ``reports`` and the timer that ticks its partitions."""
     incidents_topic = app.topic(settings.topic_incidents)
 
-    async def deliver(record: Incident, partition: int) -> int:
+    async def send(record: Incident, partition: int) -> asyncio.Task[int]:
         future = await incidents_topic.send(key=record.id.encode(), value=encode(record),
                                             partition=partition)
+        return asyncio.ensure_future(delivered(record, future))
+
+    async def delivered(record: Incident, future) -> int:
         offset = (await future).offset
         metrics.incident_records.labels(record.rule.id, record.status).inc()
         if latest is not None:
@@ -283,7 +307,7 @@ def attach_incidents(app, agents: Agents, settings: AlertSettings, metrics: Aler
         state_table(app, "incidents", read_back),
         Tracker(settings.incident_update_min_s, settings.incident_quiet_s,
                 settings.incident_channel_quiet_s, settings.incident_window_s),
-        deliver, publish)
+        send, publish)
 
     @agents.each(reports)
     async def track(event):

@@ -61,19 +61,31 @@ def alert(n: int) -> Alert:
 
 
 class Topics:
-    """The records delivered (a record's offset is its index) and the alerts published."""
+    """The records delivered (a record's offset is its index) and the alerts published. A
+    record queued is delivered at the event loop's next turn, as a broker's answer comes
+    later; ``fail_next`` refuses the next one; ``log`` tells queuing and delivery apart."""
 
     def __init__(self) -> None:
         self.records: list[tuple[int, Incident]] = []
         self.alerts: list[Alert] = []
         self.fail_next = False
+        self.log: list[tuple[str, str]] = []
 
-    async def deliver(self, record: Incident, partition: int) -> int:
-        if self.fail_next:
-            self.fail_next = False
-            raise ConnectionError("not delivered")
+    async def send(self, record: Incident, partition: int) -> asyncio.Future[int]:
+        self.log.append(("queued", record.id))
+        delivery = asyncio.get_running_loop().create_future()
+        refused, self.fail_next = self.fail_next, False
+        asyncio.get_running_loop().call_soon(self.deliver, delivery, record, partition, refused)
+        return delivery
+
+    def deliver(self, delivery: asyncio.Future, record: Incident, partition: int,
+                refused: bool) -> None:
+        if refused:
+            delivery.set_exception(ConnectionError("not delivered"))
+            return
+        self.log.append(("delivered", record.id))
         self.records.append((partition, record))
-        return len(self.records) - 1
+        delivery.set_result(len(self.records) - 1)
 
     async def publish(self, alert: Alert, topic: str | None) -> None:
         self.alerts.append(alert)
@@ -92,7 +104,7 @@ def tracker() -> Tracker:
 
 def keeper(table: dict | None = None, topics: Topics | None = None) -> IncidentKeeper:
     topics = topics or Topics()
-    return IncidentKeeper({} if table is None else table, tracker(), topics.deliver,
+    return IncidentKeeper({} if table is None else table, tracker(), topics.send,
                           topics.publish)
 
 
@@ -186,6 +198,60 @@ def test_a_record_not_delivered_leaves_no_state_and_the_redelivered_report_sends
     assert [a.id for a in topics.alerts] == ["al1", "al1"]  # at least once, one id
 
 
+LVIV = Place(name="Lviv", kind="city", country="UA", region="UA-46")
+
+
+def two_tracks_with_updates_due(topics: Topics) -> tuple[IncidentKeeper, dict]:
+    """Kyiv and Lviv open on partition 0, each with a second report since: updates due."""
+    table: dict = {}
+    incidents = keeper(table, topics)
+    for n, place in enumerate([KYIV, LVIV, KYIV, LVIV]):
+        handle(incidents, AlertReport(alert=alert(n), place=place, when=WHEN), T0 + n)
+    topics.log.clear()
+    return incidents, table
+
+
+def test_a_tick_queues_every_record_due_before_awaiting_one_and_keeps_states_after():
+    """One round trip for a tick's updates, not one per record; each state is kept only once
+    its record is delivered, the mark last."""
+    topics = Topics()
+    incidents, table = two_tracks_with_updates_due(topics)
+    handle(incidents, Tick(), T0 + 40)
+    lviv = incident_id("air-raid", LVIV, WHEN)
+    assert topics.log == [("queued", INCIDENT), ("queued", lviv),
+                          ("delivered", INCIDENT), ("delivered", lviv)]
+    assert topics.seen()[-2:] == [(INCIDENT, "update", 2, 2), (lviv, "update", 2, 2)]
+    assert table[MARK + "0"] == 3
+    for place in (KYIV, LVIV):
+        assert TrackState.from_table(table[track_key("air-raid", place)]).periods[0].sent_clock
+
+
+def test_a_refused_record_keeps_the_tracks_delivered_before_it_and_their_mark_only():
+    topics = Topics()
+    incidents, table = two_tracks_with_updates_due(topics)
+    lviv_key = track_key("air-raid", LVIV)
+    before = table[lviv_key]
+    asyncio.run(deliver_refusing_the_second(incidents, topics))
+    assert topics.seen()[-1] == (INCIDENT, "update", 2, 2) and table[MARK + "0"] == 2
+    assert table[lviv_key] == before  # not sent: its update stays due
+    handle(incidents, Tick(), T0 + 41)
+    assert topics.seen()[-1] == (incident_id("air-raid", LVIV, WHEN), "update", 2, 2)
+    assert table[MARK + "0"] == 3
+
+
+async def deliver_refusing_the_second(incidents: IncidentKeeper, topics: Topics) -> None:
+    send = topics.send
+
+    async def refuse_lviv(record: Incident, partition: int) -> asyncio.Future[int]:
+        topics.fail_next = record.place == LVIV
+        return await send(record, partition)
+
+    incidents.send = refuse_lviv
+    with pytest.raises(ConnectionError):
+        await incidents.handle(Tick(), 0, T0 + 40)
+    incidents.send = send
+
+
 def test_records_sent_past_the_mark_replace_the_restored_state_before_the_next_report():
     """A crash between a delivery and its state: the table restored holds revision 1 and the
     mark of revision 1; the record of revision 2 is read back, and nothing is sent twice."""
@@ -260,7 +326,7 @@ class AlertStage:
         self.publication = Publication({}, metrics, window_s=86400.0, max_chars=100_000,
                                        reports="reports", announcement=None)
         self.keeper = IncidentKeeper({}, Tracker(30, 3 * 3600, 86400, 6 * 3600),
-                                     self.topics.deliver, self.topics.publish)
+                                     self.topics.send, self.topics.publish)
         self.loop = asyncio.new_event_loop()
 
     def read(self, article, wall: float) -> None:
